@@ -1,0 +1,59 @@
+# vivid-ml-engine — two commands: `make run` and `make test`.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/vivid-ml-engine
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+# Pose models provisioned (fetched, converted, verified) before run and test.
+POSE_MODELS := movenet-lightning movenet-thunder movenet-multipose
+
+export PATH := $(PATH):/usr/local/go/bin
+
+.PHONY: build run provision test test-unit test-e2e fuzz bench soak cuda windows vet clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/vivid-ml-engine
+
+# provision: ONNX Runtime + MoveNet models into the cache (idempotent, verifies hashes).
+provision: build
+	$(BIN) models fetch onnxruntime $(POSE_MODELS)
+
+run: provision
+	$(BIN) run $(ARGS)
+
+# tests/tfjs holds the TensorFlow.js reference used by the conformance tests.
+tests/tfjs/node_modules: tests/tfjs/package.json tests/tfjs/package-lock.json
+	cd tests/tfjs && npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+test: provision tests/tfjs/node_modules vet
+	VIVID_BIN=$(CURDIR)/$(BIN) VIVID_E2E_STRICT=1 $(GO) test -race -timeout 25m ./...
+	$(MAKE) fuzz FUZZTIME=5s
+
+vet:
+	$(GO) vet ./...
+	GOOS=windows $(GO) vet ./...
+	GOOS=darwin $(GO) vet ./...
+
+# fuzz: every Fuzz target, FUZZTIME each (longer: make fuzz FUZZTIME=5m).
+FUZZTIME ?= 60s
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; done
+
+bench: provision tests/tfjs/node_modules
+	VIVID_BIN=$(CURDIR)/$(BIN) $(GO) test -run '^$$' -bench . -benchtime 2s ./...
+
+soak: build
+	VIVID_BIN=$(CURDIR)/$(BIN) VIVID_SOAK=30m $(GO) test -run TestSoak -timeout 40m -v ./tests/
+
+cuda:
+	$(GO) build -tags cuda -o bin/vivid-ml-engine-cuda ./cmd/vivid-ml-engine
+
+windows:
+	GOOS=windows GOARCH=amd64 $(GO) build -o bin/vivid-ml-engine.exe ./cmd/vivid-ml-engine
+
+clean:
+	rm -rf bin
