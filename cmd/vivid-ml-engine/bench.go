@@ -2,10 +2,28 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"os"
 )
 
-// cmdBench is the "bench" command.
+// cmdBench runs one benchmark and prints one JSON line per result.
 func cmdBench(ctx context.Context, args []string) error {
-	return errors.New("bench: not built yet")
+	if len(args) == 0 {
+		fmt.Fprintln(os.Stderr, "usage: vivid-ml-engine bench pose-model|control|diffusion|shm|latency [flags]")
+		return errUsage
+	}
+	switch args[0] {
+	case "pose-model":
+		return benchPoseModel(ctx, args[1:])
+	case "control":
+		return benchControl(ctx, args[1:])
+	case "diffusion":
+		return benchDiffusion(ctx, args[1:])
+	case "shm":
+		return benchShm(ctx, args[1:])
+	case "latency":
+		return benchLatency(ctx, args[1:])
+	}
+	fmt.Fprintf(os.Stderr, "unknown benchmark %q\n", args[0])
+	return errUsage
 }

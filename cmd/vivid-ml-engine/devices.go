@@ -2,10 +2,25 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"os"
 )
 
-// cmdDevices is the "devices" command.
+// cmdDevices lists what the engine can use: MIDI ports, execution providers, GPUs.
 func cmdDevices(ctx context.Context, args []string) error {
-	return errors.New("devices: not built yet")
+	what := "all"
+	if len(args) > 0 {
+		what = args[0]
+	}
+	switch what {
+	case "midi":
+		return devicesMIDI(ctx, args[1:])
+	case "all":
+		if err := devicesMIDI(ctx, nil); err != nil {
+			fmt.Fprintln(os.Stderr, "midi:", err)
+		}
+		return nil
+	}
+	fmt.Fprintf(os.Stderr, "unknown device kind %q (midi)\n", what)
+	return errUsage
 }
