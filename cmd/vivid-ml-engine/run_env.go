@@ -1,0 +1,18 @@
+package main
+
+import (
+	"log/slog"
+
+	"github.com/vivid-ml/vivid-ml-engine/engine"
+)
+
+// runEnv is what `run` hands to each optional subsystem (control, diffusion, frame
+// outputs) it starts. Subsystems register sinks/stages here before frames flow.
+type runEnv struct {
+	Logger *slog.Logger
+	Params *engine.ParamStore
+
+	FrameSinks []engine.FrameSink // filled by subsystems, read by the frame loop
+	PoseSinks  []engine.PoseSink
+	ImageStage engine.ImageStage // diffusion; nil when off
+}
