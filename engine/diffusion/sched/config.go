@@ -9,24 +9,24 @@ import (
 // Config is the subset of diffusers' scheduler_config.json the engine honours. Keys it
 // does not know are ignored (diffusers writes many, e.g. "_class_name", "skip_prk_steps").
 type Config struct {
-	NumTrainTimesteps      int     `json:"num_train_timesteps"`
-	BetaStart              float64 `json:"beta_start"`
-	BetaEnd                float64 `json:"beta_end"`
-	BetaSchedule           string  `json:"beta_schedule"` // linear | scaled_linear
-	TimestepSpacing        string  `json:"timestep_spacing"`
-	StepsOffset            int     `json:"steps_offset"`
-	PredictionType         string  `json:"prediction_type"` // epsilon | v_prediction | sample
-	SetAlphaToOne          bool    `json:"set_alpha_to_one"`
-	ClipSample             bool    `json:"clip_sample"`
-	ClipSampleRange        float64 `json:"clip_sample_range"`
-	Thresholding           bool    `json:"thresholding"`
-	OriginalInferenceSteps int     `json:"original_inference_steps"`
-	TimestepScaling        float64 `json:"timestep_scaling"`
-	InterpolationType      string  `json:"interpolation_type"`
-	UseKarrasSigmas        bool    `json:"use_karras_sigmas"`
-	RescaleBetasZeroSNR    bool    `json:"rescale_betas_zero_snr"`
-	FinalSigmasType        string  `json:"final_sigmas_type"`
-	TimestepType           string  `json:"timestep_type"`
+	NumTrainTimesteps      int       `json:"num_train_timesteps"`
+	BetaStart              float64   `json:"beta_start"`
+	BetaEnd                float64   `json:"beta_end"`
+	BetaSchedule           string    `json:"beta_schedule"` // linear | scaled_linear
+	TimestepSpacing        string    `json:"timestep_spacing"`
+	StepsOffset            int       `json:"steps_offset"`
+	PredictionType         string    `json:"prediction_type"` // epsilon | v_prediction | sample
+	SetAlphaToOne          bool      `json:"set_alpha_to_one"`
+	ClipSample             bool      `json:"clip_sample"`
+	ClipSampleRange        float64   `json:"clip_sample_range"`
+	Thresholding           bool      `json:"thresholding"`
+	OriginalInferenceSteps int       `json:"original_inference_steps"`
+	TimestepScaling        float64   `json:"timestep_scaling"`
+	InterpolationType      string    `json:"interpolation_type"`
+	UseKarrasSigmas        bool      `json:"use_karras_sigmas"`
+	RescaleBetasZeroSNR    bool      `json:"rescale_betas_zero_snr"`
+	FinalSigmasType        string    `json:"final_sigmas_type"`
+	TimestepType           string    `json:"timestep_type"`
 	TrainedBetas           []float64 `json:"trained_betas"`
 	// Eta is the stochasticity of DDIM (diffusers' default 0) and TCD (its "gamma", default 0.3).
 	// It is a step() argument in diffusers, not a config key; nil means the scheduler's default.
