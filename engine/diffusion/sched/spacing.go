@@ -43,7 +43,7 @@ func spacedTimesteps(c Config, n int, roundLinspace bool) ([]float64, error) {
 		ratio := float64(T) / float64(n)
 		start := float64(T)
 		delta := (start - ratio) - start
-		count := int(math.Ceil((0 - start) / delta))
+		count := int(math.Ceil((0 - start) / -ratio)) // numpy sizes arange with the step as given
 		for i := range count {
 			ts = append(ts, math.RoundToEven(start+float64(i)*delta)-1)
 		}
