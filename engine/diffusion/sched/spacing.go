@@ -50,6 +50,10 @@ func spacedTimesteps(c Config, n int, roundLinspace bool) ([]float64, error) {
 	default:
 		return nil, fmt.Errorf("%w: timestep_spacing %q", ErrConfig, c.TimestepSpacing)
 	}
+	if ts[0] > float64(T-1) {
+		return nil, fmt.Errorf("%w: %d steps with steps_offset %d reach timestep %v ≥ num_train_timesteps %d",
+			ErrSteps, n, c.StepsOffset, ts[0], T)
+	}
 	return ts, nil
 }
 
