@@ -38,7 +38,7 @@ func TestSoak(t *testing.T) {
 		}
 	}
 	writeMapping(0)
-	oscIn, httpAddr := freeUDPPort(t), freeTCPAddr(t)
+	oscIn, httpAddr := soakUDPPort(t), soakTCPAddr(t)
 	sink, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -101,8 +101,8 @@ func TestSoak(t *testing.T) {
 		case <-reload.C:
 			writeMapping(i)
 		case <-probe.C:
-			s := sample{T: time.Since(start).Seconds(), RSSKiB: rssKiB(cmd.Process.Pid), OpenFiles: openFiles(cmd.Process.Pid)}
-			s.Goroutines = scrapeGauge("http://"+httpAddr+"/metrics", "go_goroutines")
+			s := sample{T: time.Since(start).Seconds(), RSSKiB: soakRSSKiB(cmd.Process.Pid), OpenFiles: soakOpenFiles(cmd.Process.Pid)}
+			s.Goroutines = soakScrape("http://"+httpAddr+"/metrics", "go_goroutines")
 			samples = append(samples, s)
 		}
 	}
@@ -137,7 +137,7 @@ func TestSoak(t *testing.T) {
 	}
 }
 
-func rssKiB(pid int) int {
+func soakRSSKiB(pid int) int {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
@@ -153,12 +153,12 @@ func rssKiB(pid int) int {
 	return 0
 }
 
-func openFiles(pid int) int {
+func soakOpenFiles(pid int) int {
 	ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
 	return len(ents)
 }
 
-func scrapeGauge(url, name string) int {
+func soakScrape(url, name string) int {
 	resp, err := http.Get(url)
 	if err != nil {
 		return 0
@@ -174,7 +174,7 @@ func scrapeGauge(url, name string) int {
 	return 0
 }
 
-func freeUDPPort(t *testing.T) int {
+func soakUDPPort(t *testing.T) int {
 	t.Helper()
 	c, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
@@ -184,7 +184,7 @@ func freeUDPPort(t *testing.T) int {
 	return c.LocalAddr().(*net.UDPAddr).Port
 }
 
-func freeTCPAddr(t *testing.T) string {
+func soakTCPAddr(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
