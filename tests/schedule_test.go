@@ -122,3 +122,16 @@ func schedWithin(a, b []float64, tol float64) bool {
 	}
 	return true
 }
+
+// TestDiffusionScheduleText: without --json the schedule is printed one step per line.
+func TestDiffusionScheduleText(t *testing.T) {
+	out, err := engine("diffusion", "schedule", "--scheduler", "euler", "--steps", "4", "--strength", "0.5").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"running steps 2..3", "step 2  timestep 499", "sigma 1.612887", "step 3  timestep 249", "final"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
