@@ -1,10 +1,12 @@
 package sched
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"math"
 	"os"
+	"os/exec"
 	"testing"
 )
 
@@ -107,5 +109,25 @@ func TestGoldenSchedules(t *testing.T) {
 				t.Errorf("%s/%s n=%d step %d: %v, want %v", c.Scheduler, c.Spacing, c.Steps, i, got, want)
 			}
 		}
+	}
+}
+
+// TestGoldenFresh regenerates golden.json with python3 (when present) and checks the
+// committed file is its current output, so the reference and its generator cannot drift.
+func TestGoldenFresh(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not found")
+	}
+	out, err := exec.Command(py, "testdata/gen_golden.py").Output()
+	if err != nil {
+		t.Fatalf("gen_golden.py: %v", err)
+	}
+	want, err := os.ReadFile("testdata/golden.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out, want) {
+		t.Fatal("testdata/golden.json is stale: run python3 testdata/gen_golden.py > testdata/golden.json")
 	}
 }
