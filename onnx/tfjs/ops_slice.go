@@ -227,10 +227,26 @@ func opSplitV(c *converter, n *nodeDef, in []*value) ([]*value, error) {
 			sum += s
 		}
 	}
-	if hole >= 0 {
-		if x.rank() < 0 || x.shape[axis] < 0 {
-			return nil, fmt.Errorf("%w: size_splits -1 on an unknown dimension", ErrUnsupportedOp)
+	if hole >= 0 && (x.rank() < 0 || x.shape[axis] < 0) {
+		// The -1 piece is whatever is left of a dimension known only at run time.
+		shp, dim, rest, split := c.tmp(n, "shape"), c.tmp(n, "dim"), c.tmp(n, "rest"), c.tmp(n, "split")
+		c.b.add("Shape", []string{c.ref(x)}, []string{shp})
+		c.b.add("Slice", []string{shp, c.b.ints64(n.Name+"/s", axis), c.b.ints64(n.Name+"/e", axis+1)}, []string{dim})
+		c.b.add("Sub", []string{dim, c.b.ints64(n.Name+"/known", sum)}, []string{rest})
+		parts := []string{}
+		if hole > 0 {
+			parts = append(parts, c.b.ints64(n.Name+"/before", sizes[:hole]...))
 		}
+		parts = append(parts, rest)
+		if hole < len(sizes)-1 {
+			parts = append(parts, c.b.ints64(n.Name+"/after", sizes[hole+1:]...))
+		}
+		c.b.add("Concat", parts, []string{split}, attrInt("axis", 0))
+		known := append([]int64{}, sizes...)
+		known[hole] = -1
+		return c.split(n, x, axis, len(sizes), known, split)
+	}
+	if hole >= 0 {
 		sizes = append([]int64{}, sizes...)
 		sizes[hole] = x.shape[axis] - sum
 	}

@@ -1,10 +1,11 @@
 // ref.mjs runs a TFJS graph model from local files on the WASM backend (no network):
 //
-//   node ref.mjs MODEL.json CASES.json OUTDIR [--time N]
+//   node ref.mjs MODEL.json CASES.json OUTDIR [--time N] [--outputs a,b,c]
 //
 // CASES.json is [{"file": "a.bin", "shape": [1,192,192,3]}, ...] with raw little-endian int32 input
 // files next to it. For each case OUTDIR/<file>.out holds the float32 output and OUTDIR/outputs.json
-// the shapes. With --time N it also runs the first case N times after a warm-up and writes the
+// the shapes. With --outputs the named nodes are fetched and output K goes to <file>.out.K.
+// With --time N it also runs the first case N times after a warm-up and writes the
 // per-run milliseconds to OUTDIR/timing.json.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -49,6 +50,12 @@ async function main() {
     timeN = parseInt(args[ti + 1], 10);
     args.splice(ti, 2);
   }
+  let outputNames = null;
+  const oi = args.indexOf('--outputs');
+  if (oi >= 0) {
+    outputNames = args[oi + 1].split(',');
+    args.splice(oi, 2);
+  }
   if (args.length !== 3) {
     console.error('usage: node ref.mjs MODEL.json CASES.json OUTDIR [--time N]');
     process.exit(2);
@@ -68,6 +75,17 @@ async function main() {
     const data = new Int32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
     const x = tf.tensor(data, c.shape, 'int32');
     inputs.push(x);
+    if (outputNames) {
+      const ys = model.execute(x, outputNames);
+      shapes[c.file] = [];
+      for (let k = 0; k < ys.length; k++) {
+        const out = await ys[k].data();
+        shapes[c.file].push(ys[k].shape);
+        fs.writeFileSync(path.join(outDir, `${c.file}.out.${k}`), Buffer.from(out.buffer, out.byteOffset, out.byteLength));
+        ys[k].dispose();
+      }
+      continue;
+    }
     const y = model.execute(x);
     const out = await y.data();
     shapes[c.file] = y.shape;
