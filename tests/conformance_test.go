@@ -86,6 +86,35 @@ func TestConformanceTFJS(t *testing.T) {
 	}
 }
 
+// TestImportTFJSChecker converts the three MoveNet models with `models import-tfjs` and validates
+// each with the independent ONNX checker (Debian python3-onnx, full_check: types and shapes inferred).
+func TestImportTFJSChecker(t *testing.T) {
+	const py = "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import onnx").Run(); err != nil {
+		skipOrFail(t, "python3-onnx not installed ("+py+" -c 'import onnx' failed)")
+	}
+	for _, name := range []string{"movenet-lightning", "movenet-thunder", "movenet-multipose"} {
+		t.Run(name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), name+".onnx")
+			if b, err := engine("models", "import-tfjs", tfjsModelPath(t, name), out).CombinedOutput(); err != nil {
+				t.Fatalf("import-tfjs: %v\n%s", err, b)
+			}
+			check := `import onnx, sys
+m = onnx.load(sys.argv[1])
+onnx.checker.check_model(m, full_check=True)
+assert m.ir_version == 8 and m.opset_import[0].version == 17, (m.ir_version, m.opset_import)
+print([i.name for i in m.graph.input], [o.name for o in m.graph.output])`
+			b, err := exec.Command(py, "-c", check, out).CombinedOutput()
+			if err != nil {
+				t.Fatalf("onnx checker: %v\n%s", err, b)
+			}
+			if got := strings.TrimSpace(string(b)); got != "['input'] ['Identity']" {
+				t.Errorf("inputs/outputs = %s", got)
+			}
+		})
+	}
+}
+
 // isScore reports whether output index i is a keypoint score (singlepose [1,1,17,3]) or a box score (multipose [1,6,56]).
 func isScore(model string, i int) bool {
 	if strings.Contains(model, "multipose") {
