@@ -165,3 +165,13 @@ func (c *Controller) HandleMIDI(msg []byte) {
 		c.evalRules(mapping.Input{MIDI: &ev})
 	}
 }
+
+// MIDIInPort is the name of the open MIDI input, "" when none is open.
+func (c *Controller) MIDIInPort() string {
+	c.midi.mu.Lock()
+	defer c.midi.mu.Unlock()
+	if c.midi.in == nil {
+		return ""
+	}
+	return c.midi.in.String()
+}
