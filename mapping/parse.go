@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode/utf8"
 	"os"
 
 	"go.yaml.in/yaml/v4"
@@ -52,6 +53,9 @@ func ReadFile(path string) ([]byte, error) {
 // decodeStrict decodes YAML into out, rejecting unknown keys, and turns the
 // decoder's errors into PosErrors with line:column.
 func decodeStrict(file string, data []byte, out any) (*yaml.Node, error) {
+	if !utf8.Valid(data) {
+		return nil, invalidUTF8(file, data)
+	}
 	var root yaml.Node
 	if err := yaml.Load(data, &root); err != nil {
 		return nil, yamlPosError(file, err)
@@ -111,4 +115,23 @@ func posErr(file string, n *yaml.Node, key, format string, args ...any) error {
 		e.Line, e.Column = n.Line, n.Column
 	}
 	return e
+}
+
+// invalidUTF8 reports the line:column of the first byte that is not UTF-8
+// (the YAML reader reports it without a position).
+func invalidUTF8(file string, data []byte) error {
+	line, col := 1, 1
+	for len(data) > 0 {
+		r, n := utf8.DecodeRune(data)
+		if r == utf8.RuneError && n <= 1 {
+			return &PosError{File: file, Line: line, Column: col, Msg: fmt.Sprintf("invalid UTF-8 byte 0x%02x", data[0]), Err: ErrInvalid}
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		data = data[n:]
+	}
+	return nil
 }
