@@ -20,7 +20,7 @@ type Controller struct {
 	log *slog.Logger
 	ps  *engine.ParamStore
 
-	mu       sync.Mutex // serialises input, rules state, reloads
+	mu       sync.Mutex         // serialises input, rules state, reloads
 	mappings []*mapping.Mapping // one per cfg.MappingFiles entry (nil until loaded)
 	rules    atomic.Pointer[[]*mapping.Rule]
 	learned  []*mapping.Rule // learned without a mapping file to write to
@@ -31,7 +31,7 @@ type Controller struct {
 	fade     *fade
 	held     bundleQueue
 	targets  []*net.UDPAddr
-	errs     []string // /vivid/error messages waiting to be sent
+	errs     []string       // /vivid/error messages waiting to be sent
 	replyTo  netip.AddrPort // sender of the packet being applied (for /vivid/get)
 
 	st statsCounters
@@ -237,8 +237,8 @@ func (c *Controller) tick(now time.Time) time.Duration {
 
 type statsCounters struct {
 	oscPackets, oscMessages, oscMalformed, oscDenied, oscUnmatched atomic.Uint64
-	bundlesHeld, bundlesDropped, midiMessages, rejected, clamped  atomic.Uint64
-	reloadsOK, reloadsFailed, learned, fbSent, fbErrors           atomic.Uint64
+	bundlesHeld, bundlesDropped, midiMessages, rejected, clamped   atomic.Uint64
+	reloadsOK, reloadsFailed, learned, fbSent, fbErrors            atomic.Uint64
 }
 
 // Stats returns a copy of the counters.

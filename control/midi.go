@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"gitlab.com/gomidi/midi/v2"
 	"gitlab.com/gomidi/midi/v2/drivers"
@@ -59,7 +60,7 @@ func (p *midiPorts) poll() {
 	}
 	ins, err := p.drv.Ins()
 	if err != nil {
-		p.warnOnce(fmt.Sprintf("listing MIDI inputs: %v", err))
+		p.warnOnce("listing MIDI inputs failed: no usable MIDI system (on Linux: is there /dev/snd/seq?); will keep trying")
 		return
 	}
 	var found drivers.In
@@ -82,7 +83,7 @@ func (p *midiPorts) poll() {
 	}
 	stop, err := midi.ListenTo(found, func(msg midi.Message, _ int32) { p.c.HandleMIDI(msg) })
 	if err != nil {
-		p.warnOnce(fmt.Sprintf("opening MIDI input %q: %v", found.String(), err))
+		p.warnOnce(fmt.Sprintf("opening MIDI input %q: %s", found.String(), CleanMIDIError(err)))
 		return
 	}
 	p.in, p.stop, p.warned = found, stop, ""
@@ -174,4 +175,16 @@ func (c *Controller) MIDIInPort() string {
 		return ""
 	}
 	return c.midi.in.String()
+}
+
+// CleanMIDIError returns err's text with unprintable bytes removed: RtMidi's
+// error strings sometimes arrive as garbage when the MIDI system is missing.
+func CleanMIDIError(err error) string {
+	s := strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError || r > 0x7e {
+			return -1
+		}
+		return r
+	}, err.Error())
+	return strings.TrimRight(strings.TrimSpace(s), ":")
 }

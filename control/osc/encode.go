@@ -36,6 +36,12 @@ func AppendMessage(dst []byte, m *Message) ([]byte, error) {
 			tags = append(tags, 'N')
 		case Timetag:
 			tags = append(tags, 't')
+		case Char:
+			tags = append(tags, 'c')
+		case MIDIMsg:
+			tags = append(tags, 'm')
+		case RGBA:
+			tags = append(tags, 'r')
 		default:
 			return nil, fmt.Errorf("osc: cannot encode argument of type %T", a)
 		}
@@ -63,6 +69,12 @@ func AppendMessage(dst []byte, m *Message) ([]byte, error) {
 			}
 		case Timetag:
 			dst = binary.BigEndian.AppendUint64(dst, uint64(v))
+		case Char:
+			dst = binary.BigEndian.AppendUint32(dst, uint32(v))
+		case MIDIMsg:
+			dst = append(dst, v[:]...)
+		case RGBA:
+			dst = append(dst, v[:]...)
 		}
 	}
 	return dst, nil

@@ -10,7 +10,7 @@ import (
 
 // Message is one OSC message: an address (pattern) and typed arguments.
 // Args hold int32, float32, string, []byte (blob), int64, float64, bool,
-// nil (N and I), Timetag, rune (c) or [4]byte (m, r).
+// nil (N and I), Timetag, Char (c), MIDIMsg (m) or RGBA (r).
 type Message struct {
 	Address string
 	Args    []any
@@ -21,6 +21,15 @@ type Bundle struct {
 	Time     Timetag
 	Elements []any // *Message or *Bundle
 }
+
+// Char is an OSC 'c' argument (an ASCII character sent as 32 bits).
+type Char int32
+
+// MIDIMsg is an OSC 'm' argument: port id, status, data1, data2.
+type MIDIMsg [4]byte
+
+// RGBA is an OSC 'r' argument: red, green, blue, alpha.
+type RGBA [4]byte
 
 // Timetag is an NTP timestamp: seconds since 1900 in the high 32 bits, fraction in the low.
 // The value 1 means "immediately".
@@ -141,9 +150,11 @@ func decodeMessage(b []byte) (*Message, error) {
 			case 'f':
 				v = math.Float32frombits(u)
 			case 'c':
-				v = rune(u)
+				v = Char(u)
+			case 'm':
+				v = MIDIMsg(rest[:4])
 			default:
-				v = [4]byte(rest[:4])
+				v = RGBA(rest[:4])
 			}
 			rest = rest[4:]
 		case 'h', 'd', 't':
