@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion/clip"
 )
 
 // Options selects what Write produces.
@@ -47,10 +49,10 @@ func Write(dir string, o Options) error {
 			return err
 		}
 	}
-	if err := writeTokenizer(filepath.Join(dir, "tokenizer"), "<|endoftext|>"); err != nil {
+	if err := clip.WriteTinyVocab(filepath.Join(dir, "tokenizer"), clip.EndOfText); err != nil {
 		return fmt.Errorf("tiny: %w", err)
 	}
-	if err := writeTokenizer(filepath.Join(dir, "tokenizer_2"), "!"); err != nil {
+	if err := clip.WriteTinyVocab(filepath.Join(dir, "tokenizer_2"), "!"); err != nil {
 		return fmt.Errorf("tiny: %w", err)
 	}
 	for name, content := range configs(o) {
