@@ -60,9 +60,10 @@ func Open(cfg Config) (p *Pipeline, err error) {
 		return nil, err
 	}
 	p = &Pipeline{log: log}
+	opened := p
 	defer func() {
 		if err != nil {
-			p.Close()
+			opened.Close()
 			p = nil
 		}
 	}()
