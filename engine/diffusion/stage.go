@@ -13,12 +13,12 @@ import (
 // StageConfig configures the engine's diffusion stage.
 type StageConfig struct {
 	Pipeline  *Pipeline
-	Size      int                               // working size (square, multiple of 8); 0 = 512
-	Encode    EncodeFunc                        // nil: Pipeline.EncodePrompt (tests inject a slow one)
+	Size      int                              // working size (square, multiple of 8); 0 = 512
+	Encode    EncodeFunc                       // nil: Pipeline.EncodePrompt (tests inject a slow one)
 	Presets   func(name string) (string, bool) // preset name → prompt; nil: presets are ignored
-	Slerp     bool                              // prompt blending by slerp instead of lerp
-	Similar   SimilarFilter                     // similar-frame skip; zero Threshold disables it
-	CacheSize int                               // prompt embeddings kept; 0 = 32
+	Slerp     bool                             // prompt blending by slerp instead of lerp
+	Similar   SimilarFilter                    // similar-frame skip; zero Threshold disables it
+	CacheSize int                              // prompt embeddings kept; 0 = 32
 	Logger    *slog.Logger
 }
 
