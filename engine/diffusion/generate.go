@@ -36,7 +36,7 @@ type genState struct {
 
 	noiseKey  [3]uint64
 	noise     []float32
-	noiseTmp  []float32
+	zero      *Embedding
 	lastCond  *Embedding
 	lastNeg   *Embedding
 	lastBatch int
@@ -116,8 +116,11 @@ func (p *Pipeline) generate(req Request, img *image.RGBA) (*image.RGBA, error) {
 
 	// Conditioning: set once per batch layout and embedding (diffusers order: [uncond, cond]).
 	neg := req.Uncond
-	if neg == nil {
-		neg = ZeroEmbedding()
+	if neg == nil && cfg {
+		if g.zero == nil {
+			g.zero = ZeroEmbedding()
+		}
+		neg = g.zero
 	}
 	timeIDs := [6]float32{float32(size), float32(size), 0, 0, float32(size), float32(size)}
 	if g.lastBatch != batch || g.lastCond != req.Cond || (cfg && g.lastNeg != req.Uncond) || p.unet.b.shapeKey != fmt.Sprint(batch, L, L) {

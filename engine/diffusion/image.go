@@ -58,21 +58,26 @@ func fromCHW(t *Tensor, dst *image.RGBA, scratch []float32) {
 	b := dst.Bounds()
 	w, h := b.Dx(), b.Dy()
 	plane := w * h
+	if t.Elem == Float32 {
+		r, g, bl := t.F32[:plane], t.F32[plane:2*plane], t.F32[2*plane:3*plane]
+		for y := range h {
+			row := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
+			o := y * w
+			rr, gg, bb := r[o:o+w], g[o:o+w], bl[o:o+w]
+			for x := range w {
+				p := row[4*x : 4*x+4 : 4*x+4]
+				p[0], p[1], p[2], p[3] = toByte(rr[x]), toByte(gg[x]), toByte(bb[x]), 255
+			}
+		}
+		return
+	}
 	for c := range 3 {
 		for y := range h {
 			line := scratch[:w]
 			t.Floats(c*plane+y*w, line)
 			row := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
 			for x, v := range line {
-				u := (v + 1) * 127.5
-				switch {
-				case u <= 0:
-					row[4*x+c] = 0
-				case u >= 255:
-					row[4*x+c] = 255
-				default:
-					row[4*x+c] = uint8(u + 0.5)
-				}
+				row[4*x+c] = toByte(v)
 			}
 		}
 	}
@@ -82,4 +87,16 @@ func fromCHW(t *Tensor, dst *image.RGBA, scratch []float32) {
 			row[4*x+3] = 255
 		}
 	}
+}
+
+// toByte maps [-1, 1] to 0..255, rounding and clamping (NaN becomes 0).
+func toByte(v float32) uint8 {
+	u := (v+1)*127.5 + 0.5
+	if !(u > 0) {
+		return 0
+	}
+	if u >= 255 {
+		return 255
+	}
+	return uint8(u)
 }
