@@ -13,3 +13,6 @@ var ErrBudget = errors.New("model does not fit in GPU memory")
 
 // ErrClosed means the device was used after Close.
 var ErrClosed = errors.New("device closed")
+
+// ErrBufferSize means a host slice or device buffer is too small for the dimensions given with it.
+var ErrBufferSize = errors.New("buffer size does not match dimensions")
