@@ -24,6 +24,7 @@ commands:
   shm         read NAME --out frame.png
   devices     list MIDI ports, execution providers and GPUs
   bench       pose-model | control | diffusion | shm | latency
+  systemd-unit  print the systemd unit for running as a service
   version     print versions
 
 Run 'vivid-ml-engine COMMAND -h' for the flags of a command.
@@ -59,6 +60,8 @@ func main() {
 		err = cmdDevices(ctx, args)
 	case "bench":
 		err = cmdBench(ctx, args)
+	case "systemd-unit":
+		err = cmdSystemdUnit()
 	case "version", "--version", "-v":
 		err = cmdVersion(ctx, args)
 	case "help", "-h", "--help":

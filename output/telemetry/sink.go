@@ -1,0 +1,30 @@
+package telemetry
+
+import "github.com/vivid-ml/vivid-ml-engine/engine"
+
+// Sink observes frames and pose results as they reach the outputs: it feeds the
+// per-stream latency histograms and the health beats. It never blocks.
+type Sink struct {
+	M *Metrics
+	H *Health
+}
+
+// WriteFrame implements engine.FrameSink.
+func (s Sink) WriteFrame(stream string, f *engine.Frame) {
+	if s.M != nil {
+		s.M.ObserveFrame(stream, f.Captured)
+	}
+	if s.H != nil {
+		s.H.Beat(stream)
+	}
+}
+
+// WritePose implements engine.PoseSink.
+func (s Sink) WritePose(r *engine.PoseResult) {
+	if s.M != nil {
+		s.M.ObserveFrame("pose", r.Captured)
+	}
+	if s.H != nil {
+		s.H.Beat("pose")
+	}
+}
