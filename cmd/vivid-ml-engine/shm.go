@@ -159,7 +159,7 @@ func shmWrite(ctx context.Context, name string, args []string) error {
 			case <-tick:
 			}
 		}
-		shm.FillPattern(pix, n+1)
+		shm.FillPattern(pix, w.Frames()+1) // the frame number this write gets (continues after a takeover)
 		if err := w.Write(pix, wd, ht, 4*wd, time.Now()); err != nil {
 			w.Close()
 			return err
