@@ -23,10 +23,10 @@ func shmDir(t *testing.T) string {
 	return d
 }
 
-// startShmWriter runs `shm write NAME` (checksummed test pattern at full speed).
-func startShmWriter(t *testing.T, name, size string) *exec.Cmd {
+// startShmWriter runs `shm write NAME` (checksummed test pattern, full speed unless --fps).
+func startShmWriter(t *testing.T, name, size string, extra ...string) *exec.Cmd {
 	t.Helper()
-	w := engine("shm", "write", name, "--size", size)
+	w := engine(append([]string{"shm", "write", name, "--size", size}, extra...)...)
 	var stderr bytes.Buffer
 	w.Stderr = &stderr
 	if err := w.Start(); err != nil {
