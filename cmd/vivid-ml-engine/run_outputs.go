@@ -12,11 +12,13 @@ import (
 	"github.com/vivid-ml/vivid-ml-engine/output/preview"
 	"github.com/vivid-ml/vivid-ml-engine/output/record"
 	"github.com/vivid-ml/vivid-ml-engine/output/shm"
+	"github.com/vivid-ml/vivid-ml-engine/output/tdshm"
 )
 
 // outputOptions holds the `run` flags of the frame outputs: shared memory, web preview, recording.
 type outputOptions struct {
 	shmOut       []shmOutSpec
+	tdShm        []shmOutSpec
 	shmSlots     int
 	http         string
 	record       string
@@ -59,6 +61,19 @@ func registerOutputFlags(fs *flag.FlagSet) *outputOptions {
 		o.shmOut = append(o.shmOut, shmOutSpec{name, s})
 		return nil
 	})
+	fs.Func("td-shm", "publish frames to a TouchDesigner Shared Mem In TOP named `NAME[:input|pose|diffusion]` "+
+		"(Windows only; repeatable)", func(v string) error {
+		name, stream, _ := strings.Cut(v, ":")
+		if err := tdshm.CheckName(name); err != nil {
+			return err
+		}
+		s, err := parseStream(stream)
+		if err != nil {
+			return err
+		}
+		o.tdShm = append(o.tdShm, shmOutSpec{name, s})
+		return nil
+	})
 	fs.IntVar(&o.shmSlots, "shm-slots", shm.DefaultSlots, "ring slots per shared-memory segment")
 	fs.StringVar(&o.http, "http", "", "serve the web preview at `ADDR:PORT` (\":PORT\" binds loopback only)")
 	fs.StringVar(&o.record, "record", "", "record a stream to `FILE` (e.g. out.mp4) through ffmpeg")
@@ -82,7 +97,7 @@ func (c outputs) Close() error {
 // it returns nil, nil when nothing is configured. Call it after the diffusion stage
 // is set in env (the default stream depends on it).
 func startOutputs(ctx context.Context, o *outputOptions, env *runEnv) (io.Closer, error) {
-	if len(o.shmOut) == 0 && o.http == "" && o.record == "" {
+	if len(o.shmOut) == 0 && len(o.tdShm) == 0 && o.http == "" && o.record == "" {
 		return nil, nil
 	}
 	def := engine.StreamInput
@@ -109,6 +124,15 @@ func startOutputs(ctx context.Context, o *outputOptions, env *runEnv) (io.Closer
 		started = append(started, sink)
 		env.FrameSinks = append(env.FrameSinks, sink)
 		env.Logger.Info("shared-memory output", "name", spec.name, "stream", pick(spec.stream), "path", shm.Path(spec.name))
+	}
+	for _, spec := range o.tdShm {
+		w, err := tdshm.NewWriter(tdshm.Config{Name: spec.name, FlipY: true, Logger: env.Logger})
+		if err != nil {
+			return fail(fmt.Errorf("--td-shm %s: %w", spec.name, err))
+		}
+		sink := tdshm.NewSink(w, pick(spec.stream), env.Logger)
+		started = append(started, sink)
+		env.FrameSinks = append(env.FrameSinks, sink)
 	}
 	if o.record != "" {
 		rs, err := parseStream(o.recordStream)
