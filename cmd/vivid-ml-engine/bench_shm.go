@@ -25,12 +25,12 @@ type benchShmResult struct {
 }
 
 // benchShm measures frames per second through the shared-memory writer and a plain
-// copy() of the same bytes into a ring of the same number of heap buffers, same run.
+// copy() of the same bytes into a ring of the same number of heap buffers, in
+// alternating batches of the same run.
 func benchShm(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("bench shm", flag.ContinueOnError)
 	size := fs.String("size", "1920x1080", "frame size WxH")
 	frames := fs.Int("frames", 600, "frames per measurement")
-	rounds := fs.Int("rounds", 3, "alternating measurement rounds (best of each kept)")
 	slots := fs.Int("slots", shm.DefaultSlots, "ring slots")
 	name := fs.String("name", fmt.Sprintf("bench-%d", os.Getpid()), "segment name")
 	if err := fs.Parse(args); err != nil {
@@ -52,37 +52,38 @@ func benchShm(ctx context.Context, args []string) error {
 		ring[i] = make([]byte, len(src))
 	}
 	now := time.Now()
-	measure := func(fn func(i int) error) (float64, error) {
-		for i := 0; i < 2**slots; i++ { // warm up: fault in every page once
-			if err := fn(i); err != nil {
-				return 0, err
-			}
+	memcpyOne := func(i int) error { copy(ring[i%len(ring)], src); return nil }
+	shmOne := func(i int) error { return wr.Write(src, w, h, 4*w, now) }
+	for i := 0; i < 2**slots; i++ { // warm up: fault in every page once
+		memcpyOne(i)
+		if err := shmOne(i); err != nil {
+			return err
+		}
+	}
+	// Alternate short batches of the two so machine noise hits both alike; sum the times.
+	const batch = 20
+	var tMemcpy, tShm time.Duration
+	n := 0
+	for ; n < *frames; n += batch {
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
 		start := time.Now()
-		for i := 0; i < *frames; i++ {
-			if err := fn(i); err != nil {
-				return 0, err
+		for i := n; i < n+batch; i++ {
+			memcpyOne(i)
+		}
+		mid := time.Now()
+		for i := n; i < n+batch; i++ {
+			if err := shmOne(i); err != nil {
+				return err
 			}
-			if ctx.Err() != nil {
-				return 0, ctx.Err()
-			}
 		}
-		return float64(*frames) / time.Since(start).Seconds(), nil
+		tMemcpy += mid.Sub(start)
+		tShm += time.Since(mid)
 	}
-	// Alternate the two, best of --rounds each, so machine noise hits both alike.
-	var fps, memcpy float64
-	for r := 0; r < *rounds; r++ {
-		m, err := measure(func(i int) error { copy(ring[i%len(ring)], src); return nil })
-		if err != nil {
-			return err
-		}
-		f, err := measure(func(i int) error { return wr.Write(src, w, h, 4*w, now) })
-		if err != nil {
-			return err
-		}
-		memcpy, fps = max(memcpy, m), max(fps, f)
-	}
-	return json.NewEncoder(os.Stdout).Encode(benchShmResult{Bench: "shm", Width: w, Height: h, Frames: *frames,
+	fps := float64(n) / tShm.Seconds()
+	memcpy := float64(n) / tMemcpy.Seconds()
+	return json.NewEncoder(os.Stdout).Encode(benchShmResult{Bench: "shm", Width: w, Height: h, Frames: n,
 		Slots: *slots, FPS: round1(fps), MemcpyFPS: round1(memcpy), Ratio: round3(fps / memcpy), Dir: shm.Dir()})
 }
 
