@@ -66,9 +66,11 @@ func (s *Server) serveSnapshot(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	st.clients.Add(1)
-	defer st.clients.Add(-1)
-	pic, _, _ := st.latest()
+	pic, err := st.snapshot(s.cfg.Quality)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
 	if pic == nil {
 		http.Error(w, "no frame yet", http.StatusNotFound)
 		return

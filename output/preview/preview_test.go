@@ -94,6 +94,20 @@ func TestMJPEGStreamUpdates(t *testing.T) {
 		}
 		close(done)
 	}
+	resp.Body.Close()
+	s.WriteFrame(engine.StreamPose, solid(color.RGBA{0, 255, 0, 255}, 99))
+	snap, err := http.Get("http://" + s.Addr() + "/snapshot/pose.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := jpeg.Decode(snap.Body)
+	snap.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, g, _, _ := img.At(5, 5).RGBA(); g < 0xc000 {
+		t.Fatalf("snapshot is not the newest (green) frame: %v", img.At(5, 5))
+	}
 	st := s.Status()
 	if st.Streams["pose"].Encoded < 2 || st.Streams["pose"].Frames < 2 {
 		t.Fatalf("status %+v", st.Streams["pose"])

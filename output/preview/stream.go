@@ -18,6 +18,7 @@ type stream struct {
 
 	mu      sync.Mutex
 	pending *engine.Frame // newest frame not yet encoded
+	last    *engine.Frame // newest frame offered
 	jpeg    []byte        // newest encoded picture
 	jpegSeq uint64
 	changed chan struct{} // closed and replaced when jpeg changes
@@ -43,6 +44,7 @@ func (st *stream) offer(f *engine.Frame) {
 		st.drops.Add(1)
 	}
 	st.pending = f
+	st.last = f
 	st.mu.Unlock()
 	select {
 	case st.wake <- struct{}{}:
@@ -85,6 +87,22 @@ func (st *stream) latest() ([]byte, uint64, <-chan struct{}) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	return st.jpeg, st.jpegSeq, st.changed
+}
+
+// snapshot returns a JPEG of the newest frame: the encoded one when it is current,
+// else encoded now (nobody watches the stream, so the encoder skipped it).
+func (st *stream) snapshot(quality int) ([]byte, error) {
+	st.mu.Lock()
+	f, pic, pending := st.last, st.jpeg, st.pending
+	st.mu.Unlock()
+	if f == nil || (pic != nil && pending == nil && st.clients.Load() > 0) {
+		return pic, nil
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, f.Image, &jpeg.Options{Quality: quality}); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // StreamStatus is one stream's counters in /api/status.
