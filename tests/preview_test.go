@@ -98,7 +98,7 @@ func TestPreviewInChromium(t *testing.T) {
 	startShmWriter(t, "preview", "320x180", "--fps", "30")
 	port := freePort(t)
 	view := engine("shm", "view", "preview", "--http", fmt.Sprintf(":%d", port))
-	var logs bytes.Buffer
+	var logs syncBuffer
 	view.Stderr = &logs
 	if err := view.Start(); err != nil {
 		t.Fatal(err)
