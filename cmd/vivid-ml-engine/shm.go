@@ -18,7 +18,7 @@ import (
 
 const shmUsage = `usage:
   vivid-ml-engine shm read NAME [--out frame.png] [--timeout 5s] [--verify]
-  vivid-ml-engine shm write NAME [--size 640x360] [--frames 0] [--fps 0] [--slots 3]
+  vivid-ml-engine shm write NAME [--size 640x360] [--frames 0] [--fps 0] [--slots 3] [--resize-every 0]
   vivid-ml-engine shm view NAME [--http 127.0.0.1:8080]
 `
 
@@ -130,6 +130,7 @@ func shmWrite(ctx context.Context, name string, args []string) error {
 	frames := fs.Uint64("frames", 0, "stop after this many frames (0: until interrupted)")
 	fps := fs.Float64("fps", 0, "frames per second (0: as fast as possible)")
 	slots := fs.Int("slots", shm.DefaultSlots, "ring slots")
+	resize := fs.Uint64("resize-every", 0, "alternate between SIZE and half of it every N frames (tests readers' resize handling)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -159,8 +160,13 @@ func shmWrite(ctx context.Context, name string, args []string) error {
 			case <-tick:
 			}
 		}
-		shm.FillPattern(pix, w.Frames()+1) // the frame number this write gets (continues after a takeover)
-		if err := w.Write(pix, wd, ht, 4*wd, time.Now()); err != nil {
+		fw, fh := wd, ht
+		if *resize > 0 && (n / *resize)%2 == 1 {
+			fw, fh = max(wd/2, 1), max(ht/2, 1)
+		}
+		frame := pix[:4*fw*fh]
+		shm.FillPattern(frame, w.Frames()+1) // the frame number this write gets (continues after a takeover)
+		if err := w.Write(frame, fw, fh, 4*fw, time.Now()); err != nil {
 			w.Close()
 			return err
 		}
