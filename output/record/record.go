@@ -17,9 +17,6 @@ import (
 	"github.com/vivid-ml/vivid-ml-engine/engine"
 )
 
-// ErrNoFFmpeg means the ffmpeg binary was not found on PATH.
-var ErrNoFFmpeg = errors.New("record: ffmpeg not found on PATH (install ffmpeg)")
-
 // Config configures a Recorder.
 type Config struct {
 	Path   string  // output file, e.g. out.mp4 (the container follows the extension)
@@ -50,7 +47,7 @@ type Recorder struct {
 // with the first frame (its size is not known before).
 func New(cfg Config) (*Recorder, error) {
 	if cfg.Path == "" {
-		return nil, errors.New("record: no output path")
+		return nil, ErrNoPath
 	}
 	if cfg.FPS <= 0 {
 		cfg.FPS = 30
