@@ -68,9 +68,8 @@ func foldRune(r rune) string {
 	return string(r)
 }
 
-// isControl reports the characters ftfy's remove_control_chars deletes (C0/C1 controls
-// other than whitespace, and zero-width/format marks such as U+FEFF and U+200B-U+200F are kept
-// as ftfy keeps joiners).
+// isControl approximates ftfy's remove_control_chars: C0 and C1 controls other than
+// whitespace, DEL, the byte-order mark and interlinear annotation marks are dropped.
 func isControl(r rune) bool {
 	switch {
 	case r < 0x20 && r != '\t' && r != '\n' && r != '\f' && r != '\r':

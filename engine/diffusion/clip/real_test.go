@@ -1,8 +1,11 @@
 package clip
 
 import (
+	"encoding/json"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -39,6 +42,13 @@ func TestRealCLIP(t *testing.T) {
 		// Case and whitespace are normalized away.
 		{"  A   PHOTO\tof a\ncat ", []int32{49406, 320, 1125, 539, 320, 2368, 49407}},
 	}
+	if path := os.Getenv("VIVID_CLIP_BPE"); path != "" {
+		tok = asDiffusersFolder(t, path)
+		if tok.Pad != 0 {
+			t.Fatalf("tokenizer_2 folder pads with %d, want 0", tok.Pad)
+		}
+		tok.Pad = tok.EOS // the published examples are tokenizer 1's padding
+	}
 	for _, tt := range tests {
 		got := tok.IDs(tt.text)
 		if !slices.Equal(got[:len(tt.want)], tt.want) {
@@ -50,4 +60,31 @@ func TestRealCLIP(t *testing.T) {
 			}
 		}
 	}
+}
+
+// asDiffusersFolder writes the real merges as a diffusers tokenizer_2 folder (vocab.json,
+// merges.txt, pad "!") and loads it back through Load.
+func asDiffusersFolder(t *testing.T, bpe string) *Tokenizer {
+	t.Helper()
+	ref, err := LoadBPE(bpe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	merges := make([]string, len(ref.ranks))
+	for p, r := range ref.ranks {
+		merges[r] = p[0] + " " + p[1]
+	}
+	dir := t.TempDir()
+	vocab, _ := json.Marshal(ref.vocab)
+	os.WriteFile(filepath.Join(dir, "vocab.json"), vocab, 0o644)
+	os.WriteFile(filepath.Join(dir, "merges.txt"), []byte("#version: 0.2\n"+strings.Join(merges, "\n")+"\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "special_tokens_map.json"), []byte(`{"pad_token": "!"}`), 0o644)
+	tok, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tok.ranks) != 48894 || tok.VocabSize() != 49408 || tok.BOS != 49406 || tok.EOS != 49407 {
+		t.Fatalf("real vocab: %d merges, size %d, bos %d, eos %d", len(tok.ranks), tok.VocabSize(), tok.BOS, tok.EOS)
+	}
+	return tok
 }

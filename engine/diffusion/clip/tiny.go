@@ -11,13 +11,13 @@ import (
 // TinyMerges is the merge list of the tiny test vocab: enough to make "a photo of a cat"
 // and a few other words whole tokens, so tiny-model prompts tokenize like real ones.
 var TinyMerges = []string{
-	"o </w>", "p h", "o t", "ph ot", "phot o</w>", "o f</w>", "c a", "ca t</w>",
+	"p h", "o t", "ph ot", "phot o</w>", "o f</w>", "c a", "ca t</w>",
 	"d o", "do g</w>", "t h", "th e</w>", "i n", "in g</w>", "e r</w>",
 }
 
 // WriteTinyVocab writes a small valid diffusers tokenizer folder (vocab.json, merges.txt,
 // special_tokens_map.json, tokenizer_config.json) to dir, padding with pad
-// (EndOfText as SDXL's tokenizer does, or "!" as tokenizer_2). Ids are dense: VocabSize is 529.
+// (EndOfText as SDXL's tokenizer does, or "!" as tokenizer_2). Ids are dense: VocabSize is 528.
 func WriteTinyVocab(dir, pad string) error {
 	vocab := BuildVocab(TinyMerges)
 	if _, ok := vocab[pad]; !ok {

@@ -67,8 +67,9 @@ func (c *consistency) stepLCM(modelOut, sample []float32, i int, noise Noise) er
 	}
 	cs, co := float32(skip), float32(out)
 	sap, sbp := float32(math.Sqrt(ap)), float32(math.Sqrt(1-ap))
+	p := newPredictor(c.cfg, at)
 	for j, x := range sample {
-		x0, _ := predictX0Eps(c.cfg, at, modelOut[j], x)
+		x0, _ := p.x0eps(modelOut[j], x)
 		den := co*x0 + cs*x
 		if z != nil {
 			den = sap*den + sbp*z[j]
@@ -98,8 +99,9 @@ func (c *consistency) stepTCD(modelOut, sample []float32, i int, noise Noise) er
 	}
 	sas, sbs := float32(math.Sqrt(as)), float32(math.Sqrt(1-as))
 	ka, kb := float32(math.Sqrt(ap/as)), float32(math.Sqrt(1-ap/as))
+	p := newPredictor(c.cfg, at)
 	for j, x := range sample {
-		x0, eps := predictX0Eps(c.cfg, at, modelOut[j], x)
+		x0, eps := p.x0eps(modelOut[j], x)
 		v := sas*x0 + sbs*eps
 		if z != nil {
 			v = ka*v + kb*z[j]

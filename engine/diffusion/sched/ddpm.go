@@ -28,21 +28,31 @@ func addNoiseDDPM(tr *train, b *base, x0, noise []float32, i int) error {
 	return nil
 }
 
-// predictX0Eps converts a model output at ᾱ_t into (x0, ε) per prediction type, clipping x0
-// when clip_sample is set (diffusers applies the clip to x0 only).
-func predictX0Eps(c Config, alpha float64, out, x float32) (x0, eps float32) {
-	sa, sb := float32(math.Sqrt(alpha)), float32(math.Sqrt(1-alpha))
-	switch c.PredictionType {
+// predictor converts a model output at ᾱ_t into (x0, ε) per prediction type, clipping x0
+// when clip_sample is set (diffusers clips x0 only). Coefficients are computed once per step.
+type predictor struct {
+	sa, sb float32 // √ᾱ_t, √(1−ᾱ_t)
+	kind   string
+	clip   bool
+	r      float32
+}
+
+func newPredictor(c Config, alpha float64) predictor {
+	return predictor{sa: float32(math.Sqrt(alpha)), sb: float32(math.Sqrt(1 - alpha)),
+		kind: c.PredictionType, clip: c.ClipSample, r: float32(c.ClipSampleRange)}
+}
+
+func (p *predictor) x0eps(out, x float32) (x0, eps float32) {
+	switch p.kind {
 	case "v_prediction":
-		x0, eps = sa*x-sb*out, sa*out+sb*x
+		x0, eps = p.sa*x-p.sb*out, p.sa*out+p.sb*x
 	case "sample":
-		x0, eps = out, (x-sa*out)/sb
+		x0, eps = out, (x-p.sa*out)/p.sb
 	default: // epsilon
-		x0, eps = (x-sb*out)/sa, out
+		x0, eps = (x-p.sb*out)/p.sa, out
 	}
-	if c.ClipSample {
-		r := float32(c.ClipSampleRange)
-		x0 = max(-r, min(r, x0))
+	if p.clip {
+		x0 = max(-p.r, min(p.r, x0))
 	}
 	return x0, eps
 }
@@ -89,8 +99,9 @@ func (d *ddim) Step(modelOut, sample []float32, i int, noise Noise) error {
 		}
 	}
 	dir, sap := float32(math.Sqrt(1-ap-std*std)), float32(math.Sqrt(ap))
+	p := newPredictor(d.cfg, at)
 	for j, x := range sample {
-		x0, eps := predictX0Eps(d.cfg, at, modelOut[j], x)
+		x0, eps := p.x0eps(modelOut[j], x)
 		sample[j] = sap*x0 + dir*eps
 		if z != nil {
 			sample[j] += float32(std) * z[j]

@@ -52,6 +52,10 @@ func New(name string, cfg Config) (Scheduler, error) {
 	case "euler":
 		return &euler{cfg: cfg, tr: tr}, nil
 	case "euler-ancestral", "euler_a", "euler-a":
+		if cfg.PredictionType == "sample" {
+			// As diffusers: EulerAncestralDiscreteScheduler raises NotImplementedError for it.
+			return nil, fmt.Errorf("%w: euler-ancestral does not support prediction_type \"sample\"", ErrConfig)
+		}
 		return &euler{cfg: cfg, tr: tr, ancestral: true}, nil
 	case "ddim":
 		return &ddim{cfg: cfg, tr: tr, eta: etaOr(cfg.Eta, 0)}, nil

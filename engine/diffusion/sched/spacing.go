@@ -43,12 +43,16 @@ func spacedTimesteps(c Config, n int, roundLinspace bool) ([]float64, error) {
 		ratio := float64(T) / float64(n)
 		start := float64(T)
 		delta := (start - ratio) - start
-		count := int(math.Ceil((0 - start) / delta))
+		count := int(math.Ceil((0 - start) / -ratio)) // numpy sizes arange with the step as given
 		for i := range count {
 			ts = append(ts, math.RoundToEven(start+float64(i)*delta)-1)
 		}
 	default:
 		return nil, fmt.Errorf("%w: timestep_spacing %q", ErrConfig, c.TimestepSpacing)
+	}
+	if ts[0] > float64(T-1) {
+		return nil, fmt.Errorf("%w: %d steps with steps_offset %d reach timestep %v ≥ num_train_timesteps %d",
+			ErrSteps, n, c.StepsOffset, ts[0], T)
 	}
 	return ts, nil
 }
