@@ -52,25 +52,21 @@ func toCHW(img *image.RGBA, t *Tensor) {
 	w, h := b.Dx(), b.Dy()
 	plane := w * h
 	parallelRows(h, func(y0, y1 int) {
-		var line [3][]float32
-		if t.Elem != Float32 {
-			line = [3][]float32{make([]float32, w), make([]float32, w), make([]float32, w)}
-		}
 		for y := y0; y < y1; y++ {
 			row := img.Pix[y*img.Stride : y*img.Stride+4*w]
 			o := y * w
-			rr, gg, bb := line[0], line[1], line[2]
-			if t.Elem == Float32 {
-				rr, gg, bb = t.F32[o:o+w], t.F32[plane+o:plane+o+w], t.F32[2*plane+o:2*plane+o+w]
+			if t.Elem == Float16 {
+				rr, gg, bb := t.F16[o:o+w], t.F16[plane+o:plane+o+w], t.F16[2*plane+o:2*plane+o+w]
+				for x := range rr {
+					p := row[4*x : 4*x+3 : 4*x+3]
+					rr[x], gg[x], bb[x] = byteToHalf[p[0]], byteToHalf[p[1]], byteToHalf[p[2]]
+				}
+				continue
 			}
+			rr, gg, bb := t.F32[o:o+w], t.F32[plane+o:plane+o+w], t.F32[2*plane+o:2*plane+o+w]
 			for x := range rr {
 				p := row[4*x : 4*x+3 : 4*x+3]
 				rr[x], gg[x], bb[x] = byteToUnit[p[0]], byteToUnit[p[1]], byteToUnit[p[2]]
-			}
-			if t.Elem != Float32 {
-				t.SetFloats(o, rr)
-				t.SetFloats(plane+o, gg)
-				t.SetFloats(2*plane+o, bb)
 			}
 		}
 	})
@@ -81,22 +77,23 @@ func fromCHW(t *Tensor, dst *image.RGBA) {
 	b := dst.Bounds()
 	w, h := b.Dx(), b.Dy()
 	plane := w * h
+	var lut *[1 << 16]uint8
+	if t.Elem == Float16 {
+		lut = halfToByte()
+	}
 	parallelRows(h, func(y0, y1 int) {
-		var line [3][]float32
-		if t.Elem != Float32 {
-			line = [3][]float32{make([]float32, w), make([]float32, w), make([]float32, w)}
-		}
 		for y := y0; y < y1; y++ {
 			row := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
 			o := y * w
-			rr, gg, bb := line[0], line[1], line[2]
-			if t.Elem == Float32 {
-				rr, gg, bb = t.F32[o:o+w], t.F32[plane+o:plane+o+w], t.F32[2*plane+o:2*plane+o+w]
-			} else {
-				t.Floats(o, rr)
-				t.Floats(plane+o, gg)
-				t.Floats(2*plane+o, bb)
+			if lut != nil {
+				rr, gg, bb := t.F16[o:o+w], t.F16[plane+o:plane+o+w], t.F16[2*plane+o:2*plane+o+w]
+				for x := range rr {
+					p := row[4*x : 4*x+4 : 4*x+4]
+					p[0], p[1], p[2], p[3] = lut[rr[x]], lut[gg[x]], lut[bb[x]], 255
+				}
+				continue
 			}
+			rr, gg, bb := t.F32[o:o+w], t.F32[plane+o:plane+o+w], t.F32[2*plane+o:2*plane+o+w]
 			for x := range rr {
 				p := row[4*x : 4*x+4 : 4*x+4]
 				p[0], p[1], p[2], p[3] = toByte(rr[x]), toByte(gg[x]), toByte(bb[x]), 255
@@ -104,6 +101,27 @@ func fromCHW(t *Tensor, dst *image.RGBA) {
 		}
 	})
 }
+
+// byteToHalf maps a byte to [-1, 1] as float16 bits.
+var byteToHalf = func() (t [256]uint16) {
+	for i := range t {
+		t[i] = f32ToF16(float32(i)*(2.0/255) - 1)
+	}
+	return t
+}()
+
+// halfToByte is toByte for every float16 value (64 KiB, built on first use).
+var halfToByte = sync.OnceValue(func() *[1 << 16]uint8 {
+	var t [1 << 16]uint8
+	for i := range t {
+		v := f16ToF32(uint16(i))
+		if v != v { // NaN
+			continue
+		}
+		t[i] = toByte(v)
+	}
+	return &t
+})
 
 // toByte maps [-1, 1] to 0..255, rounding and clamping.
 func toByte(v float32) uint8 {

@@ -20,3 +20,11 @@ func BenchmarkFromCHW512(b *testing.B) {
 		fromCHW(t, img)
 	}
 }
+
+func BenchmarkFromCHW512Half(b *testing.B) {
+	img := image.NewRGBA(image.Rect(0, 0, 512, 512))
+	t, _ := NewTensor(Float16, 1, 3, 512, 512)
+	for b.Loop() {
+		fromCHW(t, img)
+	}
+}
