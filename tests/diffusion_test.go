@@ -12,23 +12,23 @@ import (
 	"testing"
 )
 
-// devORTLib is the development copy of ONNX Runtime on the project's build machine;
+// diffDevORTLib is the development copy of ONNX Runtime on the project's build machine;
 // `make test` provisions the cached library instead.
-const devORTLib = "/work/npm-cache-dev/x/package/bin/napi-v6/linux/x64/libonnxruntime.so.1"
+const diffDevORTLib = "/work/npm-cache-dev/x/package/bin/napi-v6/linux/x64/libonnxruntime.so.1"
 
 // diffusionEngine is engine(args...) with ONNX Runtime's library: $ONNXRUNTIME_LIB, the
 // development copy, or (neither) the model cache that `make provision` filled.
 func diffusionEngine(args ...string) *exec.Cmd {
 	cmd := engine(args...)
 	if os.Getenv("ONNXRUNTIME_LIB") == "" {
-		if _, err := os.Stat(devORTLib); err == nil {
-			cmd.Env = append(os.Environ(), "ONNXRUNTIME_LIB="+devORTLib)
+		if _, err := os.Stat(diffDevORTLib); err == nil {
+			cmd.Env = append(os.Environ(), "ONNXRUNTIME_LIB="+diffDevORTLib)
 		}
 	}
 	return cmd
 }
 
-func runOK(t *testing.T, cmd *exec.Cmd) []byte {
+func diffRunOK(t *testing.T, cmd *exec.Cmd) []byte {
 	t.Helper()
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -39,7 +39,7 @@ func runOK(t *testing.T, cmd *exec.Cmd) []byte {
 	return out
 }
 
-func writeTestPNG(t *testing.T, path string, size int) {
+func diffWritePNG(t *testing.T, path string, size int) {
 	t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, size, size))
 	for i := range img.Pix {
@@ -60,16 +60,16 @@ func writeTestPNG(t *testing.T, path string, size int) {
 func TestDiffusionRunTiny(t *testing.T) {
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.png")
-	writeTestPNG(t, in, 80) // not the working size: resized to 64²
+	diffWritePNG(t, in, 80) // not the working size: resized to 64²
 	for _, variant := range []struct {
 		name string
 		args []string
 	}{{"fp32", nil}, {"fp16", []string{"--fp16"}}} {
 		t.Run(variant.name, func(t *testing.T) {
 			models := filepath.Join(dir, "tiny-"+variant.name)
-			runOK(t, engine(append(append([]string{"models", "make-tiny-sdxl"}, variant.args...), models)...))
+			diffRunOK(t, engine(append(append([]string{"models", "make-tiny-sdxl"}, variant.args...), models)...))
 			run := func(out, seed string) []byte {
-				runOK(t, diffusionEngine("diffusion", "run", "--model", models, "--input", in, "--prompt", "a photo of a cat",
+				diffRunOK(t, diffusionEngine("diffusion", "run", "--model", models, "--input", in, "--prompt", "a photo of a cat",
 					"--steps", "4", "--strength", "0.5", "--seed", seed, "--size", "64", "--threads", "1", "--out", out))
 				b, err := os.ReadFile(out)
 				if err != nil {
@@ -100,9 +100,9 @@ func TestDiffusionRunTiny(t *testing.T) {
 func TestDiffusionErrors(t *testing.T) {
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.png")
-	writeTestPNG(t, in, 64)
+	diffWritePNG(t, in, 64)
 	models := filepath.Join(dir, "tiny")
-	runOK(t, engine("models", "make-tiny-sdxl", models))
+	diffRunOK(t, engine("models", "make-tiny-sdxl", models))
 	for _, tc := range []struct {
 		name  string
 		setup func()
@@ -133,7 +133,7 @@ func TestDiffusionErrors(t *testing.T) {
 
 // TestBenchDiffusion: the bench prints one JSON line with every stage time.
 func TestBenchDiffusion(t *testing.T) {
-	out := runOK(t, diffusionEngine("bench", "diffusion", "--size", "64", "--frames", "2", "--threads", "1"))
+	out := diffRunOK(t, diffusionEngine("bench", "diffusion", "--size", "64", "--frames", "2", "--threads", "1"))
 	var res map[string]any
 	if err := json.Unmarshal(out, &res); err != nil {
 		t.Fatalf("%v: %s", err, out)
