@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -145,5 +146,43 @@ func TestBenchDiffusion(t *testing.T) {
 	}
 	if steps, _ := res["unet_step_ms"].([]any); len(steps) != 2 {
 		t.Errorf("unet_step_ms %v, want 2 steps (4 × 0.5)", res["unet_step_ms"])
+	}
+}
+
+// TestDiffusionProviderFallback: with a CPU-only ONNX Runtime, tensorrt and cuda are
+// skipped (each logged with ORT's reason) and every model runs on the CPU; a per-model
+// override keeps the text encoders off the GPU list entirely.
+func TestDiffusionProviderFallback(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.png")
+	diffWritePNG(t, in, 64)
+	models := filepath.Join(dir, "tiny")
+	diffRunOK(t, engine("models", "make-tiny-sdxl", models))
+	cmd := diffusionEngine("diffusion", "run", "--model", models, "--input", in, "--prompt", "x", "--size", "64",
+		"--providers", "tensorrt,cuda,cpu;text_encoder=cpu;text_encoder_2=cpu", "--out", filepath.Join(dir, "out.png"))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	var res struct{ Providers []string }
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if !slices.Equal(res.Providers, []string{"cpu", "cpu", "cpu", "cpu", "cpu"}) {
+		t.Skipf("GPU providers available here (%v): the fallback path is not exercised", res.Providers)
+	}
+	log := stderr.String()
+	for _, want := range []string{
+		"provider=tensorrt model=" + filepath.Join(models, "unet", "model.onnx"),
+		"provider=cuda model=" + filepath.Join(models, "vae_decoder", "model.onnx"),
+	} {
+		if !strings.Contains(log, `msg="execution provider skipped" `+want) {
+			t.Errorf("log lacks the skip of %s:\n%s", want, log)
+		}
+	}
+	if strings.Contains(log, filepath.Join(models, "text_encoder", "model.onnx")) {
+		t.Errorf("text_encoder was tried on a GPU provider despite text_encoder=cpu:\n%s", log)
 	}
 }

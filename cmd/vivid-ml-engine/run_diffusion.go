@@ -7,7 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"slices"
+	"strings"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine"
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion"
@@ -34,7 +34,7 @@ type pipelineFlags struct {
 // addPipelineFlags registers the flags with prefix ("" or "diffusion-").
 func addPipelineFlags(fs *flag.FlagSet, prefix string) *pipelineFlags {
 	f := &pipelineFlags{}
-	fs.StringVar(&f.providers, prefix+"providers", "cpu", "execution providers in order, e.g. tensorrt,cuda,cpu")
+	fs.StringVar(&f.providers, prefix+"providers", "cpu", "execution providers in order, e.g. tensorrt,cuda,cpu; per model after ';': \"cuda,cpu;text_encoder=cpu\"")
 	fs.IntVar(&f.threads, prefix+"threads", 0, "ONNX Runtime intra-op threads (0: one per core)")
 	fs.IntVar(&f.deviceID, prefix+"device", 0, "GPU device id for CUDA/TensorRT")
 	fs.Int64Var(&f.cudaMemLimit, prefix+"cuda-mem-limit", 0, "CUDA memory arena limit in bytes (0: none)")
@@ -60,17 +60,17 @@ func openPipeline(ctx context.Context, dir string, size int, f *pipelineFlags, l
 	if err := onnx.Init(lib); err != nil {
 		return nil, err
 	}
-	chain, err := diffusion.ParseChain(f.providers)
+	chain, perModel, err := diffusion.ParseProviders(f.providers)
 	if err != nil {
 		return nil, err
 	}
 	prov := diffusion.Providers{
-		Chain: chain, DeviceID: f.deviceID, CUDAMemLimit: f.cudaMemLimit,
+		Chain: chain, PerModel: perModel, DeviceID: f.deviceID, CUDAMemLimit: f.cudaMemLimit,
 		TRTFP16: f.trtFP16, TRTCacheDir: f.trtCache, TRTTimingCache: f.trtTiming,
 		Size: size, Dynamic: f.trtDynamic,
 	}
 	prov.Versions.ORT = onnx.Version()
-	if gpu.Available() && slices.Contains(chain, onnx.ProviderTensorRT) {
+	if gpu.Available() && strings.Contains(f.providers, onnx.ProviderTensorRT) {
 		// GPU facts key the TensorRT engine cache; without them the key says unknown-gpu.
 		if devs, err := gpu.Devices(); err == nil {
 			for _, d := range devs {
@@ -84,7 +84,7 @@ func openPipeline(ctx context.Context, dir string, size int, f *pipelineFlags, l
 		}
 	}
 	byModel := map[string][]onnx.ProviderConfig{}
-	for _, m := range []string{"text_encoder", "text_encoder_2", "unet", "vae_encoder", "vae_decoder"} {
+	for _, m := range diffusion.ModelParts {
 		if byModel[m], err = prov.For(m); err != nil {
 			return nil, err
 		}
