@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"strings"
 	"sync"
 
@@ -87,9 +88,13 @@ func openWith(path string, inputs, outputs []TensorInfo, threads int, p Provider
 	return s, nil
 }
 
-// readInfo reads the model's inputs and outputs through a throw-away CPU session with
-// graph optimisation off (onnxruntime_go needs the names before the real session exists).
+// readInfo reads the model's inputs and outputs (onnxruntime_go needs the names before
+// the session exists): from the file with ReadModelIO, else through a throw-away CPU
+// session with graph optimisation off, which loads the weights once more.
 func readInfo(path string) (in, out []TensorInfo, err error) {
+	if in, out, err := ReadModelIO(path); err == nil {
+		return in, out, nil
+	}
 	o, err := ort.NewSessionOptions()
 	if err != nil {
 		return nil, nil, ortError(err)
@@ -108,7 +113,7 @@ func readInfo(path string) (in, out []TensorInfo, err error) {
 func infos(src []ort.InputOutputInfo) []TensorInfo {
 	dst := make([]TensorInfo, len(src))
 	for i, s := range src {
-		dst[i] = TensorInfo{Name: s.Name, Elem: ElemType(s.DataType), Shape: append([]int64(nil), s.Dimensions...)}
+		dst[i] = TensorInfo{Name: s.Name, Elem: ElemType(s.DataType), Shape: append([]int64{}, s.Dimensions...)}
 	}
 	return dst
 }
@@ -246,7 +251,7 @@ func (s *Session) run(inputs, outputs []Value) ([]Value, error) {
 // destroyAllocated frees outputs ORT allocated before a failed run.
 func destroyAllocated(requested []Value, got []ort.Value) {
 	for i, v := range got {
-		if requested[i] == nil && v != nil {
+		if requested[i] == nil && v != nil && !reflect.ValueOf(v).IsNil() {
 			v.Destroy()
 		}
 	}
