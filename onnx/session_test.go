@@ -291,3 +291,26 @@ func TestReadModelIOMatchesORT(t *testing.T) {
 		t.Fatalf("RunAlloc with a scalar output = %v", err)
 	}
 }
+
+// BenchmarkRunAdd measures the per-call overhead of Session.Run with reused tensors.
+func BenchmarkRunAdd(b *testing.B) {
+	if err := Init(os.Getenv("ONNXRUNTIME_LIB")); err != nil {
+		b.Skip(err)
+	}
+	s, err := NewSession(addModel(b), SessionOptions{Threads: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	a, _ := NewTensor[float32](2, 3)
+	y, _ := NewTensor[float32](2, 3)
+	defer a.Destroy()
+	defer y.Destroy()
+	in, out := []Value{a, a}, []Value{y}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := s.Run(in, out); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
