@@ -46,6 +46,14 @@ func TestModelsFetchVerifyDetectsFlippedByte(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("thunder not extracted with lightning: %s%s", out, stderr)
 	}
+	// Convert Lightning from the cached TFJS model (no network needed: --offline).
+	out, stderr, code = runEngine(t, "models", "fetch", "--offline", "--cache-dir", cache, "movenet-lightning")
+	if code != 0 {
+		t.Fatalf("conversion: %s%s", out, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(cache, "movenet-lightning", "4", "model.onnx.sidecar.json")); err != nil {
+		t.Fatal(err)
+	}
 	// The ONNX Runtime library from the shared cache (provisioned by make), copied in.
 	if lib, _, code := runEngine(t, "models", "path", "onnxruntime"); code == 0 {
 		dst := filepath.Join(cache, "onnxruntime", "1.24.3", filepath.Base(strings.TrimSpace(lib)))
@@ -67,7 +75,7 @@ func TestModelsFetchVerifyDetectsFlippedByte(t *testing.T) {
 		}
 		return nil
 	})
-	if len(files) < 6 {
+	if len(files) < 8 {
 		t.Fatalf("only %d cached files: %v", len(files), files)
 	}
 	for _, f := range files {
@@ -79,7 +87,8 @@ func TestModelsFetchVerifyDetectsFlippedByte(t *testing.T) {
 		b[i] ^= 0x20
 		os.WriteFile(f, b, 0o644)
 		out, stderr, code := runEngine(t, "models", "verify", "--cache-dir", cache)
-		if code == 0 || !strings.Contains(stderr, f) || !strings.Contains(stderr, "hash mismatch") {
+		if code == 0 || !strings.Contains(stderr, f) ||
+			!strings.Contains(stderr, "hash mismatch") && !strings.Contains(stderr, "bad sidecar") {
 			t.Errorf("flipped byte in %s: verify exit %d\n%s%s", f, code, out, stderr)
 		}
 		b[i] ^= 0x20
