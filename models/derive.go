@@ -109,6 +109,7 @@ func (s *Store) ensureDerived(ctx context.Context, e Entry) error {
 	if bad == nil {
 		return nil
 	}
+	s.removeLeftovers(e)
 	conv, ok := s.converters[e.Source.Converter]
 	if !ok {
 		return fmt.Errorf("model %s: no converter %q", e.Name, e.Source.Converter)

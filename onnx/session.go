@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 
@@ -23,6 +24,8 @@ type Session struct {
 	skipped  []ProviderSkip
 	inputs   []TensorInfo
 	outputs  []TensorInfo
+	inBuf    []ort.Value // reused by run, guarded by mu
+	outBuf   []ort.Value
 }
 
 // NewSession opens modelPath, trying opts.Providers in order (CPU when empty); each
@@ -201,27 +204,33 @@ func (s *Session) run(inputs, outputs []Value) ([]Value, error) {
 	if len(inputs) != len(s.inputs) {
 		return nil, fmt.Errorf("%w: model %s has %d inputs, got %d", ErrValueCount, s.path, len(s.inputs), len(inputs))
 	}
-	in := make([]ort.Value, len(inputs))
-	for i, v := range inputs {
-		if v == nil || v.ort() == nil {
-			return nil, fmt.Errorf("onnx: input %d (%s) is nil or destroyed", i, s.inputs[i].Name)
-		}
-		in[i] = v.ort()
-	}
-	out := make([]ort.Value, len(outputs))
-	for i, v := range outputs {
-		if v != nil {
-			out[i] = v.ort()
-		}
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.s == nil {
 		return nil, ErrClosed
 	}
+	// The ORT value slices are reused between runs (no per-frame allocation).
+	in, out := s.inBuf[:0], s.outBuf[:0]
+	for i, v := range inputs {
+		if v == nil || v.ort() == nil {
+			return nil, fmt.Errorf("onnx: input %d (%s) is nil or destroyed", i, s.inputs[i].Name)
+		}
+		in = append(in, v.ort())
+	}
+	for _, v := range outputs {
+		var o ort.Value
+		if v != nil {
+			o = v.ort()
+		}
+		out = append(out, o)
+	}
+	s.inBuf, s.outBuf = in, out
 	if err := s.s.Run(in, out); err != nil {
 		destroyAllocated(outputs, out)
 		return nil, fmt.Errorf("onnx: run %s: %w", s.path, ortError(err))
+	}
+	if !slices.Contains(outputs, nil) {
+		return outputs, nil
 	}
 	res := make([]Value, len(outputs))
 	var werr error
