@@ -97,3 +97,6 @@ func (s *Scalar[T]) Shape() []int64 { return []int64{} }
 
 // Destroy does nothing.
 func (s *Scalar[T]) Destroy() error { return nil }
+
+// CheckProvider returns ErrNoCgo.
+func CheckProvider(p ProviderConfig) error { return ErrNoCgo }
