@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v4"
@@ -92,9 +93,26 @@ func decodeStrict(data []byte, v any) error {
 		return err
 	}
 	if err := l.Load(v); err != nil && !errors.Is(err, io.EOF) {
-		return err
+		return yamlPositions(err)
 	}
 	return nil
+}
+
+// yamlPositions rewrites YAML decode errors as "line L, column C: message".
+func yamlPositions(err error) error {
+	var many *yaml.LoadErrors
+	if errors.As(err, &many) && len(many.Errors) > 0 {
+		parts := make([]string, len(many.Errors))
+		for i, e := range many.Errors {
+			parts[i] = fmt.Sprintf("line %d, column %d: %s", e.Mark.Line, e.Mark.Column, e.Message)
+		}
+		return fmt.Errorf("%w: %s", errConfig, strings.Join(parts, "; "))
+	}
+	var one *yaml.LoadError
+	if errors.As(err, &one) {
+		return fmt.Errorf("%w: line %d, column %d: %s", errConfig, one.Mark.Line, one.Mark.Column, one.Message)
+	}
+	return err
 }
 
 // validate checks values that decoding cannot.
