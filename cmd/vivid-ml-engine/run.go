@@ -141,6 +141,7 @@ func cmdRun(ctx context.Context, args []string) error {
 
 	tick := time.NewTicker(30 * time.Second)
 	defer tick.Stop()
+	sourceDone := capture.Done()
 wait:
 	for {
 		select {
@@ -149,6 +150,11 @@ wait:
 			break wait
 		case <-loop.Done():
 			break wait
+		case <-sourceDone:
+			// The source ended for good (stdin at EOF): finish the frames in flight, then stop.
+			log.Info("source ended; stopping after the frames in flight")
+			box.Close()
+			sourceDone = nil
 		case <-tick.C:
 			logStats(log, loop.Stats())
 		}
