@@ -72,7 +72,7 @@ func benchLatency(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	load, _, err := poseLoader(ctx, cf, *threads, log)
+	load, err := poseLoader(ctx, cf, *threads, log)
 	if err != nil {
 		return err
 	}

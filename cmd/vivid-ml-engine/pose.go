@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"time"
@@ -63,14 +64,16 @@ func cmdPose(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	load, closeAll, err := poseLoader(ctx, cf, *threads, log)
+	load, err := poseLoader(ctx, cf, *threads, log)
 	if err != nil {
 		return err
 	}
-	defer closeAll()
 	m, err := load(spec.Name)
 	if err != nil {
 		return err
+	}
+	if c, ok := m.(io.Closer); ok {
+		defer c.Close()
 	}
 	opt := pose.DefaultOptions()
 	opt.MinPoseScore = float32(*minPerson)
@@ -116,16 +119,16 @@ func toPoseJSON(path string, w, h int, people []engine.Person) poseJSON {
 
 // poseLoader initializes ONNX Runtime and returns a loader of provisioned pose
 // models (fetched and converted through the model store on first use unless
-// --offline). closeAll closes every model the loader opened and is still open.
-func poseLoader(ctx context.Context, cf *commonFlags, threads int, log *slog.Logger) (load pose.Loader, closeAll func(), err error) {
+// --offline). Callers close the models they load.
+func poseLoader(ctx context.Context, cf *commonFlags, threads int, log *slog.Logger) (pose.Loader, error) {
 	st, err := cf.openModels(log)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if _, err := cf.initORT(ctx, st, log); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return storeLoader(ctx, st, threads, log), func() {}, nil
+	return storeLoader(ctx, st, threads, log), nil
 }
 
 // storeLoader opens the .onnx of a pose model name from the store.

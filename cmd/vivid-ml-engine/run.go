@@ -91,7 +91,7 @@ func cmdRun(ctx context.Context, args []string) error {
 
 	var stage *pose.Stage
 	if cfg.Pose.Enabled {
-		load, _, err := poseLoader(ctx, cf, cfg.Pose.Threads, log)
+		load, err := poseLoader(ctx, cf, cfg.Pose.Threads, log)
 		if err != nil {
 			return fmt.Errorf("pose stage: %w", err)
 		}
