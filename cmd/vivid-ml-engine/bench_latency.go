@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"slices"
@@ -30,6 +31,14 @@ func (t *timedModel) Infer(in []int32, h, w int) ([]float32, error) {
 	t.last = time.Since(start)
 	t.mu.Unlock()
 	return out, err
+}
+
+// Close closes the wrapped model.
+func (t *timedModel) Close() error {
+	if c, ok := t.m.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
 }
 
 func (t *timedModel) took() time.Duration {
