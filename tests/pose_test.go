@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	vivid "github.com/vivid-ml/vivid-ml-engine/engine"
+	"github.com/vivid-ml/vivid-ml-engine/engine/pose"
 )
 
 // poseLine mirrors one `pose --json` line.
@@ -181,5 +182,116 @@ func TestPoseJSONSchemaAndErrors(t *testing.T) {
 	lines, stderr, err = runPose(t, "--model", "movenet-multipose", good)
 	if err != nil || len(lines) != 1 || len(lines[0].People) < 1 || lines[0].People[0].ID != 1 {
 		t.Fatalf("multipose: %v %+v\n%s", err, lines, stderr)
+	}
+}
+
+// resampleScript computes tfjs cropAndResize (bilinear, extrapolation 0) and
+// resizeBilinear + pad on the WASM backend, as the tfjs MoveNet detector does.
+const resampleScript = `
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+setWasmPaths(path.join(process.cwd(), 'node_modules/@tensorflow/tfjs-backend-wasm/dist') + path.sep);
+await tf.setBackend('wasm');
+await tf.ready();
+const job = JSON.parse(fs.readFileSync(process.argv[1], 'utf8'));
+const raw = fs.readFileSync(job.image);
+const img = tf.tensor4d(Int32Array.from(raw), [1, job.h, job.w, 3], 'int32');
+for (const c of job.crops) {
+  const out = tf.cast(tf.image.cropAndResize(img, tf.tensor2d([c.box]), tf.zeros([1], 'int32'), [c.size, c.size], 'bilinear', 0), 'int32');
+  fs.writeFileSync(c.out, Buffer.from(out.dataSync().buffer));
+}
+for (const r of job.resizes) {
+  const rs = tf.image.resizeBilinear(img, [r.rh, r.rw]);
+  const padded = tf.pad(rs, [[0, 0], [0, r.ph - r.rh], [0, r.pw - r.rw], [0, 0]]);
+  const out = tf.cast(padded, 'int32');
+  fs.writeFileSync(r.out, Buffer.from(out.dataSync().buffer));
+}
+`
+
+// TestResampleMatchesTFJS checks the engine's smart-crop sampling and MultiPose
+// resize+pad against tf.image.cropAndResize / resizeBilinear on a 640x480 frame.
+func TestResampleMatchesTFJS(t *testing.T) {
+	node := needTool(t, "node")
+	rig, _ := filepath.Abs("tfjs")
+	if _, err := os.Stat(filepath.Join(rig, "node_modules", "@tensorflow", "tfjs-backend-wasm")); err != nil {
+		if strict() {
+			t.Fatal("tests/tfjs/node_modules missing")
+		}
+		t.Skip("tests/tfjs/node_modules missing")
+	}
+	dir := t.TempDir()
+	const w, h = 640, 480
+	img := vivid.DrawTestPattern(w, h, 0.7)
+	for i := 0; i < len(img.Pix); i += 4 { // add texture so interpolation errors show
+		img.Pix[i] ^= uint8(i * 31)
+	}
+	raw := make([]byte, 0, w*h*3)
+	for i := 0; i < len(img.Pix); i += 4 {
+		raw = append(raw, img.Pix[i:i+3]...)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "img.rgb"), raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	type crop struct {
+		Box  [4]float64 `json:"box"`
+		Size int        `json:"size"`
+		Out  string     `json:"out"`
+	}
+	type resize struct {
+		RH  int    `json:"rh"`
+		RW  int    `json:"rw"`
+		PH  int    `json:"ph"`
+		PW  int    `json:"pw"`
+		Out string `json:"out"`
+	}
+	boxes := []pose.Box{pose.InitCropRegion(true, w, h), pose.InitCropRegion(false, w, h), {YMin: 0.12, XMin: 0.31, YMax: 0.77, XMax: 0.8}}
+	var crops []crop
+	for i, b := range boxes {
+		crops = append(crops, crop{Box: [4]float64{b.YMin, b.XMin, b.YMax, b.XMax}, Size: 192, Out: filepath.Join(dir, fmt.Sprintf("crop%d.i32", i))})
+	}
+	resizes := []resize{{RH: 192, RW: 256, PH: 192, PW: 256, Out: filepath.Join(dir, "r0.i32")}, {RH: 144, RW: 256, PH: 160, PW: 256, Out: filepath.Join(dir, "r1.i32")}}
+	job, _ := json.Marshal(map[string]any{"image": filepath.Join(dir, "img.rgb"), "w": w, "h": h, "crops": crops, "resizes": resizes})
+	jobPath := filepath.Join(dir, "job.json")
+	if err := os.WriteFile(jobPath, job, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(node, "--input-type=module", "-e", resampleScript, jobPath)
+	cmd.Dir = rig
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("tfjs: %v\n%s", err, out)
+	}
+	compare := func(name string, got []int32, file string) {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(data) != len(got)*4 {
+			t.Fatalf("%s: tfjs %d values, engine %d", name, len(data)/4, len(got))
+		}
+		diff := 0
+		for i, g := range got {
+			want := int32(binary.LittleEndian.Uint32(data[i*4:]))
+			if g != want {
+				diff++
+				if diff < 5 {
+					t.Errorf("%s: value %d = %d; tfjs %d", name, i, g, want)
+				}
+			}
+		}
+		if diff > 0 {
+			t.Errorf("%s: %d of %d values differ from tfjs", name, diff, len(got))
+		}
+	}
+	for i, c := range crops {
+		got := make([]int32, 192*192*3)
+		pose.CropAndResize(img, boxes[i], 192, 192, got)
+		compare(fmt.Sprintf("crop %v", c.Box), got, c.Out)
+	}
+	for _, r := range resizes {
+		got := make([]int32, r.PH*r.PW*3)
+		pose.ResizePad(img, r.RH, r.RW, r.PH, r.PW, got)
+		compare(fmt.Sprintf("resize %dx%d pad %dx%d", r.RW, r.RH, r.PW, r.PH), got, r.Out)
 	}
 }

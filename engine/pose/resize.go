@@ -41,51 +41,54 @@ func ResizePad(img *image.RGBA, rh, rw, ph, pw int, dst []int32) {
 // tap is one output coordinate's two source indices and the weight of the second.
 type tap struct {
 	lo, hi int
-	frac   float64
+	frac   float32
 	out    bool // outside the source: extrapolation (zero)
 }
 
-// cropAxis is tfjs cropAndResize's source coordinate per output index.
+// cropAxis is tfjs cropAndResize's source coordinate per output index, in
+// float32 like the WASM kernel (so e.g. the last row of a full-height crop can
+// land a hair beyond the image and read as padding, exactly as in tfjs).
 func cropAxis(v0, v1 float64, in, out int) []tap {
 	taps := make([]tap, out)
-	var scale float64
+	a, b, last := float32(v0), float32(v1), float32(in-1)
+	var scale float32
 	if out > 1 {
-		scale = (v1 - v0) * float64(in-1) / float64(out-1)
+		scale = (b - a) * last / float32(out-1)
 	}
 	for i := range taps {
-		f := 0.5 * (v0 + v1) * float64(in-1)
+		f := 0.5 * (a + b) * last
 		if out > 1 {
-			f = v0*float64(in-1) + float64(i)*scale
+			f = a*last + float32(i)*scale
 		}
-		if f < 0 || f > float64(in-1) {
+		if f < 0 || f > last {
 			taps[i].out = true
 			continue
 		}
-		lo := int(math.Floor(f))
-		taps[i] = tap{lo: lo, hi: int(math.Ceil(f)), frac: f - float64(lo)}
+		lo := float32(math.Floor(float64(f)))
+		taps[i] = tap{lo: int(lo), hi: int(math.Ceil(float64(f))), frac: f - lo}
 	}
 	return taps
 }
 
-// resizeAxis is tfjs resizeBilinear's source coordinate per output index; indices
-// from resized to padded are zero padding.
+// resizeAxis is tfjs resizeBilinear's source coordinate per output index (float32);
+// indices from resized to padded are zero padding.
 func resizeAxis(in, resized, padded int) []tap {
 	taps := make([]tap, padded)
-	ratio := float64(in) / float64(resized)
+	ratio := float32(in) / float32(resized)
 	for i := range taps {
 		if i >= resized {
 			taps[i].out = true
 			continue
 		}
-		f := ratio * float64(i)
-		lo := int(math.Floor(f))
-		taps[i] = tap{lo: lo, hi: min(in-1, int(math.Ceil(f))), frac: f - float64(lo)}
+		f := ratio * float32(i)
+		lo := float32(math.Floor(float64(f)))
+		taps[i] = tap{lo: int(lo), hi: min(in-1, int(math.Ceil(float64(f)))), frac: f - lo}
 	}
 	return taps
 }
 
-// resample interpolates the RGB of four pixels per output pixel in the order the
-// tfjs kernels use (x first, then y) and truncates to int32.
+// resample interpolates the RGB of four pixels per output pixel in float32 in
+// the order the tfjs kernels use (x first, then y) and truncates to int32.
 func resample(img *image.RGBA, ys, xs []tap, outW int, dst []int32) {
 	p, stride := img.Pix, img.Stride
 	base := img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y)
@@ -106,11 +109,11 @@ func resample(img *image.RGBA, ys, xs []tap, outW int, dst []int32) {
 			}
 			l, r, xl := tx.lo*4, tx.hi*4, tx.frac
 			for c := 0; c < 3; c++ {
-				tl, tr := float64(top[l+c]), float64(top[r+c])
-				bl, br := float64(bot[l+c]), float64(bot[r+c])
+				tl, tr := float32(top[l+c]), float32(top[r+c])
+				bl, br := float32(bot[l+c]), float32(bot[r+c])
 				t := tl + (tr-tl)*xl
 				b := bl + (br-bl)*xl
-				o[c] = int32(float32(t + (b-t)*yl))
+				o[c] = int32(t + (b-t)*yl)
 			}
 		}
 	}
