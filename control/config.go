@@ -31,6 +31,10 @@ type Config struct {
 	Status         func() Status // engine telemetry for /vivid/status; nil sends zeros
 	StatusInterval time.Duration // default 1 s
 	NoWatch        bool          // disable fsnotify (Reload still works)
+
+	// Trace, if set, is called after each received datagram is applied with the time
+	// recvfrom returned and the time the new snapshot was published (bench control).
+	Trace func(received, applied time.Time)
 }
 
 // Status is the engine telemetry sent as /vivid/status.
