@@ -207,7 +207,8 @@ func (c *Controller) applyMessage(m *osc.Message) {
 			}
 		}
 	}
-	if c.learning != "" && !strings.HasPrefix(m.Address, "/vivid/") && pat.IsLiteral() && len(m.Args) > 0 {
+	if c.learning != "" && !strings.HasPrefix(m.Address, "/vivid/") && pat.IsLiteral() && len(m.Args) > 0 &&
+		!c.isLearnControl(mapping.Input{OSC: pat, Args: m.Args}) {
 		if _, ok := mapping.Number(m.Args[0]); ok {
 			c.learn(mapping.RuleSpec{OSC: &mapping.OSCSource{Address: m.Address}})
 			return

@@ -209,12 +209,14 @@ presets:
 
 func TestLearnOSC(t *testing.T) {
 	dir := t.TempDir()
-	f := writeFile(t, dir, "m.yaml", "# my controller\nrules: []\n")
+	f := writeFile(t, dir, "m.yaml", "# my controller\nrules:\n  - {osc: {address: /2/push8}, action: learn, target: blend}\n")
 	c := newController(t, Config{MappingFiles: []string{f}, NoWatch: true})
 	msg := func(addr string, args ...any) {
 		b, _ := osc.AppendMessage(nil, &osc.Message{Address: addr, Args: args})
 		c.HandleOSC(b, netip.AddrPort{})
 	}
+	msg("/2/push8", float32(1)) // a learn button's press and release are not learned
+	msg("/2/push8", float32(0))
 	msg("/vivid/learn", "guidance")
 	msg("/2/rotary1", float32(0.5))
 	msg("/2/rotary1", float32(0.1))
@@ -225,7 +227,7 @@ func TestLearnOSC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(m.Rules) != 1 || m.Rules[0].Spec.OSC.Address != "/2/rotary1" || m.Rules[0].Spec.Target != "guidance" {
+	if len(m.Rules) != 2 || m.Rules[1].Spec.OSC.Address != "/2/rotary1" || m.Rules[1].Spec.Target != "guidance" {
 		t.Fatalf("saved rules %+v", m.Rules)
 	}
 	b, _ := os.ReadFile(f)
