@@ -3,6 +3,7 @@ package control
 import (
 	"errors"
 	"math"
+	"net"
 	"net/netip"
 	"os"
 	"strings"
@@ -233,5 +234,30 @@ func TestLearnOSC(t *testing.T) {
 	b, _ := os.ReadFile(f)
 	if !strings.Contains(string(b), "# my controller") {
 		t.Fatalf("comment lost:\n%s", b)
+	}
+}
+
+func TestMulticastJoin(t *testing.T) {
+	c, err := New(Config{OSCListen: "239.255.77.77:0"})
+	if err != nil {
+		t.Skipf("multicast not available here: %v", err)
+	}
+	defer c.Close()
+	snd, err := net.ListenUDP("udp4", nil) // not bound to loopback: multicast leaves by eth0 and loops back
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snd.Close()
+	port := c.OSCAddr().(*net.UDPAddr).Port
+	to := &net.UDPAddr{IP: net.IPv4(239, 255, 77, 77), Port: port}
+	for deadline := time.Now().Add(3 * time.Second); c.Stats().OSCMessages == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Skip("joined the group but no multicast route here (no multicast-capable interface)")
+		}
+		b, _ := osc.AppendMessage(nil, &osc.Message{Address: "/vivid/blend", Args: []any{float32(0.5)}})
+		snd.WriteTo(b, to)
+	}
+	if b := c.ps.Load().Blend; b != 0.5 {
+		t.Fatalf("blend %v", b)
 	}
 }
