@@ -1,0 +1,118 @@
+// ref.mjs runs a TFJS graph model from local files on the WASM backend (no network):
+//
+//   node ref.mjs MODEL.json CASES.json OUTDIR [--time N] [--outputs a,b,c]
+//
+// CASES.json is [{"file": "a.bin", "shape": [1,192,192,3]}, ...] with raw little-endian int32 input
+// files next to it. For each case OUTDIR/<file>.out holds the float32 output and OUTDIR/outputs.json
+// the shapes. With --outputs the named nodes are fetched and output K goes to <file>.out.K.
+// With --time N it also runs the first case N times after a warm-up and writes the
+// per-run milliseconds to OUTDIR/timing.json.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { loadGraphModel } from '@tensorflow/tfjs-converter';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+function fileHandler(modelPath) {
+  return {
+    async load() {
+      const m = JSON.parse(fs.readFileSync(modelPath, 'utf8'));
+      const dir = path.dirname(modelPath);
+      const specs = [];
+      const bufs = [];
+      for (const g of m.weightsManifest) {
+        specs.push(...g.weights);
+        for (const p of g.paths) bufs.push(fs.readFileSync(path.join(dir, p)));
+      }
+      const all = Buffer.concat(bufs);
+      return {
+        modelTopology: m.modelTopology,
+        format: m.format,
+        generatedBy: m.generatedBy,
+        convertedBy: m.convertedBy,
+        signature: m.signature,
+        userDefinedMetadata: m.userDefinedMetadata,
+        weightSpecs: specs,
+        weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
+      };
+    },
+  };
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  let timeN = 0;
+  const ti = args.indexOf('--time');
+  if (ti >= 0) {
+    timeN = parseInt(args[ti + 1], 10);
+    args.splice(ti, 2);
+  }
+  let outputNames = null;
+  const oi = args.indexOf('--outputs');
+  if (oi >= 0) {
+    outputNames = args[oi + 1].split(',');
+    args.splice(oi, 2);
+  }
+  if (args.length !== 3) {
+    console.error('usage: node ref.mjs MODEL.json CASES.json OUTDIR [--time N]');
+    process.exit(2);
+  }
+  const [modelPath, casesPath, outDir] = args;
+  setWasmPaths(path.join(here, 'node_modules/@tensorflow/tfjs-backend-wasm/dist') + path.sep);
+  await tf.setBackend('wasm');
+  await tf.ready();
+  const model = await loadGraphModel(fileHandler(modelPath));
+  const cases = JSON.parse(fs.readFileSync(casesPath, 'utf8'));
+  const caseDir = path.dirname(casesPath);
+  fs.mkdirSync(outDir, { recursive: true });
+  const shapes = {};
+  const inputs = [];
+  for (const c of cases) {
+    const raw = fs.readFileSync(path.join(caseDir, c.file));
+    const data = new Int32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+    const x = tf.tensor(data, c.shape, 'int32');
+    inputs.push(x);
+    if (outputNames) {
+      const ys = model.execute(x, outputNames);
+      shapes[c.file] = [];
+      for (let k = 0; k < ys.length; k++) {
+        const out = await ys[k].data();
+        shapes[c.file].push(ys[k].shape);
+        fs.writeFileSync(path.join(outDir, `${c.file}.out.${k}`), Buffer.from(out.buffer, out.byteOffset, out.byteLength));
+        ys[k].dispose();
+      }
+      continue;
+    }
+    const y = model.execute(x);
+    const out = await y.data();
+    shapes[c.file] = y.shape;
+    fs.writeFileSync(path.join(outDir, c.file + '.out'), Buffer.from(out.buffer, out.byteOffset, out.byteLength));
+    y.dispose();
+  }
+  fs.writeFileSync(path.join(outDir, 'outputs.json'), JSON.stringify(shapes));
+  if (timeN > 0 && inputs.length > 0) {
+    for (let i = 0; i < 5; i++) {
+      const y = model.execute(inputs[0]);
+      await y.data();
+      y.dispose();
+    }
+    const ms = [];
+    for (let i = 0; i < timeN; i++) {
+      const t0 = process.hrtime.bigint();
+      const y = model.execute(inputs[0]);
+      await y.data();
+      ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      y.dispose();
+    }
+    fs.writeFileSync(path.join(outDir, 'timing.json'), JSON.stringify({ backend: tf.getBackend(), ms }));
+  }
+  for (const x of inputs) x.dispose();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
