@@ -61,7 +61,10 @@ var builtins = map[string]method{
 		return nil
 	},
 	"/vivid/reload": func(c *Controller, _ []any) error {
-		go c.Reload() // Reload takes mu
+		select { // the run loop reloads: Reload takes mu, which the caller holds
+		case c.reloadReq <- struct{}{}:
+		default:
+		}
 		return nil
 	},
 	"/vivid/learn": func(c *Controller, a []any) error {

@@ -27,6 +27,10 @@ type Config struct {
 	MIDIIn        string         // input port name substring; "" takes the mapping files' midi.port
 	MIDIOut       string         // output port name substring; "" same as input, "none" disables
 	MIDIPoll      time.Duration  // how often to look for an unplugged/replugged port (default 2 s)
+	// MIDIPortNames lists input port names without side effects (RtMidi: one client
+	// reused); nil lists with MIDIDriver.Ins(), which rtmididrv must not be polled with
+	// (it leaks a sequencer client per call).
+	MIDIPortNames func() ([]string, error)
 
 	Status         func() Status // engine telemetry for /vivid/status; nil sends zeros
 	StatusInterval time.Duration // default 1 s

@@ -109,7 +109,7 @@ func TestBundles(t *testing.T) {
 		t.Fatalf("strength %v", s)
 	}
 	// Future bundle: held until due, then applied by the run loop.
-	future := &osc.Bundle{Time: osc.TimetagOf(time.Now().Add(150 * time.Millisecond)), Elements: []any{
+	future := &osc.Bundle{Time: osc.TimetagOf(time.Now().Add(time.Second)), Elements: []any{
 		&osc.Message{Address: "/vivid/seed", Args: []any{int32(99)}},
 	}}
 	b, _ = osc.AppendBundle(nil, future)
@@ -159,6 +159,10 @@ rules:
 	if err := c.Reload(); !errors.Is(err, mapping.ErrInvalid) {
 		t.Fatalf("Reload = %v", err)
 	}
+	writeFile(t, dir, "m.yaml", "rules:\n  - osc: {address: /1/fader1}\n    target: blend\n")
+	b, _ := osc.AppendMessage(nil, &osc.Message{Address: "/vivid/reload"})
+	c.HandleOSC(b, netip.AddrPort{})
+	eventually(t, "/vivid/reload", func() bool { r := c.Rules(); return len(r) == 1 && r[0].Target() == "blend" })
 }
 
 func TestRenameReplaceAndSymlink(t *testing.T) {
