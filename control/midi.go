@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"gitlab.com/gomidi/midi/v2"
@@ -27,6 +28,11 @@ type midiPorts struct {
 	stop   func()
 	out    drivers.Out
 	warned string
+
+	// Listing failures (no MIDI system at all) back off up to a minute: each RtMidi
+	// attempt prints ALSA's complaint on stderr.
+	backoff time.Duration
+	nextTry time.Time
 }
 
 func newMIDIPorts(c *Controller) *midiPorts {
@@ -58,11 +64,17 @@ func (p *midiPorts) poll() {
 	if p.spec.Port == "" {
 		return
 	}
+	if time.Now().Before(p.nextTry) {
+		return
+	}
 	names, err := p.list()
 	if err != nil {
+		p.backoff = min(max(2*p.backoff, p.c.cfg.MIDIPoll), time.Minute)
+		p.nextTry = time.Now().Add(p.backoff)
 		p.warnOnce("listing MIDI inputs failed: no usable MIDI system (on Linux: is there /dev/snd/seq?); will keep trying")
 		return
 	}
+	p.backoff = 0
 	name := ""
 	for _, n := range names {
 		if strings.Contains(n, p.spec.Port) {
