@@ -14,6 +14,9 @@ import (
 	"github.com/vivid-ml/vivid-ml-engine/mapping"
 )
 
+// maxTargets bounds feedback targets added over OSC (each change is sent to every one).
+const maxTargets = 16
+
 // method handles one built-in OSC address. Caller holds mu.
 type method func(c *Controller, args []any) error
 
@@ -87,6 +90,9 @@ var builtins = map[string]method{
 			if t.String() == addr.String() {
 				return nil
 			}
+		}
+		if len(c.targets) >= maxTargets {
+			return fmt.Errorf("%w: already %d feedback targets", ErrBadArgs, maxTargets)
 		}
 		c.targets = append(c.targets, addr)
 		c.sendAll(addr.AddrPort())
