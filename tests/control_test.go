@@ -114,7 +114,12 @@ func TestControlOSCEndToEnd(t *testing.T) {
 
 	fbPort, inPort := freeUDPPort(t), freeUDPPort(t)
 	dump := startProc(t, exec.Command(oscdump, "-L", fmt.Sprint(fbPort)))
-	eng := startProc(t, engine("run", "--source", "testpattern",
+	// Control needs no models: pose off, no pose output, test pattern frames.
+	cfg := filepath.Join(dir, "engine.yaml")
+	if err := os.WriteFile(cfg, []byte("source: {spec: testpattern}\npose: {enabled: false}\nosc_out: {targets: []}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	eng := startProc(t, engine("run", "--config", cfg,
 		"--osc-in", fmt.Sprintf("127.0.0.1:%d", inPort),
 		"--feedback", fmt.Sprintf("127.0.0.1:%d", fbPort),
 		"--mapping", mf))
