@@ -2,10 +2,113 @@ package main
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"image"
+	"log/slog"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion"
+	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion/tiny"
 )
 
-// benchDiffusion is owned by the diffusion-pipeline work; this placeholder keeps the build green until it lands.
+// benchDiffusion times the img2img pipeline per stage and prints one JSON line. Without
+// --model it generates the tiny random-weight models in a temporary folder.
 func benchDiffusion(ctx context.Context, args []string) error {
-	return errors.New("not built yet")
+	fs := flag.NewFlagSet("bench diffusion", flag.ContinueOnError)
+	model := fs.String("model", "", "SDXL ONNX folder (default: tiny random models in a temp dir)")
+	size := fs.Int("size", 512, "working size (square, multiple of 8)")
+	frames := fs.Int("frames", 20, "frames to time (after one warm-up frame)")
+	steps := fs.Int("steps", 4, "inference steps of the schedule")
+	strength := fs.Float64("strength", 0.5, "img2img strength")
+	guidance := fs.Float64("guidance", 0, "classifier-free guidance scale (≤ 1: off)")
+	pf := addPipelineFlags(fs, "")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if *frames < 1 {
+		return fmt.Errorf("--frames %d: want ≥ 1", *frames)
+	}
+	dir, name := *model, *model
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "vivid-tiny-sdxl-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		if err := tiny.Write(tmp, tiny.Options{Seed: 1}); err != nil {
+			return err
+		}
+		dir, name = tmp, "tiny-sdxl (random weights, generated)"
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	p, err := openPipeline(ctx, dir, *size, pf, log)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+
+	img := image.NewRGBA(image.Rect(0, 0, *size, *size))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i * 7)
+	}
+	var tok, enc []time.Duration
+	for i := range *frames {
+		if _, err := p.EncodePrompt(fmt.Sprintf("a colorful painting number %d", i)); err != nil {
+			return err
+		}
+		t := p.Timings()
+		tok, enc = append(tok, t.Tokenize), append(enc, t.TextEncode)
+	}
+	cond, err := p.EncodePrompt("a colorful painting, vivid brush strokes")
+	if err != nil {
+		return err
+	}
+	req := diffusion.Request{Cond: cond, Steps: *steps, Strength: *strength, Seed: 42, Guidance: *guidance, Size: *size}
+	if _, err := p.Generate(req, img); err != nil { // warm-up: allocation, provider init
+		return err
+	}
+	var venc, vdec, sch, run, total, over []time.Duration
+	var unet [][]time.Duration
+	for range *frames {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if _, err := p.Generate(req, img); err != nil {
+			return err
+		}
+		t := p.Timings()
+		venc, vdec, sch = append(venc, t.VAEEncode), append(vdec, t.VAEDecode), append(sch, t.Scheduler)
+		run, total, over = append(run, t.Run), append(total, t.Total), append(over, t.Overhead())
+		for i, d := range t.UNet {
+			if i >= len(unet) {
+				unet = append(unet, nil)
+			}
+			unet[i] = append(unet[i], d)
+		}
+	}
+	unetMS := make([]float64, len(unet))
+	for i, u := range unet {
+		unetMS[i] = diffMedianMS(u)
+	}
+	return json.NewEncoder(os.Stdout).Encode(map[string]any{
+		"bench": "diffusion", "model": name, "size": *size, "frames": *frames, "steps": *steps, "strength": *strength,
+		"guidance": *guidance, "scheduler": p.SchedulerName(), "providers": p.Providers(),
+		"tokenize_ms": diffMedianMS(tok), "text_encode_ms": diffMedianMS(enc),
+		"vae_encode_ms": diffMedianMS(venc), "unet_step_ms": unetMS, "scheduler_ms": diffMedianMS(sch), "vae_decode_ms": diffMedianMS(vdec),
+		"model_run_ms": diffMedianMS(run), "frame_ms": diffMedianMS(total),
+		"overhead_ms": diffMedianMS(over), "overhead_max_ms": diffMS(slices.Max(over)),
+		"note": "medians; overhead = frame time minus ONNX Runtime Run time (tokenize/text encode run off the frame path)",
+	})
 }
+
+func diffMedianMS(ds []time.Duration) float64 {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return diffMS(s[len(s)/2])
+}
+
+func diffMS(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

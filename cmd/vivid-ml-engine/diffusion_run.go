@@ -2,10 +2,123 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
+	"fmt"
+	"image"
+	"image/draw"
+	_ "image/jpeg" // --input may be a JPEG
+	"image/png"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion"
 )
 
-// diffusionRun is owned by the diffusion-pipeline work; this placeholder keeps the build green until it lands.
+// diffusionRun runs one SDXL img2img: --input image → --out PNG.
 func diffusionRun(ctx context.Context, args []string) error {
-	return errors.New("not built yet")
+	fs := flag.NewFlagSet("diffusion run", flag.ContinueOnError)
+	model := fs.String("model", "", "SDXL ONNX folder (diffusers/Optimum layout; required)")
+	input := fs.String("input", "", "input image, PNG or JPEG (required)")
+	out := fs.String("out", "", "output PNG (required)")
+	prompt := fs.String("prompt", "", "prompt")
+	negative := fs.String("negative", "", "negative prompt (used when --guidance > 1)")
+	steps := fs.Int("steps", 4, "inference steps of the schedule")
+	strength := fs.Float64("strength", 0.5, "img2img strength 0..1 (steps run: int(steps·strength))")
+	seed := fs.Uint64("seed", 42, "noise seed (deterministic within this engine; not torch's RNG)")
+	seedB := fs.Uint64("seed-b", 0, "second seed for seed blending")
+	seedBlend := fs.Float64("seed-blend", 0, "slerp between --seed's and --seed-b's noise, 0..1")
+	guidance := fs.Float64("guidance", 0, "classifier-free guidance scale (≤ 1: off)")
+	size := fs.Int("size", 512, "working size (square, multiple of 8)")
+	verbose := fs.Bool("v", false, "log model loading and provider fallback")
+	pf := addPipelineFlags(fs, "")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if *model == "" || *input == "" || *out == "" || fs.NArg() != 0 {
+		fmt.Fprintln(os.Stderr, "usage: vivid-ml-engine diffusion run --model DIR --input IMG --prompt TEXT --out OUT.png [flags]")
+		fs.PrintDefaults()
+		return errUsage
+	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelInfo
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	img, err := readRGBA(*input)
+	if err != nil {
+		return err
+	}
+	p, err := openPipeline(ctx, *model, *size, pf, log)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	cond, err := p.EncodePrompt(*prompt)
+	if err != nil {
+		return err
+	}
+	var uncond *diffusion.Embedding
+	if *guidance > 1 && *negative != "" {
+		if uncond, err = p.EncodePrompt(*negative); err != nil {
+			return err
+		}
+	}
+	res, err := p.Generate(diffusion.Request{
+		Cond: cond, Uncond: uncond, Steps: *steps, Strength: *strength,
+		Seed: *seed, SeedB: *seedB, SeedBlend: *seedBlend, Guidance: *guidance, Size: *size,
+	}, img)
+	if err != nil {
+		return err
+	}
+	if err := writePNG(*out, res); err != nil {
+		return err
+	}
+	t := p.Timings()
+	return json.NewEncoder(os.Stdout).Encode(map[string]any{
+		"out": *out, "size": *size, "scheduler": p.SchedulerName(), "providers": p.Providers(),
+		"unet_steps": len(t.UNet), "total_ms": diffMS(t.Total), "overhead_ms": diffMS(t.Overhead()),
+	})
+}
+
+// readRGBA decodes a PNG or JPEG into RGBA.
+func readRGBA(path string) (*image.RGBA, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	src, _, err := image.Decode(f)
+	if err != nil {
+		return nil, fmt.Errorf("decode %s: %w", path, err)
+	}
+	if rgba, ok := src.(*image.RGBA); ok && rgba.Rect.Min == (image.Point{}) {
+		return rgba, nil
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, src.Bounds().Dx(), src.Bounds().Dy()))
+	draw.Draw(dst, dst.Bounds(), src, src.Bounds().Min, draw.Src)
+	return dst, nil
+}
+
+// writePNG writes img atomically (temp file + rename).
+func writePNG(path string, img image.Image) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".vivid-*.png")
+	if err != nil {
+		return err
+	}
+	err = png.Encode(tmp, img)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return errors.Join(fmt.Errorf("write %s", path), err)
+	}
+	return nil
 }

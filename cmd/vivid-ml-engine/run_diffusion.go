@@ -3,14 +3,146 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"io"
+	"log/slog"
+	"os"
+
+	"github.com/vivid-ml/vivid-ml-engine/engine"
+	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion"
+	"github.com/vivid-ml/vivid-ml-engine/models"
+	"github.com/vivid-ml/vivid-ml-engine/onnx"
 )
 
-// diffusionOptions holds the `run` flags of the diffusion subsystem. Placeholder: owned by the diffusion work.
-type diffusionOptions struct{}
+// pipelineFlags are the model-loading flags shared by `run`, `diffusion run` and `bench diffusion`.
+type pipelineFlags struct {
+	providers    string
+	threads      int
+	deviceID     int
+	cudaMemLimit int64
+	trtCache     string
+	trtFP16      bool
+	trtTiming    bool
+	trtDynamic   bool
+	taesd        bool
+	scheduler    string
+}
+
+// addPipelineFlags registers the flags with prefix ("" or "diffusion-").
+func addPipelineFlags(fs *flag.FlagSet, prefix string) *pipelineFlags {
+	f := &pipelineFlags{}
+	fs.StringVar(&f.providers, prefix+"providers", "cpu", "execution providers in order, e.g. tensorrt,cuda,cpu")
+	fs.IntVar(&f.threads, prefix+"threads", 0, "ONNX Runtime intra-op threads (0: one per core)")
+	fs.IntVar(&f.deviceID, prefix+"device", 0, "GPU device id for CUDA/TensorRT")
+	fs.Int64Var(&f.cudaMemLimit, prefix+"cuda-mem-limit", 0, "CUDA memory arena limit in bytes (0: none)")
+	fs.StringVar(&f.trtCache, prefix+"trt-cache", "", "TensorRT engine/timing cache folder (\"\": no cache)")
+	fs.BoolVar(&f.trtFP16, prefix+"trt-fp16", true, "TensorRT fp16")
+	fs.BoolVar(&f.trtTiming, prefix+"trt-timing-cache", true, "TensorRT timing cache (needs a cache folder)")
+	fs.BoolVar(&f.trtDynamic, prefix+"trt-dynamic", false, "TensorRT dynamic profile 256²..1024², batch 1..2, instead of static size, batch 1")
+	fs.BoolVar(&f.taesd, prefix+"taesd", false, "use the tiny VAE (taesd_encoder/, taesd_decoder/)")
+	fs.StringVar(&f.scheduler, prefix+"scheduler", "", "scheduler override: euler|euler-ancestral|ddim|tcd|lcm (default: the folder's)")
+	return f
+}
+
+// openPipeline loads ONNX Runtime (from $ONNXRUNTIME_LIB or the model cache) and the model folder.
+func openPipeline(ctx context.Context, dir string, size int, f *pipelineFlags, log *slog.Logger) (*diffusion.Pipeline, error) {
+	st, err := models.Open(models.Options{Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	lib, err := st.ORTLibrary(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := onnx.Init(lib); err != nil {
+		return nil, err
+	}
+	chain, err := diffusion.ParseChain(f.providers)
+	if err != nil {
+		return nil, err
+	}
+	prov := diffusion.Providers{
+		Chain: chain, DeviceID: f.deviceID, CUDAMemLimit: f.cudaMemLimit,
+		TRTFP16: f.trtFP16, TRTCacheDir: f.trtCache, TRTTimingCache: f.trtTiming,
+		Size: size, Dynamic: f.trtDynamic,
+	}
+	prov.Versions.ORT = onnx.Version()
+	byModel := map[string][]onnx.ProviderConfig{}
+	for _, m := range []string{"text_encoder", "text_encoder_2", "unet", "vae_encoder", "vae_decoder"} {
+		if byModel[m], err = prov.For(m); err != nil {
+			return nil, err
+		}
+	}
+	return diffusion.Open(diffusion.Config{
+		Dir: dir, Scheduler: f.scheduler, TAESD: f.taesd, Logger: log,
+		Backend: &diffusion.ORTBackend{Threads: f.threads, Logger: log,
+			Providers: func(name string) []onnx.ProviderConfig { return byModel[name] }},
+	})
+}
+
+// diffusionOptions holds the `run` flags of the diffusion subsystem.
+type diffusionOptions struct {
+	model   string
+	size    int
+	similar float64
+	maxSkip int
+	slerp   bool
+	flags   *pipelineFlags
+}
 
 // registerDiffusionFlags adds the diffusion flags to run's flag set.
-func registerDiffusionFlags(fs *flag.FlagSet) *diffusionOptions { return &diffusionOptions{} }
+func registerDiffusionFlags(fs *flag.FlagSet) *diffusionOptions {
+	o := &diffusionOptions{}
+	fs.StringVar(&o.model, "diffusion-model", "", "SDXL ONNX folder (diffusers/Optimum layout); enables the diffusion stage")
+	fs.IntVar(&o.size, "diffusion-size", 512, "diffusion working size (square, multiple of 8)")
+	fs.Float64Var(&o.similar, "diffusion-similar", 0, "skip frames whose cosine similarity to the last processed one is ≥ this (0: off; e.g. 0.98)")
+	fs.IntVar(&o.maxSkip, "diffusion-max-skip", 10, "most consecutive frames the similarity filter skips")
+	fs.BoolVar(&o.slerp, "diffusion-slerp", true, "blend preset embeddings by slerp (false: lerp)")
+	o.flags = addPipelineFlags(fs, "diffusion-")
+	return o
+}
+
+// stageCloser closes the stage, then the pipeline.
+type stageCloser struct {
+	s *diffusion.Stage
+	p *diffusion.Pipeline
+}
+
+func (c stageCloser) Close() error {
+	c.s.Close()
+	return c.p.Close()
+}
 
 // startDiffusion starts the diffusion subsystem for `run`; it returns nil, nil when nothing is configured.
-func startDiffusion(ctx context.Context, o *diffusionOptions, env *runEnv) (io.Closer, error) { return nil, nil }
+func startDiffusion(ctx context.Context, o *diffusionOptions, env *runEnv) (io.Closer, error) {
+	if o == nil || o.model == "" {
+		return nil, nil
+	}
+	if o.size < 8 || o.size%8 != 0 {
+		return nil, fmt.Errorf("--diffusion-size %d: want a positive multiple of 8", o.size)
+	}
+	log := env.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	log = log.With("component", "diffusion")
+	p, err := openPipeline(ctx, o.model, o.size, o.flags, log)
+	if err != nil {
+		return nil, err
+	}
+	s := diffusion.NewStage(diffusion.StageConfig{
+		Pipeline: p, Size: o.size, Slerp: o.slerp, Logger: log,
+		Similar: diffusion.SimilarFilter{Threshold: o.similar, MaxSkip: o.maxSkip},
+	})
+	if env.Params != nil {
+		params := env.Params.Update(func(p *engine.Params) { p.DiffusionEnabled = true })
+		if err := s.Warm(ctx, params); err != nil {
+			s.Close()
+			p.Close()
+			return nil, err
+		}
+	}
+	env.ImageStage = s
+	log.Info("diffusion stage ready", "model", o.model, "size", o.size, "scheduler", p.SchedulerName(), "providers", p.Providers())
+	return stageCloser{s: s, p: p}, nil
+}

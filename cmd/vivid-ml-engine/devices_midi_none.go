@@ -1,0 +1,12 @@
+//go:build !cgo || nomidi
+
+package main
+
+import (
+	"gitlab.com/gomidi/midi/v2/drivers"
+
+	"github.com/vivid-ml/vivid-ml-engine/control"
+)
+
+// midiDriver reports that this build has no MIDI backend (built without cgo or with -tags nomidi).
+func midiDriver() (drivers.Driver, error) { return nil, control.ErrNoMIDIBackend }

@@ -1,0 +1,60 @@
+package control
+
+import (
+	"log/slog"
+	"net/netip"
+	"time"
+
+	"gitlab.com/gomidi/midi/v2/drivers"
+
+	"github.com/vivid-ml/vivid-ml-engine/engine"
+)
+
+// Config configures a Controller. Zero values mean "off" (no OSC in, no MIDI, no files).
+type Config struct {
+	Logger *slog.Logger
+	Params *engine.ParamStore
+
+	OSCListen string         // UDP address to receive OSC on, e.g. 127.0.0.1:9001; a multicast group address joins it
+	OSCAllow  []netip.Prefix // if set, packets from other senders are dropped and counted
+	Feedback  []string       // HOST:PORT targets for /vivid/param/*, /vivid/status, /vivid/error
+
+	MappingFiles []string // watched and reloaded live; learned rules go to the first
+	PresetsFile  string
+
+	MIDIDriver    drivers.Driver // nil: no MIDI
+	MIDIOutDriver drivers.Driver // nil: MIDIDriver
+	MIDIIn        string         // input port name substring; "" takes the mapping files' midi.port
+	MIDIOut       string         // output port name substring; "" same as input, "none" disables
+	MIDIPoll      time.Duration  // how often to look for an unplugged/replugged port (default 2 s)
+
+	Status         func() Status // engine telemetry for /vivid/status; nil sends zeros
+	StatusInterval time.Duration // default 1 s
+	NoWatch        bool          // disable fsnotify (Reload still works)
+}
+
+// Status is the engine telemetry sent as /vivid/status.
+type Status struct {
+	FPS       map[string]float64 // per stage
+	LatencyMs float64
+	Drops     uint64
+}
+
+// Stats are the controller's counters, for /metrics and tests.
+type Stats struct {
+	OSCPackets     uint64 // datagrams received
+	OSCMessages    uint64 // messages (bundle elements included) applied
+	OSCMalformed   uint64 // undecodable datagrams
+	OSCDenied      uint64 // dropped by the sender allow-list
+	OSCUnmatched   uint64 // messages no method or rule matched
+	BundlesHeld    uint64 // bundles with a future timetag held until due
+	BundlesDropped uint64 // held bundles dropped because the queue was full
+	MIDIMessages   uint64
+	Rejected       uint64 // values rejected (NaN, wrong type, bad UTF-8, unknown preset…)
+	Clamped        uint64 // values clamped into range
+	ReloadsOK      uint64
+	ReloadsFailed  uint64
+	Learned        uint64
+	FeedbackSent   uint64
+	FeedbackErrors uint64
+}

@@ -1,0 +1,228 @@
+package diffusion
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"time"
+
+	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion/sched"
+)
+
+// Timings are the stage times of one prompt encoding and one img2img frame. The
+// model fields are ONNX Runtime Run times only; Overhead is everything else.
+type Timings struct {
+	Tokenize   time.Duration
+	TextEncode time.Duration
+	VAEEncode  time.Duration
+	UNet       []time.Duration // one per denoising step
+	Scheduler  time.Duration   // noise, scale_model_input and steps, all steps
+	VAEDecode  time.Duration
+	Run        time.Duration // sum of model runs in Generate
+	Total      time.Duration // Generate, wall clock
+}
+
+// Overhead is the engine's own time in Generate: everything but model runs.
+func (t Timings) Overhead() time.Duration { return t.Total - t.Run }
+
+// genState holds the buffers Generate reuses frame after frame.
+type genState struct {
+	size, steps int
+	schedReady  bool
+	resized     *image.RGBA
+	scratch     []float32
+
+	lat, scaled, eps []float32
+
+	noiseKey  [3]uint64
+	noise     []float32
+	zero      *Embedding
+	lastCond  *Embedding
+	lastNeg   *Embedding
+	lastBatch int
+}
+
+const stepNoiseSalt = 0x5eed5eed5eed5eed
+
+func (p *Pipeline) generate(req Request, img *image.RGBA) (*image.RGBA, error) {
+	t0 := time.Now()
+	g := &p.gen
+	size := req.Size
+	if size == 0 {
+		size = 512
+	}
+	if size%8 != 0 || size < 8 {
+		return nil, fmt.Errorf("diffusion: size %d is not a positive multiple of 8", size)
+	}
+	if req.Cond == nil {
+		return nil, ErrNotReady
+	}
+	start, err := sched.Img2ImgStart(req.Steps, req.Strength)
+	if errors.Is(err, sched.ErrNoSteps) {
+		return nil, fmt.Errorf("%w (%d steps × strength %v)", ErrNoSteps, req.Steps, req.Strength)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("diffusion: %w", err)
+	}
+	cfg := req.Guidance > 1
+	batch := 1
+	if cfg {
+		batch = 2
+	}
+	L := size / 8
+	n := LatentCh * L * L
+	if g.size != size {
+		g.size = size
+		g.lat, g.scaled, g.eps = make([]float32, n), make([]float32, n), make([]float32, batch*n)
+		g.scratch = make([]float32, size)
+		g.noise, g.noiseKey = nil, [3]uint64{}
+	}
+	if len(g.eps) != batch*n {
+		g.eps = make([]float32, batch*n)
+	}
+	if err := p.enc.prepare(size); err != nil {
+		return nil, err
+	}
+	if err := p.dec.prepare(size); err != nil {
+		return nil, err
+	}
+	if err := p.unet.prepare(batch, L, L); err != nil {
+		return nil, err
+	}
+	if !g.schedReady || g.steps != req.Steps {
+		if err := p.sch.SetTimesteps(req.Steps); err != nil {
+			return nil, fmt.Errorf("diffusion: %w", err)
+		}
+		g.steps, g.schedReady = req.Steps, true
+	}
+	tm := Timings{UNet: make([]time.Duration, 0, req.Steps-start)}
+
+	// VAE encode: image → mean latents × scaling factor.
+	src := fitSquare(img, size, g.resized)
+	if src != img {
+		g.resized = src
+	}
+	toCHW(src, p.enc.b.input("sample"), g.scratch)
+	r := time.Now()
+	if err := p.enc.b.run(); err != nil {
+		return nil, err
+	}
+	tm.VAEEncode = time.Since(r)
+	p.enc.mean(g.lat)
+	scale := float32(p.scale)
+	for i := range g.lat {
+		g.lat[i] *= scale
+	}
+
+	// Conditioning: set once per batch layout and embedding (diffusers order: [uncond, cond]).
+	neg := req.Uncond
+	if neg == nil && cfg {
+		if g.zero == nil {
+			g.zero = ZeroEmbedding()
+		}
+		neg = g.zero
+	}
+	timeIDs := [6]float32{float32(size), float32(size), 0, 0, float32(size), float32(size)}
+	if g.lastBatch != batch || g.lastCond != req.Cond || (cfg && g.lastNeg != req.Uncond) || p.unet.b.shapeKey != fmt.Sprint(batch, L, L) {
+		if cfg {
+			p.unet.setConditioning(0, neg.Context, neg.Pooled, timeIDs)
+			p.unet.setConditioning(1, req.Cond.Context, req.Cond.Pooled, timeIDs)
+		} else {
+			p.unet.setConditioning(0, req.Cond.Context, req.Cond.Pooled, timeIDs)
+		}
+		g.lastBatch, g.lastCond, g.lastNeg = batch, req.Cond, req.Uncond
+	}
+
+	// Noise at the start timestep.
+	s := time.Now()
+	noise := p.noise(req, n)
+	if err := p.sch.AddNoise(g.lat, noise, start); err != nil {
+		return nil, fmt.Errorf("diffusion: %w", err)
+	}
+	stepNoise := sched.NewGaussian(req.Seed ^ stepNoiseSalt)
+	tm.Scheduler += time.Since(s)
+
+	ts := p.sch.Timesteps()
+	sample, out := p.unet.sample(), p.unet.out()
+	for i := start; i < req.Steps; i++ {
+		s := time.Now()
+		copy(g.scaled, g.lat)
+		if err := p.sch.ScaleModelInput(g.scaled, i); err != nil {
+			return nil, fmt.Errorf("diffusion: %w", err)
+		}
+		tm.Scheduler += time.Since(s)
+		for b := range batch {
+			sample.SetFloats(b*n, g.scaled)
+		}
+		p.unet.setTimestep(ts[i])
+		r := time.Now()
+		if err := p.unet.b.run(); err != nil {
+			return nil, err
+		}
+		tm.UNet = append(tm.UNet, time.Since(r))
+		out.Floats(0, g.eps)
+		eps := g.eps[:n]
+		if cfg {
+			u, c := g.eps[:n], g.eps[n:2*n]
+			gs := float32(req.Guidance)
+			for j := range u {
+				u[j] += gs * (c[j] - u[j])
+			}
+		}
+		s = time.Now()
+		if err := p.sch.Step(eps, g.lat, i, stepNoise); err != nil {
+			return nil, fmt.Errorf("diffusion: %w", err)
+		}
+		tm.Scheduler += time.Since(s)
+	}
+
+	// VAE decode: latents ÷ scaling factor → image.
+	inv := 1 / scale
+	for i := range g.scaled {
+		g.scaled[i] = g.lat[i] * inv
+	}
+	p.dec.b.input("latent").SetFloats(0, g.scaled)
+	r = time.Now()
+	if err := p.dec.b.run(); err != nil {
+		return nil, err
+	}
+	tm.VAEDecode = time.Since(r)
+	dst := image.NewRGBA(image.Rect(0, 0, size, size))
+	fromCHW(p.dec.b.output("image"), dst, g.scratch)
+
+	tm.Run = tm.VAEEncode + tm.VAEDecode
+	for _, d := range tm.UNet {
+		tm.Run += d
+	}
+	tm.Total = time.Since(t0)
+	p.genTimes = tm
+	return dst, nil
+}
+
+// noise returns the start noise for req: Seed's Gaussian noise, or the slerp of Seed's
+// and SeedB's by SeedBlend. Cached while the seeds and blend stay the same.
+func (p *Pipeline) noise(req Request, n int) []float32 {
+	g := &p.gen
+	blend := req.SeedBlend
+	if blend <= 0 {
+		blend = 0
+	} else if blend > 1 {
+		blend = 1
+	}
+	key := [3]uint64{req.Seed, req.SeedB, uint64(blend * (1 << 52))}
+	if blend == 0 {
+		key[1] = 0
+	}
+	if g.noise != nil && len(g.noise) == n && key == g.noiseKey {
+		return g.noise
+	}
+	a := make([]float32, n)
+	sched.NewGaussian(req.Seed).Fill(a)
+	if blend > 0 {
+		b := make([]float32, n)
+		sched.NewGaussian(req.SeedB).Fill(b)
+		Slerp(a, a, b, blend)
+	}
+	g.noise, g.noiseKey = a, key
+	return a
+}

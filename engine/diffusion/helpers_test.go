@@ -1,0 +1,66 @@
+package diffusion_test
+
+import (
+	"image"
+	"os"
+	"testing"
+
+	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion"
+	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion/tiny"
+	"github.com/vivid-ml/vivid-ml-engine/onnx"
+)
+
+// devORTLib is the development copy of ONNX Runtime on the project's build machine.
+const devORTLib = "/work/npm-cache-dev/x/package/bin/napi-v6/linux/x64/libonnxruntime.so.1"
+
+// initORT loads ONNX Runtime: $ONNXRUNTIME_LIB, else the development copy; skipped
+// without either (failed under VIVID_E2E_STRICT).
+func initORT(t testing.TB) {
+	t.Helper()
+	lib := os.Getenv("ONNXRUNTIME_LIB")
+	if lib == "" {
+		lib = devORTLib
+	}
+	if _, err := os.Stat(lib); err != nil {
+		if os.Getenv("VIVID_E2E_STRICT") != "" {
+			t.Fatalf("no ONNX Runtime library: set ONNXRUNTIME_LIB (%v)", err)
+		}
+		t.Skipf("no ONNX Runtime library: set ONNXRUNTIME_LIB (%v)", err)
+	}
+	if err := onnx.Init(lib); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// tinyDir writes tiny models into a temp dir.
+func tinyDir(t testing.TB, o tiny.Options) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := tiny.Write(dir, o); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func openTiny(t testing.TB, o tiny.Options, taesd bool) *diffusion.Pipeline {
+	t.Helper()
+	initORT(t)
+	p, err := diffusion.Open(diffusion.Config{Dir: tinyDir(t, o), Backend: &diffusion.ORTBackend{Threads: 1}, TAESD: taesd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+// testImage is a deterministic gradient.
+func testImage(size int) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, size, size))
+	for y := range size {
+		for x := range size {
+			o := img.PixOffset(x, y)
+			img.Pix[o], img.Pix[o+1], img.Pix[o+2], img.Pix[o+3] = uint8(4*x), uint8(4*y), uint8(2*(x+y)), 255
+		}
+	}
+	return img
+}

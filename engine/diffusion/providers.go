@@ -1,0 +1,111 @@
+package diffusion
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/vivid-ml/vivid-ml-engine/onnx"
+	"github.com/vivid-ml/vivid-ml-engine/tensorrt"
+)
+
+// Providers is the execution-provider chain for every model of a pipeline, with the
+// options of each provider. ONNX Runtime tries them in order and falls back.
+type Providers struct {
+	Chain        []string // e.g. tensorrt, cuda, cpu (coreml/directml where built in)
+	DeviceID     int
+	CUDAMemLimit int64 // bytes; 0 = no limit
+
+	TRTFP16        bool
+	TRTCacheDir    string // engine + timing cache root; "" = no caching
+	TRTTimingCache bool
+	// Size is the static TensorRT profile's square size (default 512). With Dynamic
+	// set, the profile spans MinSize..MaxSize and batch 1..2 (for CFG), tuned for Size.
+	Size, MinSize, MaxSize int
+	Dynamic                bool
+	Versions               tensorrt.Versions // ORT/TensorRT/GPU facts for the cache key
+}
+
+// ParseChain splits a comma-separated provider list and checks the names.
+func ParseChain(list string) ([]string, error) {
+	var out []string
+	for _, n := range strings.Split(list, ",") {
+		n = strings.ToLower(strings.TrimSpace(n))
+		if n == "" {
+			continue
+		}
+		switch n {
+		case onnx.ProviderTensorRT, onnx.ProviderCUDA, onnx.ProviderCoreML, onnx.ProviderDirectML, onnx.ProviderCPU:
+			out = append(out, n)
+		default:
+			return nil, fmt.Errorf("diffusion: unknown execution provider %q (tensorrt, cuda, coreml, directml, cpu)", n)
+		}
+	}
+	if len(out) == 0 {
+		out = []string{onnx.ProviderCPU}
+	}
+	return out, nil
+}
+
+// For returns the provider configs of one model part ("unet", "text_encoder", …).
+func (p Providers) For(model string) ([]onnx.ProviderConfig, error) {
+	var out []onnx.ProviderConfig
+	for _, name := range p.Chain {
+		pc := onnx.ProviderConfig{Name: name}
+		switch name {
+		case onnx.ProviderTensorRT:
+			o, err := tensorrt.ProviderOptions(tensorrt.Config{
+				FP16: p.TRTFP16, CacheDir: p.TRTCacheDir, TimingCache: p.TRTTimingCache && p.TRTCacheDir != "",
+				DeviceID: p.DeviceID, Profile: p.profile(model),
+			}, model, p.Versions)
+			if err != nil {
+				return nil, err
+			}
+			pc.Options = o
+		case onnx.ProviderCUDA:
+			pc.Options = tensorrt.CUDAOptions(p.DeviceID, p.CUDAMemLimit)
+		case onnx.ProviderDirectML:
+			pc.Options = map[string]string{"device_id": fmt.Sprint(p.DeviceID)}
+		}
+		out = append(out, pc)
+	}
+	return out, nil
+}
+
+// profile is the TensorRT shape profile of a model part, under Optimum's input names.
+func (p Providers) profile(model string) tensorrt.Profile {
+	size := p.Size
+	if size == 0 {
+		size = 512
+	}
+	shapes := func(batch int64, s int) tensorrt.Shapes {
+		S, L := int64(s), int64(s/8)
+		switch model {
+		case "text_encoder", "text_encoder_2":
+			return tensorrt.Shapes{"input_ids": {1, SeqLen}}
+		case "unet":
+			return tensorrt.Shapes{
+				"sample": {batch, LatentCh, L, L}, "timestep": {batch}, "encoder_hidden_states": {batch, SeqLen, ContextDim},
+				"text_embeds": {batch, PooledDim}, "time_ids": {batch, 6},
+			}
+		case "vae_encoder":
+			return tensorrt.Shapes{"sample": {1, 3, S, S}}
+		case "vae_decoder":
+			return tensorrt.Shapes{"latent_sample": {1, LatentCh, L, L}}
+		}
+		return nil
+	}
+	if shapes(1, size) == nil {
+		return tensorrt.Profile{}
+	}
+	if !p.Dynamic {
+		return tensorrt.Static(shapes(1, size))
+	}
+	lo, hi := p.MinSize, p.MaxSize
+	if lo == 0 {
+		lo = 256
+	}
+	if hi == 0 {
+		hi = 1024
+	}
+	return tensorrt.Profile{Min: shapes(1, lo), Opt: shapes(1, size), Max: shapes(2, hi)}
+}

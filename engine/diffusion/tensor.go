@@ -1,0 +1,165 @@
+package diffusion
+
+import (
+	"fmt"
+	"math"
+)
+
+// Elem is a tensor element type; values are ONNX's TensorProto.DataType numbers.
+type Elem int
+
+// Element types the pipeline feeds and reads.
+const (
+	Float32 Elem = 1
+	Int32   Elem = 6
+	Int64   Elem = 7
+	Float16 Elem = 10
+)
+
+func (e Elem) String() string {
+	switch e {
+	case Float32:
+		return "float32"
+	case Int32:
+		return "int32"
+	case Int64:
+		return "int64"
+	case Float16:
+		return "float16"
+	}
+	return fmt.Sprintf("elem(%d)", int(e))
+}
+
+// Tensor is a model input or output in Go memory, allocated once per shape and reused
+// every frame. Exactly one data slice (matching Elem) is set. Backends attach their
+// native handle in Native the first time they see the tensor.
+type Tensor struct {
+	Elem  Elem
+	Shape []int64
+	F32   []float32
+	F16   []uint16
+	I32   []int32
+	I64   []int64
+
+	Native any // backend-owned handle sharing the data slice
+}
+
+// NewTensor allocates a zeroed tensor.
+func NewTensor(elem Elem, shape ...int64) (*Tensor, error) {
+	n := int64(1)
+	for _, d := range shape {
+		if d < 1 {
+			return nil, fmt.Errorf("diffusion: tensor shape %v has a dimension below 1", shape)
+		}
+		n *= d
+	}
+	t := &Tensor{Elem: elem, Shape: append([]int64(nil), shape...)}
+	switch elem {
+	case Float32:
+		t.F32 = make([]float32, n)
+	case Float16:
+		t.F16 = make([]uint16, n)
+	case Int32:
+		t.I32 = make([]int32, n)
+	case Int64:
+		t.I64 = make([]int64, n)
+	default:
+		return nil, fmt.Errorf("diffusion: unsupported element type %s", elem)
+	}
+	return t, nil
+}
+
+// Len is the element count.
+func (t *Tensor) Len() int {
+	switch t.Elem {
+	case Float32:
+		return len(t.F32)
+	case Float16:
+		return len(t.F16)
+	case Int32:
+		return len(t.I32)
+	}
+	return len(t.I64)
+}
+
+// SetFloats copies src into a float tensor from element offset off (converting to fp16 if needed).
+func (t *Tensor) SetFloats(off int, src []float32) {
+	switch t.Elem {
+	case Float32:
+		copy(t.F32[off:], src)
+	case Float16:
+		dst := t.F16[off : off+len(src)]
+		for i, v := range src {
+			dst[i] = f32ToF16(v)
+		}
+	}
+}
+
+// Floats copies len(dst) elements from element offset off of a float tensor into dst.
+func (t *Tensor) Floats(off int, dst []float32) {
+	switch t.Elem {
+	case Float32:
+		copy(dst, t.F32[off:off+len(dst)])
+	case Float16:
+		for i, h := range t.F16[off : off+len(dst)] {
+			dst[i] = f16ToF32(h)
+		}
+	}
+}
+
+// f32ToF16 converts to IEEE 754 half precision, rounding to nearest even.
+func f32ToF16(f float32) uint16 {
+	b := math.Float32bits(f)
+	sign := uint16(b>>16) & 0x8000
+	exp := int32(b>>23&0xff) - 127 + 15
+	mant := b & 0x7fffff
+	switch {
+	case b&0x7fffffff == 0:
+		return sign
+	case exp >= 31:
+		if b&0x7f800000 == 0x7f800000 && mant != 0 {
+			return sign | 0x7e00
+		}
+		return sign | 0x7c00
+	case exp <= 0:
+		if exp < -10 {
+			return sign
+		}
+		mant |= 0x800000
+		shift := uint32(14 - exp)
+		h := mant >> shift
+		rem := mant & (1<<shift - 1)
+		half := uint32(1) << (shift - 1)
+		if rem > half || (rem == half && h&1 == 1) {
+			h++
+		}
+		return sign | uint16(h)
+	}
+	h := uint32(exp)<<10 | mant>>13
+	rem := mant & 0x1fff
+	if rem > 0x1000 || (rem == 0x1000 && h&1 == 1) {
+		h++
+	}
+	return sign | uint16(h)
+}
+
+// f16ToF32 converts IEEE 754 half precision bits to float32 exactly.
+func f16ToF32(h uint16) float32 {
+	sign := uint32(h&0x8000) << 16
+	exp := uint32(h>>10) & 0x1f
+	mant := uint32(h & 0x3ff)
+	switch exp {
+	case 0:
+		if mant == 0 {
+			return math.Float32frombits(sign)
+		}
+		f := float32(mant) / (1 << 24)
+		if sign != 0 {
+			return -f
+		}
+		return f
+	case 31:
+		return math.Float32frombits(sign | 0x7f800000 | mant<<13)
+	}
+	return math.Float32frombits(sign | (exp+112)<<23 | mant<<13)
+}

@@ -1,0 +1,16 @@
+package engine
+
+import "errors"
+
+// ErrSourceEnded means a source has nothing more to give and cannot be restarted
+// (e.g. stdin reached end of file). Capture stops instead of retrying.
+var ErrSourceEnded = errors.New("source ended for good")
+
+// ErrBadSourceSpec means a --source / source.spec string could not be understood.
+var ErrBadSourceSpec = errors.New("bad source spec")
+
+// ErrFFmpegNotFound means the ffmpeg executable is not on PATH.
+var ErrFFmpegNotFound = errors.New("ffmpeg not found on PATH")
+
+// ErrNoImages means an image folder holds no PNG or JPEG file.
+var ErrNoImages = errors.New("no png or jpeg images")

@@ -1,0 +1,9 @@
+package pose
+
+import "errors"
+
+// ErrUnknownModel means a pose model name is not one of Specs.
+var ErrUnknownModel = errors.New("unknown pose model")
+
+// ErrOutputShape means a model returned a tensor of the wrong size for its kind.
+var ErrOutputShape = errors.New("unexpected pose model output size")

@@ -1,0 +1,104 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"image/draw"
+	_ "image/jpeg" // register JPEG for image.Decode
+	_ "image/png"  // register PNG for image.Decode
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// ImageSource plays one image file, or every PNG/JPEG of a folder in name order,
+// in a loop at FPS frames per second.
+type ImageSource struct {
+	Path string
+	FPS  float64
+}
+
+// Name implements Source.
+func (s *ImageSource) Name() string { return "image:" + s.Path }
+
+// Run implements Source. The images are decoded once; it never ends on its own.
+func (s *ImageSource) Run(ctx context.Context, emit func(*image.RGBA, time.Time)) error {
+	files, err := ImageFiles(s.Path)
+	if err != nil {
+		return err
+	}
+	imgs := make([]*image.RGBA, len(files))
+	for i, f := range files {
+		if imgs[i], err = LoadImage(f); err != nil {
+			return err
+		}
+	}
+	p := newPacer(s.FPS)
+	for i := 0; p.wait(ctx); i = (i + 1) % len(imgs) {
+		emit(CopyRGBA(imgs[i]), time.Now())
+	}
+	return ctx.Err()
+}
+
+// IsImageFile reports whether name has a PNG or JPEG extension.
+func IsImageFile(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".png", ".jpg", ".jpeg":
+		return true
+	}
+	return false
+}
+
+// ImageFiles lists path itself when it is a file, else the PNG/JPEG files in the folder, sorted.
+func ImageFiles(path string) ([]string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("image source: %w", err)
+	}
+	if !st.IsDir() {
+		return []string{path}, nil
+	}
+	ents, err := os.ReadDir(path)
+	if err != nil {
+		return nil, fmt.Errorf("image source: %w", err)
+	}
+	var out []string
+	for _, e := range ents {
+		if !e.IsDir() && IsImageFile(e.Name()) {
+			out = append(out, filepath.Join(path, e.Name()))
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("image source %s: %w", path, ErrNoImages)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// LoadImage decodes a PNG or JPEG file into tightly packed RGBA.
+func LoadImage(path string) (*image.RGBA, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("load image: %w", err)
+	}
+	defer f.Close()
+	img, _, err := image.Decode(f)
+	if err != nil {
+		return nil, fmt.Errorf("load image %s: %w", path, err)
+	}
+	return ToRGBA(img), nil
+}
+
+// ToRGBA converts any image to a tightly packed *image.RGBA with origin (0,0).
+func ToRGBA(img image.Image) *image.RGBA {
+	b := img.Bounds()
+	if r, ok := img.(*image.RGBA); ok && b.Min == (image.Point{}) && r.Stride == 4*b.Dx() {
+		return r
+	}
+	out := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	draw.Draw(out, out.Rect, img, b.Min, draw.Src)
+	return out
+}

@@ -1,0 +1,111 @@
+package models
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestEmbeddedManifest(t *testing.T) {
+	m, err := Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	linux := map[string]Entry{}
+	for _, e := range m.ForPlatform("linux", "amd64") {
+		linux[e.Name] = e
+	}
+	for _, name := range []string{"onnxruntime", "movenet-lightning-tfjs", "movenet-thunder-tfjs", "movenet-multipose-tfjs",
+		"movenet-lightning", "movenet-thunder", "movenet-multipose"} {
+		if _, ok := linux[name]; !ok {
+			t.Errorf("manifest lacks %s for linux/amd64", name)
+		}
+	}
+	ort := linux["onnxruntime"]
+	if ort.Files[0].SHA256 != "92ba8e44d31b80a34f5e805076a044122c3be1fffe0d88ed790de7267b0b2682" ||
+		ort.Source.SHA256 != "aa1bb5fa261ea68de05dd53efbba210cd7adf2d2850f4c3a201054c74cc78040" {
+		t.Errorf("onnxruntime hashes changed: %+v", ort)
+	}
+	if got := len(m.ForPlatform("windows", "amd64")); got != len(linux) {
+		t.Errorf("windows has %d entries, linux %d", got, len(linux))
+	}
+}
+
+func TestParseManifestErrors(t *testing.T) {
+	const sha = "0000000000000000000000000000000000000000000000000000000000000000"
+	entry := func(s string) string { return `{"entries":[` + s + `]}` }
+	tests := []struct {
+		name, json, want string
+	}{
+		{"not json", `{`, "bad manifest: unexpected EOF"},
+		{"unknown key", `{"entries":[],"extra":1}`, `bad manifest: json: unknown field "extra"`},
+		{"bad name", entry(`{"name":"A b"}`), `bad manifest: entry 0: invalid name "A b"`},
+		{"bad kind", entry(`{"name":"a","kind":"x"}`), `bad manifest: entry a: unknown kind "x"`},
+		{"no licence", entry(`{"name":"a","kind":"pose","version":"1"}`), "bad manifest: entry a: version and license are required"},
+		{"bad source", entry(`{"name":"a","kind":"pose","version":"1","license":"MIT","source":{"type":"ftp"}}`),
+			`bad manifest: entry a: unknown source type "ftp"`},
+		{"npm without sha", entry(`{"name":"a","kind":"pose","version":"1","license":"MIT","source":{"type":"npm","package":"p","version":"1"}}`),
+			"bad manifest: entry a: npm source needs package, version and a sha256 of the tarball"},
+		{"escaping file", entry(`{"name":"a","kind":"pose","version":"1","license":"MIT","source":{"type":"local","path":"/x"},
+			"files":[{"name":"../x","sha256":"` + sha + `","size":1}],"main":"../x"}`), `bad manifest: entry a: bad or duplicate file name "../x"`},
+		{"no hash", entry(`{"name":"a","kind":"pose","version":"1","license":"MIT","source":{"type":"local","path":"/x"},
+			"files":[{"name":"m.onnx","size":1}],"main":"m.onnx"}`), "bad manifest: entry a: file m.onnx needs a lowercase hex sha256 and a size"},
+		{"http url", entry(`{"name":"a","kind":"pose","version":"1","license":"MIT","source":{"type":"url"},
+			"files":[{"name":"m.onnx","from":"http://x/m","sha256":"` + sha + `","size":1}],"main":"m.onnx"}`),
+			"bad manifest: entry a: file m.onnx: url source needs an https URL in from"},
+		{"main missing", entry(`{"name":"a","kind":"pose","version":"1","license":"MIT","source":{"type":"local","path":"/x"},
+			"files":[{"name":"m.onnx","sha256":"` + sha + `","size":1}],"main":"n.onnx"}`), `bad manifest: entry a: main file "n.onnx" is not among the files`},
+		{"derived from nothing", entry(`{"name":"a","kind":"pose","version":"1","license":"MIT","source":{"type":"derived","from":"b","converter":"tfjs"},
+			"files":[{"name":"m.onnx"}],"main":"m.onnx"}`), `bad manifest: entry a: derived from unknown entry "b"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseManifest([]byte(tt.json))
+			if err == nil || err.Error() != tt.want {
+				t.Fatalf("err = %v\nwant %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseSidecarErrors(t *testing.T) {
+	tests := []struct{ name, json, want string }{
+		{"empty", ``, "bad sidecar: EOF"},
+		{"unknown", `{"x":1}`, `bad sidecar: json: unknown field "x"`},
+		{"no hash", `{"file":"model.onnx","size":3,"converter_version":"1"}`, "bad sidecar: needs file, sha256, size and converter_version"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := ParseSidecar([]byte(tt.json)); err == nil || err.Error() != tt.want {
+				t.Fatalf("err = %v, want %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzParseManifest(f *testing.F) {
+	f.Add(embedded)
+	f.Add([]byte(`{"entries":[{"name":"a","kind":"pose","version":"1","license":"MIT","source":{"type":"derived","from":"a","converter":"tfjs"},"files":[{"name":"m"}],"main":"m"}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := ParseManifest(data)
+		if err != nil {
+			return
+		}
+		for _, e := range m.Entries {
+			for _, fl := range e.Files {
+				if !cleanRel(fl.Name) || strings.HasPrefix(fl.Name, "/") {
+					t.Fatalf("accepted unsafe file name %q", fl.Name)
+				}
+			}
+		}
+	})
+}
+
+func FuzzParseSidecar(f *testing.F) {
+	f.Add([]byte(`{"file":"model.onnx","sha256":"0000000000000000000000000000000000000000000000000000000000000000","size":3,"converter":"tfjs","converter_version":"tfjs-1","source":"a@1","created":"now"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sc, err := ParseSidecar(data)
+		if err == nil && (sc.Size <= 0 || !cleanRel(sc.File)) {
+			t.Fatalf("accepted bad sidecar %+v", sc)
+		}
+	})
+}

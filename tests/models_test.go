@@ -1,0 +1,151 @@
+package tests
+
+import (
+	"bytes"
+	"encoding/json"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// run runs the engine and returns stdout, stderr and the exit code.
+func runEngine(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	cmd := engine(args...)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("engine %v: %v", args, err)
+	}
+	return out.String(), errb.String(), code
+}
+
+// Fetch through the real npm client into an empty cache, then flip one byte in each
+// cached file in turn: `models verify` must fail and name that file.
+func TestModelsFetchVerifyDetectsFlippedByte(t *testing.T) {
+	t.Parallel()
+	needTool(t, "npm")
+	cache := t.TempDir()
+	out, stderr, code := runEngine(t, "models", "fetch", "--cache-dir", cache, "--log-format", "json", "movenet-lightning-tfjs")
+	if code != 0 {
+		t.Fatalf("fetch exit %d\n%s%s", code, out, stderr)
+	}
+	want := filepath.Join(cache, "movenet-lightning-tfjs", "4", "movenet-lightning.json")
+	if strings.TrimSpace(out) != "ok movenet-lightning-tfjs "+want {
+		t.Fatalf("fetch printed %q, want the path %s", out, want)
+	}
+	// The same tarball served the other TFJS models: they are cached without another fetch.
+	out, stderr, code = runEngine(t, "models", "path", "--offline", "--cache-dir", cache, "movenet-thunder-tfjs")
+	if code != 0 {
+		t.Fatalf("thunder not extracted with lightning: %s%s", out, stderr)
+	}
+	// The ONNX Runtime library from the shared cache (provisioned by make), copied in.
+	if lib, _, code := runEngine(t, "models", "path", "onnxruntime"); code == 0 {
+		dst := filepath.Join(cache, "onnxruntime", "1.24.3", filepath.Base(strings.TrimSpace(lib)))
+		os.MkdirAll(filepath.Dir(dst), 0o755)
+		if b, err := os.ReadFile(strings.TrimSpace(lib)); err == nil {
+			os.WriteFile(dst, b, 0o644)
+		}
+	} else if strict() {
+		t.Fatal("onnxruntime is not in the shared cache (run make provision)")
+	}
+	out, stderr, code = runEngine(t, "models", "verify", "--cache-dir", cache)
+	if code != 0 {
+		t.Fatalf("verify of a fresh cache failed: %s%s", out, stderr)
+	}
+	var files []string
+	filepath.WalkDir(cache, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() && !strings.Contains(p, ".locks") {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if len(files) < 6 {
+		t.Fatalf("only %d cached files: %v", len(files), files)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := len(b) / 2
+		b[i] ^= 0x20
+		os.WriteFile(f, b, 0o644)
+		out, stderr, code := runEngine(t, "models", "verify", "--cache-dir", cache)
+		if code == 0 || !strings.Contains(stderr, f) || !strings.Contains(stderr, "hash mismatch") {
+			t.Errorf("flipped byte in %s: verify exit %d\n%s%s", f, code, out, stderr)
+		}
+		b[i] ^= 0x20
+		os.WriteFile(f, b, 0o644)
+	}
+	if out, stderr, code = runEngine(t, "models", "verify", "--cache-dir", cache); code != 0 {
+		t.Fatalf("verify after restoring: %s%s", out, stderr)
+	}
+}
+
+// --offline with an empty cache names the missing model and the command that fetches it.
+func TestModelsOfflineEmptyCache(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"movenet-lightning", "onnxruntime", "movenet-multipose-tfjs"} {
+		out, stderr, code := runEngine(t, "models", "path", "--offline", "--cache-dir", t.TempDir(), name)
+		if code == 0 || out != "" {
+			t.Fatalf("%s: exit %d, stdout %q", name, code, out)
+		}
+		if !strings.Contains(stderr, "model "+name+" is not in the cache") ||
+			!strings.Contains(stderr, "`vivid-ml-engine models fetch "+name+"`") {
+			t.Errorf("%s: message does not name the model and the fetch command:\n%s", name, stderr)
+		}
+	}
+}
+
+func TestModelsListJSON(t *testing.T) {
+	t.Parallel()
+	cache := t.TempDir()
+	out, stderr, code := runEngine(t, "models", "list", "--json", "--cache-dir", cache)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rows []struct{ Name, Kind, State, Path, License string }
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range rows {
+		got[r.Name] = r.Kind + "/" + r.State
+		if !strings.HasPrefix(r.Path, cache) || r.License == "" {
+			t.Errorf("row %+v", r)
+		}
+	}
+	for name, want := range map[string]string{"onnxruntime": "runtime/missing", "movenet-lightning": "pose/missing",
+		"movenet-thunder-tfjs": "tfjs-source/missing", "movenet-multipose": "pose/missing"} {
+		if got[name] != want {
+			t.Errorf("%s: %q, want %q", name, got[name], want)
+		}
+	}
+}
+
+func TestModelsUsageErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"models", "path", "nope"}, "unknown model \"nope\""},
+		{[]string{"models", "verify", "--cache-dir", "/nonexistent-vivid", "movenet-thunder"}, "missing file"},
+		{[]string{"models", "frob"}, "unknown models command \"frob\""},
+		{[]string{"models", "list", "--log-level", "loud"}, "--log-level \"loud\""},
+	}
+	for _, tt := range tests {
+		_, stderr, code := runEngine(t, tt.args...)
+		if code == 0 || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%v: exit %d, stderr %q, want %q", tt.args, code, stderr, tt.want)
+		}
+	}
+}
