@@ -63,11 +63,11 @@ func benchControl(ctx context.Context, args []string) error {
 		"rate_hz":                *rate,
 		"messages":               sent,
 		"applied":                len(recv),
-		"received_to_visible_us": pct(recv, time.Microsecond),
-		"sent_to_visible_us":     pct(send, time.Microsecond),
-		"apply_in_process_us":    pct(apply, time.Microsecond),
+		"received_to_visible_us": controlPct(recv, time.Microsecond),
+		"sent_to_visible_us":     controlPct(send, time.Microsecond),
+		"apply_in_process_us":    controlPct(apply, time.Microsecond),
 		"reloads":                len(rl),
-		"reload_ms":              pct(rl, time.Millisecond),
+		"reload_ms":              controlPct(rl, time.Millisecond),
 		"goal":                   "received_to_visible_us.p99 < 1000",
 		"cpus":                   runtime.NumCPU(),
 	}
@@ -170,7 +170,7 @@ func benchReload(ctx context.Context, c *control.Controller, file string, n int)
 }
 
 // pct returns p50/p99/max of ds in unit.
-func pct(ds []time.Duration, unit time.Duration) map[string]float64 {
+func controlPct(ds []time.Duration, unit time.Duration) map[string]float64 {
 	if len(ds) == 0 {
 		return nil
 	}
