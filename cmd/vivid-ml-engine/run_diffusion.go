@@ -11,7 +11,6 @@ import (
 
 	"github.com/vivid-ml/vivid-ml-engine/engine"
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion"
-	"github.com/vivid-ml/vivid-ml-engine/models"
 	"github.com/vivid-ml/vivid-ml-engine/onnx"
 	"github.com/vivid-ml/vivid-ml-engine/tensorrt"
 	"github.com/vivid-ml/vivid-ml-engine/tensorrt/gpu"
@@ -47,18 +46,17 @@ func addPipelineFlags(fs *flag.FlagSet, prefix string) *pipelineFlags {
 	return f
 }
 
-// openPipeline loads ONNX Runtime (from $ONNXRUNTIME_LIB or the model cache) and the model folder.
-func openPipeline(ctx context.Context, dir string, size int, f *pipelineFlags, log *slog.Logger) (*diffusion.Pipeline, error) {
-	st, err := models.Open(models.Options{Logger: log})
-	if err != nil {
-		return nil, err
-	}
-	lib, err := st.ORTLibrary(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := onnx.Init(lib); err != nil {
-		return nil, err
+// openPipeline loads ONNX Runtime (through cf: --ort-lib, $ONNXRUNTIME_LIB or the model
+// cache) unless another stage already did, and then the model folder.
+func openPipeline(ctx context.Context, dir string, size int, f *pipelineFlags, cf *commonFlags, log *slog.Logger) (*diffusion.Pipeline, error) {
+	if onnx.LibraryPath() == "" {
+		st, err := cf.openModels(log)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := cf.initORT(ctx, st, log); err != nil {
+			return nil, err
+		}
 	}
 	chain, perModel, err := diffusion.ParseProviders(f.providers)
 	if err != nil {
@@ -142,7 +140,7 @@ func startDiffusion(ctx context.Context, o *diffusionOptions, env *runEnv) (io.C
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
 	log = log.With("component", "diffusion")
-	p, err := openPipeline(ctx, o.model, o.size, o.flags, log)
+	p, err := openPipeline(ctx, o.model, o.size, o.flags, &commonFlags{}, log)
 	if err != nil {
 		return nil, err
 	}
