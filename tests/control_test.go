@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -27,6 +28,7 @@ func freeUDPPort(t *testing.T) int {
 
 // lineLog collects the lines a process prints, for waiting on a pattern.
 type lineLog struct {
+	cmd   *exec.Cmd
 	mu    sync.Mutex
 	lines []string
 }
@@ -70,7 +72,7 @@ func (l *lineLog) String() string {
 // startProc starts cmd, collecting stdout+stderr, and kills it at cleanup.
 func startProc(t *testing.T, cmd *exec.Cmd) *lineLog {
 	t.Helper()
-	l := &lineLog{}
+	l := &lineLog{cmd: cmd}
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
 	if err := cmd.Start(); err != nil {
@@ -185,7 +187,20 @@ func TestControlOSCEndToEnd(t *testing.T) {
 		c.Close()
 	}
 	await("/vivid/param/seed i 1234", "/vivid/seed", "i", "1234")
-	await("/vivid/status f", "/vivid/pause")
+	await("/vivid/status fii", "/vivid/pause")
+
+	// SIGHUP reloads the files (the broken one is still broken: reported again), and the
+	// engine keeps running.
+	from = dump.mark()
+	if err := eng.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); !dump.hasSince(from, "/vivid/error s"); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no /vivid/error after SIGHUP\nengine:\n%s", eng)
+		}
+	}
+	await("/vivid/param/paused i 0", "/vivid/resume")
 }
 
 // TestDevicesMIDI: without a MIDI system (no /dev/snd in containers) the command
