@@ -9,7 +9,7 @@ POSE_MODELS := movenet-lightning movenet-thunder movenet-multipose
 
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: build run provision test test-unit test-e2e fuzz bench soak cuda windows vet clean
+.PHONY: build run provision test fuzz bench soak cuda cuda-check gpu-test windows vet clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/vivid-ml-engine
@@ -49,8 +49,18 @@ bench: provision tests/tfjs/node_modules
 soak: build
 	VIVID_BIN=$(CURDIR)/$(BIN) VIVID_SOAK=30m $(GO) test -run TestSoak -timeout 40m -v ./tests/
 
+# cuda: the CUDA variant (needs Debian's nvidia-cuda-dev; runs only where a GPU is present).
 cuda:
 	$(GO) build -tags cuda -o bin/vivid-ml-engine-cuda ./cmd/vivid-ml-engine
+
+# cuda-check: what CI can do without a GPU: vet and link the CUDA variant and its test binary.
+cuda-check: cuda
+	$(GO) vet -tags cuda ./tensorrt/... ./cmd/...
+	$(GO) test -c -tags cuda -o bin/gpu.test ./tensorrt/gpu/
+
+# gpu-test: run on a machine with an NVIDIA GPU (see docs/gpu.md).
+gpu-test: cuda-check
+	cp scripts/gpu-test.sh bin/ && cd bin && ./gpu-test.sh ./gpu.test
 
 windows:
 	GOOS=windows GOARCH=amd64 $(GO) build -o bin/vivid-ml-engine.exe ./cmd/vivid-ml-engine

@@ -2,10 +2,176 @@ package main
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/vivid-ml/vivid-ml-engine/engine"
+	"github.com/vivid-ml/vivid-ml-engine/engine/pose"
+	"github.com/vivid-ml/vivid-ml-engine/output"
 )
 
-// benchLatency is owned by the pose work; this placeholder keeps the build green until it lands.
+// timedModel records how long each Infer took, so the benchmark can subtract it.
+type timedModel struct {
+	m    pose.Model
+	mu   sync.Mutex
+	last time.Duration
+}
+
+func (t *timedModel) Infer(in []int32, h, w int) ([]float32, error) {
+	start := time.Now()
+	out, err := t.m.Infer(in, h, w)
+	t.mu.Lock()
+	t.last = time.Since(start)
+	t.mu.Unlock()
+	return out, err
+}
+
+// Close closes the wrapped model.
+func (t *timedModel) Close() error {
+	if c, ok := t.m.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
+
+func (t *timedModel) took() time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.last
+}
+
+// latencyResult is the JSON line `bench latency` prints.
+type latencyResult struct {
+	Bench      string  `json:"bench"`
+	Model      string  `json:"model"`
+	Frame      string  `json:"frame"`
+	Frames     int     `json:"frames"`
+	P50Ms      float64 `json:"p50_ms"`  // frame in → OSC datagrams written, minus model time
+	P99Ms      float64 `json:"p99_ms"`
+	MaxMs      float64 `json:"max_ms"`
+	ModelP50Ms float64 `json:"model_p50_ms"` // model time alone, for scale
+	TotalP50Ms float64 `json:"total_p50_ms"` // including the model
+}
+
+// benchLatency measures frame-in → OSC-out latency beyond model time through the
+// real frame loop, pose stage (resize/crop, post-processing, tracker, filter) and
+// OSC output over UDP to a local socket. Frames go in one at a time (no drops).
 func benchLatency(ctx context.Context, args []string) error {
-	return errors.New("not built yet")
+	fs := flag.NewFlagSet("bench latency", flag.ContinueOnError)
+	cf := addCommonFlags(fs)
+	model := fs.String("model", "movenet-lightning", "pose model")
+	frames := fs.Int("frames", 300, "frames to measure (after 10 warm-up frames)")
+	size := fs.String("size", "640x480", "frame size WxH (test pattern)")
+	threads := fs.Int("threads", 0, "ONNX Runtime intra-op threads (0: one per core)")
+	if pos, err := parseFlags(fs, args); err != nil || len(pos) > 0 {
+		return printUsage(fs, "bench latency [--model NAME] [--frames N] [--size WxH]")
+	}
+	w, h, err := engine.ParseSize(*size)
+	if err != nil {
+		return err
+	}
+	log, err := cf.logger()
+	if err != nil {
+		return err
+	}
+	load, err := poseLoader(ctx, cf, *threads, log)
+	if err != nil {
+		return err
+	}
+	tm := &timedModel{}
+	stage := pose.NewStage(func(name string) (pose.Model, error) {
+		m, err := load(name)
+		tm.m = m
+		return tm, err
+	}, pose.DefaultOptions(), log)
+	defer stage.Close()
+	if err := stage.Preload(*model); err != nil {
+		return err
+	}
+
+	sink, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		return err
+	}
+	defer sink.Close()
+	go func() {
+		buf := make([]byte, 65536)
+		for {
+			if _, _, err := sink.ReadFromUDP(buf); err != nil {
+				return
+			}
+		}
+	}()
+	sent := make(chan time.Time, 1)
+	osc, err := output.NewOSCPose(output.OSCPoseConfig{
+		Targets: []string{sink.LocalAddr().String()},
+		OnSent:  func(_ *engine.PoseResult, at time.Time) { sent <- at },
+	}, log)
+	if err != nil {
+		return err
+	}
+	defer osc.Close()
+
+	params := engine.DefaultParams()
+	params.PoseModel = *model
+	in := engine.NewMailbox[*engine.Frame]()
+	loop := engine.NewLoop(engine.LoopConfig{
+		Logger: log, Params: engine.NewParamStore(params), Input: in, Pose: stage,
+		PoseSinks: []engine.PoseSink{osc},
+	})
+	loop.Start(ctx)
+	defer loop.Close()
+
+	pics := make([]*engine.Frame, 30)
+	for i := range pics {
+		pics[i] = &engine.Frame{Image: engine.DrawTestPattern(w, h, float64(i)/30)}
+	}
+	var over, model_, total []float64
+	for i := 0; i < *frames+10; i++ {
+		p := pics[i%len(pics)]
+		f := &engine.Frame{Seq: uint64(i + 1), Image: p.Image, Captured: time.Now()}
+		in.Put(f)
+		var at time.Time
+		select {
+		case at = <-sent:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Second):
+			return fmt.Errorf("frame %d: no OSC output after 10 s", i+1)
+		}
+		if i < 10 {
+			continue
+		}
+		all := at.Sub(f.Captured)
+		mt := tm.took()
+		over = append(over, ms(all-mt))
+		model_ = append(model_, ms(mt))
+		total = append(total, ms(all))
+	}
+	res := latencyResult{
+		Bench: "latency", Model: *model, Frame: *size, Frames: *frames,
+		P50Ms: pct(over, 50), P99Ms: pct(over, 99), MaxMs: pct(over, 100),
+		ModelP50Ms: pct(model_, 50), TotalP50Ms: pct(total, 50),
+	}
+	return json.NewEncoder(os.Stdout).Encode(res)
+}
+
+func ms(d time.Duration) float64 { return float64(d) / 1e6 }
+
+// pct returns the p-th percentile (nearest rank) of v.
+func pct(v []float64, p float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	i := int(p/100*float64(len(s))+0.5) - 1
+	return s[min(max(i, 0), len(s)-1)]
 }

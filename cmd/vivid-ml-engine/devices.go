@@ -15,12 +15,17 @@ func cmdDevices(ctx context.Context, args []string) error {
 	switch what {
 	case "midi":
 		return devicesMIDI(ctx, args[1:])
+	case "gpu":
+		return devicesGPU(ctx, args[1:])
 	case "all":
 		if err := devicesMIDI(ctx, nil); err != nil {
 			fmt.Fprintln(os.Stderr, "midi:", err)
 		}
+		if err := devicesGPU(ctx, nil); err != nil {
+			fmt.Fprintln(os.Stderr, "gpu:", err)
+		}
 		return nil
 	}
-	fmt.Fprintf(os.Stderr, "unknown device kind %q (midi)\n", what)
+	fmt.Fprintf(os.Stderr, "unknown device kind %q (midi, gpu)\n", what)
 	return errUsage
 }

@@ -27,6 +27,16 @@ func UnitFromByte(v byte) float32 {
 	return float32(v)/127.5 - 1
 }
 
+// unit32 and unit16 hold UnitFromByte for every byte: a byte has only 256 values,
+// so the per-pixel work is a table lookup (same numbers as computing it).
+var unit32, unit16 = func() (t32 [256]float32, t16 [256]uint16) {
+	for v := range 256 {
+		t32[v] = UnitFromByte(byte(v))
+		t16[v] = Float16(t32[v])
+	}
+	return t32, t16
+}()
+
 // RGBAToNCHW32 writes the RGB planes of a w×h RGBA8 image into dst
 // ([1,3,h,w] float32, [-1, 1]); alpha is dropped.
 func RGBAToNCHW32(dst []float32, src []byte, w, h int) error {
@@ -40,9 +50,7 @@ func RGBAToNCHW32(dst []float32, src []byte, w, h int) error {
 	r, g, b := dst[:plane], dst[plane:2*plane], dst[2*plane:3*plane]
 	for i := range plane {
 		p := src[4*i : 4*i+3 : 4*i+3]
-		r[i] = UnitFromByte(p[0])
-		g[i] = UnitFromByte(p[1])
-		b[i] = UnitFromByte(p[2])
+		r[i], g[i], b[i] = unit32[p[0]], unit32[p[1]], unit32[p[2]]
 	}
 	return nil
 }
@@ -59,9 +67,7 @@ func RGBAToNCHW16(dst []uint16, src []byte, w, h int) error {
 	r, g, b := dst[:plane], dst[plane:2*plane], dst[2*plane:3*plane]
 	for i := range plane {
 		p := src[4*i : 4*i+3 : 4*i+3]
-		r[i] = Float16(UnitFromByte(p[0]))
-		g[i] = Float16(UnitFromByte(p[1]))
-		b[i] = Float16(UnitFromByte(p[2]))
+		r[i], g[i], b[i] = unit16[p[0]], unit16[p[1]], unit16[p[2]]
 	}
 	return nil
 }
