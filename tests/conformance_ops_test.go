@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	ort "github.com/yalue/onnxruntime_go"
+	"github.com/vivid-ml/vivid-ml-engine/onnx"
 )
 
 // TestConformanceTFJSOps checks the importer op by op against TensorFlow.js: one synthetic graph
@@ -62,30 +62,30 @@ func TestConformanceTFJSOps(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("tfjs reference: %v\n%s", err, out)
 	}
-	sess, err := ort.NewDynamicAdvancedSession(onnxPath, []string{"input"}, outputs, nil)
+	sess, err := onnx.NewSession(onnxPath, onnx.SessionOptions{})
 	if err != nil {
 		t.Fatalf("ort session: %v", err)
 	}
-	defer sess.Destroy()
+	defer sess.Close()
+	index := map[string]int{}
+	for k, o := range sess.Outputs() {
+		index[o.Name] = k
+	}
 	for _, c := range cases {
-		in, err := ort.NewTensor(ort.NewShape(c.Shape...), c.data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		outs := make([]ort.Value, len(outputs))
-		if err := sess.Run([]ort.Value{in}, outs); err != nil {
-			t.Fatalf("%s: ort run: %v", c.File, err)
-		}
-		in.Destroy()
+		outs := runORTAll(t, sess, c)
 		for k, name := range outputs {
 			want := readFloat32s(t, filepath.Join(outDir, fmt.Sprintf("%s.out.%d", c.File, k)))
-			ten, ok := outs[k].(*ort.Tensor[float32])
+			i, ok := index[name]
 			if !ok {
-				t.Fatalf("%s: output %s is %T", c.File, name, outs[k])
+				t.Fatalf("ONNX model has no output %q", name)
 			}
-			got := ten.GetData()
+			ten, ok := outs[i].(*onnx.Tensor[float32])
+			if !ok {
+				t.Fatalf("%s: output %s is %T", c.File, name, outs[i])
+			}
+			got := ten.Data()
 			if len(got) != len(want) {
-				t.Errorf("%s: %s: ORT shape %v has %d values, TFJS %d", c.File, name, ten.GetShape(), len(got), len(want))
+				t.Errorf("%s: %s: ORT shape %v has %d values, TFJS %d", c.File, name, ten.Shape(), len(got), len(want))
 				continue
 			}
 			bad := 0
@@ -96,8 +96,8 @@ func TestConformanceTFJSOps(t *testing.T) {
 					}
 				}
 			}
-			outs[k].Destroy()
 		}
+		destroyAll(outs)
 	}
 }
 

@@ -10,10 +10,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
-	ort "github.com/yalue/onnxruntime_go"
+	"github.com/vivid-ml/vivid-ml-engine/onnx"
 )
 
 // conformanceTolerance is the largest allowed |TFJS − ONNX Runtime| for any output value.
@@ -54,11 +53,11 @@ func TestConformanceTFJS(t *testing.T) {
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("tfjs reference: %v\n%s", err, out)
 			}
-			sess, err := ort.NewDynamicAdvancedSession(onnxPath, []string{"input"}, []string{"Identity"}, nil)
+			sess, err := onnx.NewSession(onnxPath, onnx.SessionOptions{})
 			if err != nil {
 				t.Fatalf("ort session: %v", err)
 			}
-			defer sess.Destroy()
+			defer sess.Close()
 			var worst, bestScore float64
 			for _, c := range cases {
 				want := readFloat32s(t, filepath.Join(outDir, c.File+".out"))
@@ -159,24 +158,11 @@ func tfjsModelPath(t testing.TB, name string) string {
 	return p
 }
 
-var (
-	ortOnce sync.Once
-	ortErr  error
-)
-
 // ortInit loads ONNX Runtime once: $ONNXRUNTIME_LIB, else `models path onnxruntime`, else (not strict) the dev copy.
 func ortInit(t *testing.T) {
 	t.Helper()
-	lib := ortLibPath(t)
-	ortOnce.Do(func() {
-		if ort.IsInitialized() {
-			return
-		}
-		ort.SetSharedLibraryPath(lib)
-		ortErr = ort.InitializeEnvironment()
-	})
-	if ortErr != nil {
-		t.Fatalf("onnxruntime: %v", ortErr)
+	if err := onnx.Init(ortLibPath(t)); err != nil {
+		t.Fatalf("onnxruntime: %v", err)
 	}
 }
 
@@ -198,24 +184,37 @@ func ortLibPath(t testing.TB) string {
 	return lib
 }
 
-// runORT runs one case and returns the flat float32 output and its shape.
-func runORT(t *testing.T, sess *ort.DynamicAdvancedSession, c conformanceCase) ([]float32, []int64) {
+// runORT runs one case and returns the first output (float32) and its shape.
+func runORT(t *testing.T, sess *onnx.Session, c conformanceCase) ([]float32, []int64) {
 	t.Helper()
-	in, err := ort.NewTensor(ort.NewShape(c.Shape...), c.data)
+	outs := runORTAll(t, sess, c)
+	defer destroyAll(outs)
+	ten, ok := outs[0].(*onnx.Tensor[float32])
+	if !ok {
+		t.Fatalf("%s: output is %T, want float32 tensor", c.File, outs[0])
+	}
+	return append([]float32(nil), ten.Data()...), ten.Shape()
+}
+
+// runORTAll runs one case; the caller destroys the outputs (model order).
+func runORTAll(t *testing.T, sess *onnx.Session, c conformanceCase) []onnx.Value {
+	t.Helper()
+	in, err := onnx.NewTensorFrom(c.data, c.Shape...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer in.Destroy()
-	outs := []ort.Value{nil}
-	if err := sess.Run([]ort.Value{in}, outs); err != nil {
+	outs, err := sess.RunAlloc([]onnx.Value{in})
+	if err != nil {
 		t.Fatalf("%s: ort run: %v", c.File, err)
 	}
-	defer outs[0].Destroy()
-	ten, ok := outs[0].(*ort.Tensor[float32])
-	if !ok {
-		t.Fatalf("%s: output is %T, want float32 tensor", c.File, outs[0])
+	return outs
+}
+
+func destroyAll(vs []onnx.Value) {
+	for _, v := range vs {
+		v.Destroy()
 	}
-	return append([]float32(nil), ten.GetData()...), ten.GetShape()
 }
 
 func shapeSize(s []int64) int {
