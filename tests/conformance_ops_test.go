@@ -101,6 +101,42 @@ func TestConformanceTFJSOps(t *testing.T) {
 	}
 }
 
+// TestImportTFJSErrors checks that `models import-tfjs` fails cleanly, naming the op and node.
+func TestImportTFJSErrors(t *testing.T) {
+	dir := t.TempDir()
+	g := &tfjsGraph{}
+	x := g.node("input", "Placeholder", nil, map[string]any{"dtype": aT("DT_FLOAT")})
+	g.node("bad", "Erfinv", []string{x}, nil)
+	model := filepath.Join(dir, "bad.json")
+	g.write(t, model)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown op", []string{model, filepath.Join(dir, "out.onnx")},
+			"vivid-ml-engine models: import " + model + `: unsupported op: Erfinv (node "bad")`},
+		{"missing model", []string{filepath.Join(dir, "nope.json"), filepath.Join(dir, "out.onnx")},
+			"vivid-ml-engine models: import " + filepath.Join(dir, "nope.json") + ": read model: open " +
+				filepath.Join(dir, "nope.json") + ": no such file or directory"},
+		{"usage", []string{model}, "usage: vivid-ml-engine models import-tfjs model.json out.onnx"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := engine(append([]string{"models", "import-tfjs"}, tc.args...)...)
+			out, err := cmd.CombinedOutput()
+			if err == nil {
+				t.Fatalf("want failure, got success:\n%s", out)
+			}
+			if got := strings.TrimSpace(string(out)); !strings.HasPrefix(got, tc.want) {
+				t.Errorf("output:\n%s\nwant prefix:\n%s", got, tc.want)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "out.onnx")); !os.IsNotExist(err) {
+				t.Errorf("out.onnx exists after a failed import")
+			}
+		})
+	}
+}
+
 // tfjsGraph builds a TFJS graph model (model.json + one weight shard) for tests.
 type tfjsGraph struct {
 	nodes   []map[string]any
@@ -135,6 +171,14 @@ func (g *tfjsGraph) constF16(name string, shape []int, vals []float32) string {
 	}
 	g.weights = append(g.weights, map[string]any{"name": name, "shape": shape, "dtype": "float32",
 		"quantization": map[string]any{"dtype": "float16"}})
+	return g.node(name, "Const", nil, map[string]any{"dtype": aT("DT_FLOAT")})
+}
+
+// constU8 stores float weights as TFJS uint8 affine quantization (value = q·scale + min).
+func (g *tfjsGraph) constU8(name string, shape []int, q []uint8, scale, min float64) string {
+	g.data = append(g.data, q...)
+	g.weights = append(g.weights, map[string]any{"name": name, "shape": shape, "dtype": "float32",
+		"quantization": map[string]any{"dtype": "uint8", "scale": scale, "min": min}})
 	return g.node(name, "Const", nil, map[string]any{"dtype": aT("DT_FLOAT")})
 }
 
