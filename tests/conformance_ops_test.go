@@ -216,7 +216,7 @@ func randFloats(r *rand.Rand, n int, scale float32) []float32 {
 }
 
 // writeCaseFiles writes raw int32 inputs and cases.json for ref.mjs.
-func writeCaseFiles(t *testing.T, dir string, cases []conformanceCase) {
+func writeCaseFiles(t testing.TB, dir string, cases []conformanceCase) {
 	t.Helper()
 	for _, c := range cases {
 		b := make([]byte, 0, 4*len(c.data))

@@ -81,6 +81,7 @@ func startControl(ctx context.Context, o *controlOptions, env *runEnv) (io.Close
 		}
 	} else {
 		cfg.MIDIDriver = drv
+		cfg.MIDIPortNames = midiPortNames()
 	}
 	c, err := control.New(cfg)
 	if err != nil {

@@ -7,11 +7,14 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine"
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion"
 	"github.com/vivid-ml/vivid-ml-engine/models"
 	"github.com/vivid-ml/vivid-ml-engine/onnx"
+	"github.com/vivid-ml/vivid-ml-engine/tensorrt"
+	"github.com/vivid-ml/vivid-ml-engine/tensorrt/gpu"
 )
 
 // pipelineFlags are the model-loading flags shared by `run`, `diffusion run` and `bench diffusion`.
@@ -67,6 +70,19 @@ func openPipeline(ctx context.Context, dir string, size int, f *pipelineFlags, l
 		Size: size, Dynamic: f.trtDynamic,
 	}
 	prov.Versions.ORT = onnx.Version()
+	if gpu.Available() && slices.Contains(chain, onnx.ProviderTensorRT) {
+		// GPU facts key the TensorRT engine cache; without them the key says unknown-gpu.
+		if devs, err := gpu.Devices(); err == nil {
+			for _, d := range devs {
+				if d.Index == f.deviceID {
+					prov.Versions.GPU.Name = d.Name
+					prov.Versions.GPU.ComputeMajor, prov.Versions.GPU.ComputeMinor, _ = tensorrt.ParseComputeCapability(d.CC)
+				}
+			}
+		} else {
+			log.Warn("no GPU facts for the TensorRT cache key", "error", err)
+		}
+	}
 	byModel := map[string][]onnx.ProviderConfig{}
 	for _, m := range []string{"text_encoder", "text_encoder_2", "unet", "vae_encoder", "vae_decoder"} {
 		if byModel[m], err = prov.For(m); err != nil {

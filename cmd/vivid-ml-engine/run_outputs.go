@@ -2,15 +2,162 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"fmt"
 	"io"
+	"strings"
+
+	"github.com/vivid-ml/vivid-ml-engine/engine"
+	"github.com/vivid-ml/vivid-ml-engine/output/preview"
+	"github.com/vivid-ml/vivid-ml-engine/output/record"
+	"github.com/vivid-ml/vivid-ml-engine/output/shm"
+	"github.com/vivid-ml/vivid-ml-engine/output/tdshm"
 )
 
-// outputOptions holds the `run` flags of the outputs subsystem. Placeholder: owned by the outputs work.
-type outputOptions struct{}
+// outputOptions holds the `run` flags of the frame outputs: shared memory, web preview, recording.
+type outputOptions struct {
+	shmOut       []shmOutSpec
+	tdShm        []shmOutSpec
+	shmSlots     int
+	http         string
+	record       string
+	recordStream string
+	recordFPS    float64
+
+	// Status, when set before startOutputs, feeds the preview's status page (stages,
+	// parameters, mapping); nil shows the parameter snapshot only.
+	Status func() preview.EngineStatus
+	// Preview is the running preview server after startOutputs (nil without --http);
+	// add /healthz or /metrics with Preview.Handle.
+	Preview *preview.Server
+}
+
+// shmOutSpec is one --shm-out NAME[:STREAM]; an empty stream means the default.
+type shmOutSpec struct{ name, stream string }
+
+// parseStream checks a stream name ("" is allowed: the default).
+func parseStream(s string) (string, error) {
+	switch s {
+	case "", engine.StreamInput, engine.StreamPose, engine.StreamDiffusion:
+		return s, nil
+	}
+	return "", fmt.Errorf("unknown stream %q (want input, pose or diffusion)", s)
+}
 
 // registerOutputFlags adds the outputs flags to run's flag set.
-func registerOutputFlags(fs *flag.FlagSet) *outputOptions { return &outputOptions{} }
+func registerOutputFlags(fs *flag.FlagSet) *outputOptions {
+	o := &outputOptions{}
+	fs.Func("shm-out", "publish frames to shared-memory segment `NAME[:input|pose|diffusion]` (repeatable; "+
+		"default stream: diffusion when it runs, else input)", func(v string) error {
+		name, stream, _ := strings.Cut(v, ":")
+		if err := shm.CheckName(name); err != nil {
+			return err
+		}
+		s, err := parseStream(stream)
+		if err != nil {
+			return err
+		}
+		o.shmOut = append(o.shmOut, shmOutSpec{name, s})
+		return nil
+	})
+	fs.Func("td-shm", "publish frames to a TouchDesigner Shared Mem In TOP named `NAME[:input|pose|diffusion]` "+
+		"(Windows only; repeatable)", func(v string) error {
+		name, stream, _ := strings.Cut(v, ":")
+		if err := tdshm.CheckName(name); err != nil {
+			return err
+		}
+		s, err := parseStream(stream)
+		if err != nil {
+			return err
+		}
+		o.tdShm = append(o.tdShm, shmOutSpec{name, s})
+		return nil
+	})
+	fs.IntVar(&o.shmSlots, "shm-slots", shm.DefaultSlots, "ring slots per shared-memory segment")
+	fs.StringVar(&o.http, "http", "", "serve the web preview at `ADDR:PORT` (\":PORT\" binds loopback only)")
+	fs.StringVar(&o.record, "record", "", "record a stream to `FILE` (e.g. out.mp4) through ffmpeg")
+	fs.StringVar(&o.recordStream, "record-stream", "", "stream to record (default: diffusion when it runs, else input)")
+	fs.Float64Var(&o.recordFPS, "record-fps", 30, "frame rate written into the recording")
+	return o
+}
 
-// startOutputs starts the outputs subsystem for `run`; it returns nil, nil when nothing is configured.
-func startOutputs(ctx context.Context, o *outputOptions, env *runEnv) (io.Closer, error) { return nil, nil }
+// outputs closes every started output.
+type outputs []io.Closer
+
+func (c outputs) Close() error {
+	var err error
+	for i := len(c) - 1; i >= 0; i-- {
+		err = errors.Join(err, c[i].Close())
+	}
+	return err
+}
+
+// startOutputs starts the outputs subsystem for `run` and adds their frame sinks to env;
+// it returns nil, nil when nothing is configured. Call it after the diffusion stage
+// is set in env (the default stream depends on it).
+func startOutputs(ctx context.Context, o *outputOptions, env *runEnv) (io.Closer, error) {
+	if len(o.shmOut) == 0 && len(o.tdShm) == 0 && o.http == "" && o.record == "" {
+		return nil, nil
+	}
+	def := engine.StreamInput
+	if env.ImageStage != nil {
+		def = engine.StreamDiffusion
+	}
+	pick := func(s string) string {
+		if s == "" {
+			return def
+		}
+		return s
+	}
+	var started outputs
+	fail := func(err error) (io.Closer, error) {
+		started.Close()
+		return nil, err
+	}
+	for _, spec := range o.shmOut {
+		w, err := shm.NewWriter(shm.WriterConfig{Name: spec.name, Slots: o.shmSlots, Logger: env.Logger})
+		if err != nil {
+			return fail(fmt.Errorf("--shm-out %s: %w", spec.name, err))
+		}
+		sink := shm.NewSink(w, pick(spec.stream), env.Logger)
+		started = append(started, sink)
+		env.FrameSinks = append(env.FrameSinks, sink)
+		env.Logger.Info("shared-memory output", "name", spec.name, "stream", pick(spec.stream), "path", shm.Path(spec.name))
+	}
+	for _, spec := range o.tdShm {
+		w, err := tdshm.NewWriter(tdshm.Config{Name: spec.name, FlipY: true, Logger: env.Logger})
+		if err != nil {
+			return fail(fmt.Errorf("--td-shm %s: %w", spec.name, err))
+		}
+		sink := tdshm.NewSink(w, pick(spec.stream), env.Logger)
+		started = append(started, sink)
+		env.FrameSinks = append(env.FrameSinks, sink)
+	}
+	if o.record != "" {
+		rs, err := parseStream(o.recordStream)
+		if err != nil {
+			return fail(fmt.Errorf("--record-stream: %w", err))
+		}
+		rec, err := record.New(record.Config{Path: o.record, Stream: pick(rs), FPS: o.recordFPS, Logger: env.Logger})
+		if err != nil {
+			return fail(err)
+		}
+		started = append(started, rec)
+		env.FrameSinks = append(env.FrameSinks, rec)
+	}
+	if o.http != "" {
+		status := o.Status
+		if status == nil && env.Params != nil {
+			status = func() preview.EngineStatus { return preview.EngineStatus{Params: env.Params.Load()} }
+		}
+		srv, err := preview.New(preview.Config{Addr: o.http, Status: status, Logger: env.Logger})
+		if err != nil {
+			return fail(err)
+		}
+		o.Preview = srv
+		started = append(started, srv)
+		env.FrameSinks = append(env.FrameSinks, srv)
+	}
+	return started, nil
+}

@@ -22,7 +22,7 @@ func TestMain(m *testing.M) {
 }
 
 // useDir points segments at a private directory for the test.
-func useDir(t *testing.T) string {
+func useDir(t testing.TB) string {
 	d := t.TempDir()
 	t.Setenv("VIVID_SHM_DIR", d)
 	return d
