@@ -185,27 +185,27 @@ func benchLatency(ctx context.Context, args []string) error {
 		all := at.Sub(f.Captured)
 		mt := tm.took()
 		s0, s1 := ts.times()
-		hin = append(hin, ms(s0.Sub(f.Captured)))
-		hstage = append(hstage, ms(s1.Sub(s0)-mt))
-		hout = append(hout, ms(at.Sub(s1)))
-		over = append(over, ms(all-mt))
-		model_ = append(model_, ms(mt))
-		total = append(total, ms(all))
+		hin = append(hin, latencyMs(s0.Sub(f.Captured)))
+		hstage = append(hstage, latencyMs(s1.Sub(s0)-mt))
+		hout = append(hout, latencyMs(at.Sub(s1)))
+		over = append(over, latencyMs(all-mt))
+		model_ = append(model_, latencyMs(mt))
+		total = append(total, latencyMs(all))
 	}
 	res := latencyResult{
 		Bench: "latency", Model: *model, Frame: *size, Frames: *frames,
-		P50Ms: pct(over, 50), P99Ms: pct(over, 99), MaxMs: pct(over, 100),
-		ModelP50Ms: pct(model_, 50), TotalP50Ms: pct(total, 50),
-		InP50Ms: pct(hin, 50), StageP50Ms: pct(hstage, 50), OutP50Ms: pct(hout, 50),
-		InP99Ms: pct(hin, 99), StageP99Ms: pct(hstage, 99), OutP99Ms: pct(hout, 99),
+		P50Ms: latencyPct(over, 50), P99Ms: latencyPct(over, 99), MaxMs: latencyPct(over, 100),
+		ModelP50Ms: latencyPct(model_, 50), TotalP50Ms: latencyPct(total, 50),
+		InP50Ms: latencyPct(hin, 50), StageP50Ms: latencyPct(hstage, 50), OutP50Ms: latencyPct(hout, 50),
+		InP99Ms: latencyPct(hin, 99), StageP99Ms: latencyPct(hstage, 99), OutP99Ms: latencyPct(hout, 99),
 	}
 	return json.NewEncoder(os.Stdout).Encode(res)
 }
 
-func ms(d time.Duration) float64 { return float64(d) / 1e6 }
+func latencyMs(d time.Duration) float64 { return float64(d) / 1e6 }
 
 // pct returns the p-th percentile (nearest rank) of v.
-func pct(v []float64, p float64) float64 {
+func latencyPct(v []float64, p float64) float64 {
 	if len(v) == 0 {
 		return 0
 	}
