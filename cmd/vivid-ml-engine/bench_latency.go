@@ -204,7 +204,7 @@ func benchLatency(ctx context.Context, args []string) error {
 
 func latencyMs(d time.Duration) float64 { return float64(d) / 1e6 }
 
-// pct returns the p-th percentile (nearest rank) of v.
+// latencyPct returns the p-th percentile (nearest rank) of v.
 func latencyPct(v []float64, p float64) float64 {
 	if len(v) == 0 {
 		return 0
