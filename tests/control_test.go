@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -27,6 +28,7 @@ func freeUDPPort(t *testing.T) int {
 
 // lineLog collects the lines a process prints, for waiting on a pattern.
 type lineLog struct {
+	cmd   *exec.Cmd
 	mu    sync.Mutex
 	lines []string
 }
@@ -70,7 +72,7 @@ func (l *lineLog) String() string {
 // startProc starts cmd, collecting stdout+stderr, and kills it at cleanup.
 func startProc(t *testing.T, cmd *exec.Cmd) *lineLog {
 	t.Helper()
-	l := &lineLog{}
+	l := &lineLog{cmd: cmd}
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
 	if err := cmd.Start(); err != nil {
@@ -185,7 +187,20 @@ func TestControlOSCEndToEnd(t *testing.T) {
 		c.Close()
 	}
 	await("/vivid/param/seed i 1234", "/vivid/seed", "i", "1234")
-	await("/vivid/status f", "/vivid/pause")
+	await("/vivid/status fii", "/vivid/pause")
+
+	// SIGHUP reloads the files (the broken one is still broken: reported again), and the
+	// engine keeps running.
+	from = dump.mark()
+	if err := eng.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); !dump.hasSince(from, "/vivid/error s"); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no /vivid/error after SIGHUP\nengine:\n%s", eng)
+		}
+	}
+	await("/vivid/param/paused i 0", "/vivid/resume")
 }
 
 // TestDevicesMIDI: without a MIDI system (no /dev/snd in containers) the command
@@ -203,4 +218,64 @@ func TestDevicesMIDI(t *testing.T) {
 	default:
 		t.Fatalf("devices midi: %v\n%s", err, s)
 	}
+}
+
+// TestControlLearnAndPresetsEndToEnd: /vivid/learn binds the next OSC control and
+// writes it to the mapping file; presets select and crossfade over OSC.
+func TestControlLearnAndPresetsEndToEnd(t *testing.T) {
+	oscsend := needTool(t, "oscsend")
+	oscdump := needTool(t, "oscdump")
+	dir := t.TempDir()
+	mf := filepath.Join(dir, "learned.yaml")
+	pf := filepath.Join(dir, "presets.yaml")
+	cfg := filepath.Join(dir, "engine.yaml")
+	for f, body := range map[string]string{
+		mf:  "# learned controls go here\nrules: []\n",
+		pf:  "presets:\n  - {name: calm, prompt: \"a calm lake\", strength: 0.2, steps: 2}\n  - {name: neon, prompt: \"a neon city\", strength: 0.6, steps: 4}\n",
+		cfg: "source: {spec: testpattern}\npose: {enabled: false}\nosc_out: {targets: []}\n",
+	} {
+		if err := os.WriteFile(f, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fbPort, inPort := freeUDPPort(t), freeUDPPort(t)
+	dump := startProc(t, exec.Command(oscdump, "-L", fmt.Sprint(fbPort)))
+	eng := startProc(t, engine("run", "--config", cfg, "--osc-in", fmt.Sprintf("127.0.0.1:%d", inPort),
+		"--feedback", fmt.Sprintf("127.0.0.1:%d", fbPort), "--mapping", mf, "--presets", pf))
+	send := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command(oscsend, append([]string{"127.0.0.1", fmt.Sprint(inPort)}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("oscsend %v: %v\n%s", args, err, out)
+		}
+	}
+	await := func(want string, msg ...string) {
+		t.Helper()
+		from := dump.mark()
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			send(msg...)
+			if dump.hasSince(from, want) {
+				return
+			}
+		}
+		t.Fatalf("oscdump never showed %q\noscdump:\n%s\nengine:\n%s", want, dump, eng)
+	}
+	await("/vivid/param/prompt s \"a calm lake\"", "/vivid/preset", "s", "calm")
+	await("/vivid/param/preset_b s \"neon\"", "/vivid/preset_b", "i", "1")
+	await("/vivid/param/strength f 0.400000", "/vivid/blend", "f", "0.5") // halfway 0.2 → 0.6
+
+	send("/vivid/learn", "s", "guidance")
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		send("/2/rotary1", "f", "0.1")
+		b, _ := os.ReadFile(mf)
+		if strings.Contains(string(b), "/2/rotary1") {
+			if !strings.Contains(string(b), "# learned controls go here") || !strings.Contains(string(b), "guidance") {
+				t.Fatalf("learned file:\n%s", b)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("learned rule never written:\n%s\nengine:\n%s", b, eng)
+		}
+	}
+	await("/vivid/param/guidance f 15.000000", "/2/rotary1", "f", "0.5") // 0..1 → 0..30
 }

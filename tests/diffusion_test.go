@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -124,8 +125,9 @@ func TestDiffusionErrors(t *testing.T) {
 			if err := cmd.Run(); err == nil {
 				t.Fatal("succeeded")
 			}
-			if got := strings.TrimSpace(stderr.String()); got != "vivid-ml-engine diffusion: "+tc.want {
-				t.Fatalf("stderr %q, want %q", got, "vivid-ml-engine diffusion: "+tc.want)
+			lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+			if got := lines[len(lines)-1]; got != "vivid-ml-engine diffusion: "+tc.want {
+				t.Fatalf("last stderr line %q, want %q", got, "vivid-ml-engine diffusion: "+tc.want)
 			}
 		})
 	}
@@ -145,5 +147,88 @@ func TestBenchDiffusion(t *testing.T) {
 	}
 	if steps, _ := res["unet_step_ms"].([]any); len(steps) != 2 {
 		t.Errorf("unet_step_ms %v, want 2 steps (4 × 0.5)", res["unet_step_ms"])
+	}
+}
+
+// TestDiffusionProviderFallback: with a CPU-only ONNX Runtime, tensorrt and cuda are
+// skipped (each logged with ORT's reason) and every model runs on the CPU; a per-model
+// override keeps the text encoders off the GPU list entirely.
+func TestDiffusionProviderFallback(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.png")
+	diffWritePNG(t, in, 64)
+	models := filepath.Join(dir, "tiny")
+	diffRunOK(t, engine("models", "make-tiny-sdxl", models))
+	cmd := diffusionEngine("diffusion", "run", "--model", models, "--input", in, "--prompt", "x", "--size", "64",
+		"--providers", "tensorrt,cuda,cpu;text_encoder=cpu;text_encoder_2=cpu", "--out", filepath.Join(dir, "out.png"))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	var res struct{ Providers []string }
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if !slices.Equal(res.Providers, []string{"cpu", "cpu", "cpu", "cpu", "cpu"}) {
+		t.Skipf("GPU providers available here (%v): the fallback path is not exercised", res.Providers)
+	}
+	log := stderr.String()
+	for _, want := range []string{
+		"provider=tensorrt model=" + filepath.Join(models, "unet", "model.onnx"),
+		"provider=cuda model=" + filepath.Join(models, "vae_decoder", "model.onnx"),
+	} {
+		if !strings.Contains(log, `msg="execution provider skipped" `+want) {
+			t.Errorf("log lacks the skip of %s:\n%s", want, log)
+		}
+	}
+	if te := filepath.Join(models, "text_encoder", "model.onnx"); strings.Contains(log, "provider=tensorrt model="+te) ||
+		strings.Contains(log, "provider=cuda model="+te) {
+		t.Errorf("text_encoder was tried on a GPU provider despite text_encoder=cpu:\n%s", log)
+	}
+}
+
+// TestRunDiffusionStage: `run --diffusion-model` puts the stage into the frame loop;
+// its output stream (the default recording stream when diffusion runs) reaches ffmpeg.
+func TestRunDiffusionStage(t *testing.T) {
+	needTool(t, "ffmpeg")
+	ffprobe := needTool(t, "ffprobe")
+	dir := t.TempDir()
+	models := filepath.Join(dir, "tiny")
+	diffRunOK(t, engine("models", "make-tiny-sdxl", models))
+	cfg := filepath.Join(dir, "cfg.yaml")
+	yaml := "source:\n  spec: testpattern\n  width: 64\n  height: 64\n  fps: 10\npose:\n  enabled: false\nosc_out:\n  targets: []\n"
+	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rec := filepath.Join(dir, "out.mp4")
+	cmd := diffusionEngine("run", "--config", cfg, "--frames", "5", "--diffusion-model", models, "--diffusion-size", "64",
+		"--diffusion-threads", "1", "--record", rec)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), `msg="diffusion stage ready"`) || !strings.Contains(stderr.String(), "stream=diffusion") {
+		t.Fatalf("no diffusion stage / stream in the log:\n%s", stderr.String())
+	}
+	out, err := exec.Command(ffprobe, "-v", "error", "-count_frames", "-select_streams", "v:0",
+		"-show_entries", "stream=nb_read_frames,width,height", "-of", "json", rec).Output()
+	if err != nil {
+		t.Fatalf("ffprobe: %v", err)
+	}
+	var probe struct {
+		Streams []struct {
+			Width, Height int
+			Frames        string `json:"nb_read_frames"`
+		}
+	}
+	if err := json.Unmarshal(out, &probe); err != nil || len(probe.Streams) != 1 {
+		t.Fatalf("ffprobe output %s: %v", out, err)
+	}
+	s := probe.Streams[0]
+	if s.Width != 64 || s.Height != 64 || s.Frames == "0" || s.Frames == "" {
+		t.Fatalf("recording %+v, want ≥ 1 frame of 64×64", s)
 	}
 }

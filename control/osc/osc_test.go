@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"regexp"
 	"strings"
-	"reflect"
 	"testing"
 
 	goosc "github.com/hypebeast/go-osc/osc"

@@ -85,7 +85,6 @@ func Open(cfg Config) (p *Pipeline, err error) {
 			return nil, fmt.Errorf("diffusion: %s: %w", file, err)
 		}
 		p.models = append(p.models, m)
-		log.Info("model loaded", "model", file, "provider", m.Provider())
 		return m, nil
 	}
 	encFile, decFile := fileVAEEncoder, fileVAEDecoder

@@ -147,6 +147,41 @@ func TestProvidersFor(t *testing.T) {
 	}
 }
 
+func TestParseProviders(t *testing.T) {
+	chain, per, err := ParseProviders("tensorrt,cuda,cpu;text_encoder=cpu; text_encoder_2 = cpu")
+	if err != nil || !slices.Equal(chain, []string{"tensorrt", "cuda", "cpu"}) || len(per) != 2 || !slices.Equal(per["text_encoder_2"], []string{"cpu"}) {
+		t.Fatalf("got %v %v %v", chain, per, err)
+	}
+	p := Providers{Chain: chain, PerModel: per}
+	if got, _ := p.For("text_encoder"); len(got) != 1 || got[0].Name != "cpu" {
+		t.Fatalf("text_encoder chain %v", got)
+	}
+	if got, _ := p.For("unet"); len(got) != 3 {
+		t.Fatalf("unet chain %v", got)
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"cpu;vae=cpu", `diffusion: provider override "vae=cpu": want MODEL=LIST with MODEL one of text_encoder, text_encoder_2, unet, vae_encoder, vae_decoder`},
+		{"cpu;unet", `diffusion: provider override "unet": want MODEL=LIST with MODEL one of text_encoder, text_encoder_2, unet, vae_encoder, vae_decoder`},
+		{"cpu;unet=gpu", `diffusion: unknown execution provider "gpu" (tensorrt, cuda, coreml, directml, cpu)`},
+	} {
+		if _, _, err := ParseProviders(tc.in); err == nil || err.Error() != tc.want {
+			t.Errorf("%q: err %v, want %q", tc.in, err, tc.want)
+		}
+	}
+}
+
+func FuzzParseProviders(f *testing.F) {
+	for _, s := range []string{"", "cpu", "tensorrt,cuda,cpu;text_encoder=cpu", ";;unet=", "a=b;c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		chain, _, err := ParseProviders(s)
+		if err == nil && len(chain) == 0 {
+			t.Fatal("empty chain without error")
+		}
+	})
+}
+
 func FuzzParseChain(f *testing.F) {
 	for _, s := range []string{"", "cpu", "tensorrt,cuda,cpu", " CoreML , ", "x,,y"} {
 		f.Add(s)
