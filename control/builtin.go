@@ -14,6 +14,9 @@ import (
 	"github.com/vivid-ml/vivid-ml-engine/mapping"
 )
 
+// maxTargets bounds feedback targets added over OSC (each change is sent to every one).
+const maxTargets = 16
+
 // method handles one built-in OSC address. Caller holds mu.
 type method func(c *Controller, args []any) error
 
@@ -61,7 +64,10 @@ var builtins = map[string]method{
 		return nil
 	},
 	"/vivid/reload": func(c *Controller, _ []any) error {
-		go c.Reload() // Reload takes mu
+		select { // the run loop reloads: Reload takes mu, which the caller holds
+		case c.reloadReq <- struct{}{}:
+		default:
+		}
 		return nil
 	},
 	"/vivid/learn": func(c *Controller, a []any) error {
@@ -84,6 +90,9 @@ var builtins = map[string]method{
 			if t.String() == addr.String() {
 				return nil
 			}
+		}
+		if len(c.targets) >= maxTargets {
+			return fmt.Errorf("%w: already %d feedback targets", ErrBadArgs, maxTargets)
 		}
 		c.targets = append(c.targets, addr)
 		c.sendAll(addr.AddrPort())
@@ -207,7 +216,8 @@ func (c *Controller) applyMessage(m *osc.Message) {
 			}
 		}
 	}
-	if c.learning != "" && !strings.HasPrefix(m.Address, "/vivid/") && pat.IsLiteral() && len(m.Args) > 0 {
+	if c.learning != "" && !strings.HasPrefix(m.Address, "/vivid/") && pat.IsLiteral() && len(m.Args) > 0 &&
+		!c.isLearnControl(mapping.Input{OSC: pat, Args: m.Args}) {
 		if _, ok := mapping.Number(m.Args[0]); ok {
 			c.learn(mapping.RuleSpec{OSC: &mapping.OSCSource{Address: m.Address}})
 			return

@@ -27,10 +27,18 @@ type Config struct {
 	MIDIIn        string         // input port name substring; "" takes the mapping files' midi.port
 	MIDIOut       string         // output port name substring; "" same as input, "none" disables
 	MIDIPoll      time.Duration  // how often to look for an unplugged/replugged port (default 2 s)
+	// MIDIPortNames lists input port names without side effects (RtMidi: one client
+	// reused); nil lists with MIDIDriver.Ins(), which rtmididrv must not be polled with
+	// (it leaks a sequencer client per call).
+	MIDIPortNames func() ([]string, error)
 
 	Status         func() Status // engine telemetry for /vivid/status; nil sends zeros
 	StatusInterval time.Duration // default 1 s
 	NoWatch        bool          // disable fsnotify (Reload still works)
+
+	// Trace, if set, is called after each received datagram is applied with the time
+	// recvfrom returned and the time the new snapshot was published (bench control).
+	Trace func(received, applied time.Time)
 }
 
 // Status is the engine telemetry sent as /vivid/status.

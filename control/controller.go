@@ -41,10 +41,11 @@ type Controller struct {
 	watcher *mapping.Watcher
 	midi    *midiPorts
 
-	kick   chan struct{}
-	stop   chan struct{}
-	done   chan struct{}
-	rxDone chan struct{}
+	kick      chan struct{}
+	reloadReq chan struct{}
+	stop      chan struct{}
+	done      chan struct{}
+	rxDone    chan struct{}
 }
 
 // New loads the mapping and presets files (an invalid file is an error here, at
@@ -63,13 +64,14 @@ func New(cfg Config) (*Controller, error) {
 		cfg.MIDIPoll = 2 * time.Second
 	}
 	c := &Controller{
-		cfg:    cfg,
-		log:    cfg.Logger.With("component", "control"),
-		ps:     cfg.Params,
-		glides: map[string]glide{},
-		kick:   make(chan struct{}, 1),
-		stop:   make(chan struct{}),
-		done:   make(chan struct{}),
+		cfg:       cfg,
+		log:       cfg.Logger.With("component", "control"),
+		ps:        cfg.Params,
+		glides:    map[string]glide{},
+		kick:      make(chan struct{}, 1),
+		reloadReq: make(chan struct{}, 1),
+		stop:      make(chan struct{}),
+		done:      make(chan struct{}),
 	}
 	c.mappings = make([]*mapping.Mapping, len(cfg.MappingFiles))
 	for i, f := range cfg.MappingFiles {
@@ -202,6 +204,8 @@ func (c *Controller) run() {
 			c.sendStatus()
 		case <-pollT.C:
 			c.midi.poll()
+		case <-c.reloadReq:
+			c.Reload()
 		}
 		next := c.tick(time.Now())
 		last = c.sendParamFeedback(last)

@@ -3,6 +3,7 @@ package control
 import (
 	"errors"
 	"math"
+	"net"
 	"net/netip"
 	"os"
 	"strings"
@@ -108,7 +109,7 @@ func TestBundles(t *testing.T) {
 		t.Fatalf("strength %v", s)
 	}
 	// Future bundle: held until due, then applied by the run loop.
-	future := &osc.Bundle{Time: osc.TimetagOf(time.Now().Add(150 * time.Millisecond)), Elements: []any{
+	future := &osc.Bundle{Time: osc.TimetagOf(time.Now().Add(time.Second)), Elements: []any{
 		&osc.Message{Address: "/vivid/seed", Args: []any{int32(99)}},
 	}}
 	b, _ = osc.AppendBundle(nil, future)
@@ -158,6 +159,10 @@ rules:
 	if err := c.Reload(); !errors.Is(err, mapping.ErrInvalid) {
 		t.Fatalf("Reload = %v", err)
 	}
+	writeFile(t, dir, "m.yaml", "rules:\n  - osc: {address: /1/fader1}\n    target: blend\n")
+	b, _ := osc.AppendMessage(nil, &osc.Message{Address: "/vivid/reload"})
+	c.HandleOSC(b, netip.AddrPort{})
+	eventually(t, "/vivid/reload", func() bool { r := c.Rules(); return len(r) == 1 && r[0].Target() == "blend" })
 }
 
 func TestRenameReplaceAndSymlink(t *testing.T) {
@@ -209,12 +214,14 @@ presets:
 
 func TestLearnOSC(t *testing.T) {
 	dir := t.TempDir()
-	f := writeFile(t, dir, "m.yaml", "# my controller\nrules: []\n")
+	f := writeFile(t, dir, "m.yaml", "# my controller\nrules:\n  - {osc: {address: /2/push8}, action: learn, target: blend}\n")
 	c := newController(t, Config{MappingFiles: []string{f}, NoWatch: true})
 	msg := func(addr string, args ...any) {
 		b, _ := osc.AppendMessage(nil, &osc.Message{Address: addr, Args: args})
 		c.HandleOSC(b, netip.AddrPort{})
 	}
+	msg("/2/push8", float32(1)) // a learn button's press and release are not learned
+	msg("/2/push8", float32(0))
 	msg("/vivid/learn", "guidance")
 	msg("/2/rotary1", float32(0.5))
 	msg("/2/rotary1", float32(0.1))
@@ -225,11 +232,36 @@ func TestLearnOSC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(m.Rules) != 1 || m.Rules[0].Spec.OSC.Address != "/2/rotary1" || m.Rules[0].Spec.Target != "guidance" {
+	if len(m.Rules) != 2 || m.Rules[1].Spec.OSC.Address != "/2/rotary1" || m.Rules[1].Spec.Target != "guidance" {
 		t.Fatalf("saved rules %+v", m.Rules)
 	}
 	b, _ := os.ReadFile(f)
 	if !strings.Contains(string(b), "# my controller") {
 		t.Fatalf("comment lost:\n%s", b)
+	}
+}
+
+func TestMulticastJoin(t *testing.T) {
+	c, err := New(Config{OSCListen: "239.255.77.77:0"})
+	if err != nil {
+		t.Skipf("multicast not available here: %v", err)
+	}
+	defer c.Close()
+	snd, err := net.ListenUDP("udp4", nil) // not bound to loopback: multicast leaves by eth0 and loops back
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snd.Close()
+	port := c.OSCAddr().(*net.UDPAddr).Port
+	to := &net.UDPAddr{IP: net.IPv4(239, 255, 77, 77), Port: port}
+	for deadline := time.Now().Add(3 * time.Second); c.Stats().OSCMessages == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Skip("joined the group but no multicast route here (no multicast-capable interface)")
+		}
+		b, _ := osc.AppendMessage(nil, &osc.Message{Address: "/vivid/blend", Args: []any{float32(0.5)}})
+		snd.WriteTo(b, to)
+	}
+	if b := c.ps.Load().Blend; b != 0.5 {
+		t.Fatalf("blend %v", b)
 	}
 }

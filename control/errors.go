@@ -5,7 +5,7 @@ package control
 import "errors"
 
 // ErrNoMIDIBackend means the binary was built without a MIDI driver (no cgo, or the nomidi tag).
-var ErrNoMIDIBackend = errors.New("no MIDI backend in this build (needs cgo and ALSA/CoreMIDI/WinMM; rebuild with CGO_ENABLED=1)")
+var ErrNoMIDIBackend = errors.New("no MIDI backend in this build (built without cgo or with -tags nomidi; MIDI needs a cgo build with RtMidi: ALSA, CoreMIDI or WinMM)")
 
 // ErrNoMIDIPort means no MIDI port matched the requested name.
 var ErrNoMIDIPort = errors.New("no MIDI port")

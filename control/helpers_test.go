@@ -104,3 +104,11 @@ func newController(t *testing.T, cfg Config) *Controller {
 }
 
 func near(a, b float64) bool { d := a - b; return d < 1e-6 && d > -1e-6 }
+
+func writeFileB(b *testing.B, path, body string) string {
+	b.Helper()
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}

@@ -18,9 +18,20 @@ func (c *Controller) startLearn(target string) error {
 	return nil
 }
 
+// isLearnControl reports whether in comes from a control bound to the learn action
+// (its own release must not be learned).
+func (c *Controller) isLearnControl(in mapping.Input) bool {
+	for _, r := range c.Rules() {
+		if r.Spec.Action == "learn" && r.Matches(in) {
+			return true
+		}
+	}
+	return false
+}
+
 // learnMIDI binds a MIDI event while learning; it reports whether it consumed ev. Caller holds mu.
 func (c *Controller) learnMIDI(ev mapping.MIDIEvent) bool {
-	if c.learning == "" {
+	if c.learning == "" || c.isLearnControl(mapping.Input{MIDI: &ev}) {
 		return false
 	}
 	src := &mapping.MIDISource{Channel: ev.Channel}

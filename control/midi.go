@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"gitlab.com/gomidi/midi/v2"
@@ -27,6 +28,11 @@ type midiPorts struct {
 	stop   func()
 	out    drivers.Out
 	warned string
+
+	// Listing failures (no MIDI system at all) back off up to a minute: each RtMidi
+	// attempt prints ALSA's complaint on stderr.
+	backoff time.Duration
+	nextTry time.Time
 }
 
 func newMIDIPorts(c *Controller) *midiPorts {
@@ -58,27 +64,48 @@ func (p *midiPorts) poll() {
 	if p.spec.Port == "" {
 		return
 	}
-	ins, err := p.drv.Ins()
+	if time.Now().Before(p.nextTry) {
+		return
+	}
+	names, err := p.list()
 	if err != nil {
+		p.backoff = min(max(2*p.backoff, p.c.cfg.MIDIPoll), time.Minute)
+		p.nextTry = time.Now().Add(p.backoff)
 		p.warnOnce("listing MIDI inputs failed: no usable MIDI system (on Linux: is there /dev/snd/seq?); will keep trying")
 		return
 	}
-	var found drivers.In
-	for _, in := range ins {
-		if strings.Contains(in.String(), p.spec.Port) {
-			found = in
+	p.backoff = 0
+	name := ""
+	for _, n := range names {
+		if strings.Contains(n, p.spec.Port) {
+			name = n
 			break
 		}
 	}
 	if p.in != nil {
-		if found == nil || found.String() != p.in.String() {
+		if name != p.in.String() {
 			p.c.log.Warn("MIDI input gone", "port", p.in.String())
 			p.closeLocked()
 		}
 		return
 	}
-	if found == nil {
+	if name == "" {
 		p.warnOnce(fmt.Sprintf("%v matching %q (will keep looking)", ErrNoMIDIPort, p.spec.Port))
+		return
+	}
+	ins, err := p.drv.Ins() // only when opening: see Config.MIDIPortNames
+	if err != nil {
+		p.warnOnce("listing MIDI inputs failed: " + CleanMIDIError(err))
+		return
+	}
+	var found drivers.In
+	for _, in := range ins {
+		if in.String() == name {
+			found = in
+			break
+		}
+	}
+	if found == nil {
 		return
 	}
 	stop, err := midi.ListenTo(found, func(msg midi.Message, _ int32) { p.c.HandleMIDI(msg) })
@@ -91,6 +118,22 @@ func (p *midiPorts) poll() {
 	if p.spec.Out != "none" && p.spec.Out != "" {
 		p.openOut()
 	}
+}
+
+// list returns the input port names.
+func (p *midiPorts) list() ([]string, error) {
+	if f := p.c.cfg.MIDIPortNames; f != nil {
+		return f()
+	}
+	ins, err := p.drv.Ins()
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(ins))
+	for i, in := range ins {
+		names[i] = in.String()
+	}
+	return names, nil
 }
 
 func (p *midiPorts) openOut() {

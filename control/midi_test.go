@@ -164,12 +164,25 @@ func TestMIDIRules(t *testing.T) {
 }
 
 func TestMIDISlew(t *testing.T) {
-	r := newMIDIRig(t, "slew", "  - {midi: {cc: 1}, target: strength, slew: 40}\n", "")
+	r := newMIDIRig(t, "slew", "  - {midi: {cc: 1}, target: strength, slew: 600000}\n", "")
 	r.send(t, cc(1, 1, 127))
-	if s := r.c.ps.Load().Strength; s != 0.5 {
-		t.Fatalf("slewed value jumped to %v", s)
+	if s := r.c.ps.Load().Strength; s > 0.51 {
+		t.Fatalf("a 10-minute slew jumped to %v", s)
 	}
-	eventually(t, "slew to 1", func() bool { return r.c.ps.Load().Strength == 1 })
+	r.c.mu.Lock()
+	defer r.c.mu.Unlock()
+	g, ok := r.c.glides["strength"]
+	if !ok || g.to != 1 || g.from != 0.5 {
+		t.Fatalf("glide %+v", g)
+	}
+	r.c.stepAnimations(g.start.Add(g.dur / 2))
+	if s := r.c.ps.Load().Strength; !approx(s, 0.75) {
+		t.Fatalf("half way: %v", s)
+	}
+	r.c.stepAnimations(g.start.Add(g.dur))
+	if s := r.c.ps.Load().Strength; s != 1 || len(r.c.glides) != 0 {
+		t.Fatalf("end: %v, glides %v", s, r.c.glides)
+	}
 }
 
 func TestMIDILearn(t *testing.T) {

@@ -54,13 +54,15 @@ func (c *Controller) receive() {
 			}
 			continue
 		}
-		c.HandleOSC(buf[:n], from)
+		c.handleOSC(buf[:n], from, time.Now())
 	}
 }
 
 // HandleOSC decodes and applies one OSC datagram from sender from. Malformed
 // packets and denied senders are counted and logged at debug level, never fatal.
-func (c *Controller) HandleOSC(b []byte, from netip.AddrPort) {
+func (c *Controller) HandleOSC(b []byte, from netip.AddrPort) { c.handleOSC(b, from, time.Now()) }
+
+func (c *Controller) handleOSC(b []byte, from netip.AddrPort, received time.Time) {
 	c.st.oscPackets.Add(1)
 	if len(c.cfg.OSCAllow) > 0 && !allowed(c.cfg.OSCAllow, from.Addr()) {
 		c.st.oscDenied.Add(1)
@@ -82,6 +84,9 @@ func (c *Controller) HandleOSC(b []byte, from netip.AddrPort) {
 		c.applyBundle(v, time.Now())
 	}
 	c.replyTo = netip.AddrPort{}
+	if c.cfg.Trace != nil {
+		c.cfg.Trace(received, time.Now())
+	}
 }
 
 func allowed(list []netip.Prefix, a netip.Addr) bool {

@@ -42,7 +42,7 @@ type Loop struct {
 	cfg LoopConfig
 	log *slog.Logger
 
-	poseBox, imageBox *Mailbox[job]
+	poseBox, imageBox  *Mailbox[job]
 	loopM, poseM, imgM meter
 
 	ctx    context.Context

@@ -100,3 +100,10 @@ func (m *Mailbox[T]) Puts() uint64 { return m.puts.Load() }
 
 // Drops counts items overwritten before they were taken.
 func (m *Mailbox[T]) Drops() uint64 { return m.drops.Load() }
+
+// Pending reports whether an item waits to be taken.
+func (m *Mailbox[T]) Pending() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.full
+}

@@ -98,10 +98,10 @@ func TestParseSource(t *testing.T) {
 		t.Fatal(err)
 	}
 	tests := []struct {
-		spec    string
-		name    string // Source.Name()
-		err     string
-		errIs   error
+		spec  string
+		name  string // Source.Name()
+		err   string
+		errIs error
 	}{
 		{"", "testpattern", "", nil},
 		{"testpattern", "testpattern", "", nil},

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"unicode/utf8"
 	"os"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v4"
 )

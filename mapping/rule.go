@@ -269,3 +269,10 @@ func (r *Rule) FeedbackOSC(v float64) (string, float32, bool) {
 	raw, ok := r.Inverse(v)
 	return r.Spec.OSC.Address, float32(raw), ok
 }
+
+// Matches reports whether in matches the rule's source, without touching its state.
+func (r *Rule) Matches(in Input) bool {
+	cp := *r
+	_, ok := cp.raw(in)
+	return ok
+}

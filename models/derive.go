@@ -3,6 +3,8 @@ package models
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,7 +25,7 @@ type Converter struct {
 
 // tfjsConverterVersion identifies the output of onnx/tfjs; bump it whenever the importer's
 // output changes so cached conversions are redone.
-const tfjsConverterVersion = "tfjs-1"
+const tfjsConverterVersion = "tfjs-2"
 
 func defaultConverters() map[string]Converter {
 	return map[string]Converter{"tfjs": {Version: tfjsConverterVersion, Convert: tfjs.ConvertFile}}
@@ -39,6 +41,17 @@ type Sidecar struct {
 	ConverterVersion string `json:"converter_version"`
 	Source           string `json:"source"` // entry@version converted from
 	Created          string `json:"created"`
+	// Check is the sha256 of the sidecar's JSON with Check empty, so that any change to the
+	// sidecar itself is detected too.
+	Check string `json:"check"`
+}
+
+// checksum is the sha256 of sc's JSON encoding with Check cleared.
+func (sc Sidecar) checksum() string {
+	sc.Check = ""
+	b, _ := json.Marshal(sc)
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
 }
 
 // ParseSidecar decodes a sidecar strictly and checks its fields.
@@ -51,6 +64,9 @@ func ParseSidecar(data []byte) (*Sidecar, error) {
 	}
 	if !hexSHA.MatchString(sc.SHA256) || sc.Size <= 0 || !cleanRel(sc.File) || sc.ConverterVersion == "" {
 		return nil, fmt.Errorf("%w: needs file, sha256, size and converter_version", ErrBadSidecar)
+	}
+	if sc.Check != sc.checksum() {
+		return nil, fmt.Errorf("%w: check field does not match its content", ErrBadSidecar)
 	}
 	return &sc, nil
 }
@@ -74,7 +90,10 @@ func (s *Store) checkDerived(e Entry) error {
 	if want := s.converters[e.Source.Converter].Version; sc.ConverterVersion != want {
 		return fmt.Errorf("%w: %s was made by %s, the converter is now %s", ErrStale, dst, sc.ConverterVersion, want)
 	}
-	return checkFile(dst, sc.SHA256, sc.Size)
+	if err := checkFile(dst, sc.SHA256, sc.Size); err != nil {
+		return fmt.Errorf("%w (recorded in %s)", err, sidecarPath(dst))
+	}
+	return nil
 }
 
 // ensureDerived converts the entry from its source entry unless a verified, current
@@ -90,6 +109,7 @@ func (s *Store) ensureDerived(ctx context.Context, e Entry) error {
 	if bad == nil {
 		return nil
 	}
+	s.removeLeftovers(e)
 	conv, ok := s.converters[e.Source.Converter]
 	if !ok {
 		return fmt.Errorf("model %s: no converter %q", e.Name, e.Source.Converter)
@@ -138,6 +158,7 @@ func (s *Store) writeSidecar(e, src Entry, conv Converter, dst string) error {
 		Converter: e.Source.Converter, ConverterVersion: conv.Version,
 		Source: src.Name + "@" + src.Version, Created: time.Now().UTC().Format(time.RFC3339),
 	}
+	sc.Check = sc.checksum()
 	data, err := json.MarshalIndent(sc, "", "  ")
 	if err != nil {
 		return err

@@ -18,7 +18,14 @@ import (
 // and extracts the files of every entry served by the same tarball in one pass.
 func (s *Store) fetchNPM(ctx context.Context, e Entry) error {
 	src := e.Source
-	tmp, err := os.MkdirTemp(s.dir, ".npm-")
+	// Leftovers of a killed fetch of this tarball (same lock, so not in use) go first.
+	prefix := ".npm-" + strings.NewReplacer("/", "_", "@", "_").Replace(src.Package+"@"+src.Version) + "-"
+	if left, _ := filepath.Glob(filepath.Join(s.dir, prefix+"*")); len(left) > 0 {
+		for _, p := range left {
+			os.RemoveAll(p)
+		}
+	}
+	tmp, err := os.MkdirTemp(s.dir, prefix)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrFetch, err)
 	}

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -72,6 +73,8 @@ func TestParseSidecarErrors(t *testing.T) {
 		{"empty", ``, "bad sidecar: EOF"},
 		{"unknown", `{"x":1}`, `bad sidecar: json: unknown field "x"`},
 		{"no hash", `{"file":"model.onnx","size":3,"converter_version":"1"}`, "bad sidecar: needs file, sha256, size and converter_version"},
+		{"bad check", `{"file":"model.onnx","sha256":"` + strings.Repeat("0", 64) + `","size":3,"converter_version":"1","check":"x"}`,
+			"bad sidecar: check field does not match its content"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -101,7 +104,10 @@ func FuzzParseManifest(f *testing.F) {
 }
 
 func FuzzParseSidecar(f *testing.F) {
-	f.Add([]byte(`{"file":"model.onnx","sha256":"0000000000000000000000000000000000000000000000000000000000000000","size":3,"converter":"tfjs","converter_version":"tfjs-1","source":"a@1","created":"now"}`))
+	sc := Sidecar{File: "model.onnx", SHA256: strings.Repeat("0", 64), Size: 3, Converter: "tfjs", ConverterVersion: "tfjs-1", Source: "a@1", Created: "now"}
+	sc.Check = sc.checksum()
+	good, _ := json.Marshal(sc)
+	f.Add(good)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sc, err := ParseSidecar(data)
 		if err == nil && (sc.Size <= 0 || !cleanRel(sc.File)) {

@@ -199,6 +199,7 @@ func (s *Store) ensureFiles(ctx context.Context, e Entry) error {
 	if len(bad) == 0 {
 		return nil
 	}
+	s.removeLeftovers(e)
 	if s.offline {
 		return s.offlineError(e, bad[0])
 	}
@@ -238,4 +239,17 @@ func (s *Store) fetch(ctx context.Context, e Entry) error {
 		return s.fetchLocal(e)
 	}
 	return fmt.Errorf("%w: source %q cannot be fetched", ErrFetch, e.Source.Type)
+}
+
+// removeLeftovers deletes temp files a killed process left in the entry's folder
+// (writeAtomic's ".NAME.part*", the converter's ".NAME.tmp*"); the caller holds the entry lock.
+func (s *Store) removeLeftovers(e Entry) {
+	for _, pat := range []string{".*.part*", ".*.tmp*"} {
+		left, _ := filepath.Glob(filepath.Join(s.EntryDir(e), pat))
+		for _, p := range left {
+			if os.Remove(p) == nil {
+				s.log.Info("removed leftover temp file", "path", p)
+			}
+		}
+	}
 }

@@ -67,8 +67,13 @@ func TestLocalSourceVerifyAndRefetch(t *testing.T) {
 	if !errors.Is(err, ErrHashMismatch) || !strings.Contains(err.Error(), p) {
 		t.Fatalf("verify after flip = %v", err)
 	}
+	leftover := filepath.Join(cache, "m", "1", ".model.onnx.part123")
+	os.WriteFile(leftover, []byte("half"), 0o644)
 	if _, err := open(t, cache, false, e).Path(ctx, "m"); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := os.Stat(leftover); !os.IsNotExist(err) {
+		t.Fatalf("leftover temp file kept: %v", err)
 	}
 	if err := s.Verify(ctx, "m"); err != nil {
 		t.Fatalf("verify after refetch: %v", err)

@@ -80,3 +80,23 @@ func (s *Store) checkDerivedCheap(e Entry) error {
 	}
 	return nil
 }
+
+// Size is the entry's total size in bytes: from the manifest, or for a converted model
+// from its sidecar (0 before conversion).
+func (s *Store) Size(e Entry) int64 {
+	if e.Source.Type == SourceDerived {
+		data, err := os.ReadFile(sidecarPath(filepath.Join(s.EntryDir(e), filepath.FromSlash(e.Files[0].Name))))
+		if err != nil {
+			return 0
+		}
+		if sc, err := ParseSidecar(data); err == nil {
+			return sc.Size
+		}
+		return 0
+	}
+	var n int64
+	for _, f := range e.Files {
+		n += f.Size
+	}
+	return n
+}

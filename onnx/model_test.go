@@ -33,7 +33,7 @@ func valueInfo(name string, elem ElemType, shape ...dim) *onnxpb.ValueInfoProto 
 }
 
 // writeModel writes a one-node model (op over inputs a and b giving y) into a temp dir.
-func writeModel(t *testing.T, op string, a, b, y *onnxpb.ValueInfoProto) string {
+func writeModel(t testing.TB, op string, a, b, y *onnxpb.ValueInfoProto) string {
 	t.Helper()
 	m := &onnxpb.ModelProto{
 		IrVersion:    proto.Int64(8),
@@ -62,6 +62,6 @@ func writeModel(t *testing.T, op string, a, b, y *onnxpb.ValueInfoProto) string 
 }
 
 // addModel is y = a + b over float32 [2,3].
-func addModel(t *testing.T) string {
+func addModel(t testing.TB) string {
 	return writeModel(t, "Add", valueInfo("a", ElemFloat32, 2, 3), valueInfo("b", ElemFloat32, 2, 3), valueInfo("y", ElemFloat32, 2, 3))
 }

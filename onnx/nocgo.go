@@ -74,3 +74,29 @@ func (s *Session) RunNamed(inputs, outputs map[string]Value) error { return ErrN
 
 // Close does nothing.
 func (s *Session) Close() error { return nil }
+
+// ScalarElem is the set of element types a Scalar can hold.
+type ScalarElem interface {
+	float32 | float64 | int8 | uint8 | int32 | int64 | bool
+}
+
+// Scalar is unavailable without cgo.
+type Scalar[T ScalarElem] struct{ v T }
+
+// NewScalar returns ErrNoCgo.
+func NewScalar[T ScalarElem](v T) (*Scalar[T], error) { return nil, ErrNoCgo }
+
+// Value is the scalar's value.
+func (s *Scalar[T]) Value() T { return s.v }
+
+// Elem is the scalar's element type.
+func (s *Scalar[T]) Elem() ElemType { return elemOfAny(any(s.v)) }
+
+// Shape is always empty.
+func (s *Scalar[T]) Shape() []int64 { return []int64{} }
+
+// Destroy does nothing.
+func (s *Scalar[T]) Destroy() error { return nil }
+
+// CheckProvider returns ErrNoCgo.
+func CheckProvider(p ProviderConfig) error { return ErrNoCgo }

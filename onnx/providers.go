@@ -76,3 +76,16 @@ func appendProvider(o *ort.SessionOptions, p ProviderConfig) error {
 	}
 	return fmt.Errorf("%w %q (tensorrt, cuda, coreml, directml, cpu)", ErrUnknownProvider, p.Name)
 }
+
+// CheckProvider reports whether ONNX Runtime can add execution provider p (nil) or why
+// not, without loading a model — for `devices` listings and early config checks.
+func CheckProvider(p ProviderConfig) error {
+	if !initialized() {
+		return ErrNotInitialized
+	}
+	o, err := newOptions(0, p)
+	if err != nil {
+		return err
+	}
+	return ortError(o.Destroy())
+}

@@ -10,7 +10,8 @@ import (
 	"testing"
 )
 
-// The CPU build of ONNX Runtime has no TensorRT/CUDA provider libraries next to it:
+// The CPU build of ONNX Runtime has no TensorRT/CUDA provider libraries next to it (ORT says
+// "Failed to load library …providers_shared.so" the first time, "Failed to load shared library" after):
 // both must be skipped with ORT's reason, and CPU must take the model.
 func TestProviderFallback(t *testing.T) {
 	initORT(t)
@@ -35,7 +36,7 @@ func TestProviderFallback(t *testing.T) {
 		t.Fatalf("skipped = %+v", sk)
 	}
 	for _, k := range sk {
-		if !strings.Contains(k.Reason, "Failed to load library") {
+		if !strings.Contains(k.Reason, "Failed to load ") {
 			t.Errorf("%s skipped for %q, want ORT's \"Failed to load library\"", k.Name, k.Reason)
 		}
 	}
@@ -58,5 +59,19 @@ func TestProviderErrors(t *testing.T) {
 	_, err = NewSession(model+".missing", SessionOptions{})
 	if err == nil || !strings.HasPrefix(err.Error(), "onnx: read model ") {
 		t.Fatalf("missing model = %v", err)
+	}
+}
+
+func TestCheckProvider(t *testing.T) {
+	initORT(t)
+	if err := CheckProvider(ProviderConfig{Name: "cpu"}); err != nil {
+		t.Fatalf("cpu: %v", err)
+	}
+	if err := CheckProvider(ProviderConfig{Name: "cuda"}); err == nil || !strings.Contains(err.Error(), "Failed to load ") {
+		t.Fatalf("cuda on the CPU build: %v", err)
+	}
+	if err := CheckProvider(ProviderConfig{Name: "directml", Options: map[string]string{"device_id": "x"}}); err == nil ||
+		err.Error() != `directml device_id "x": strconv.Atoi: parsing "x": invalid syntax` {
+		t.Fatalf("directml bad id: %v", err)
 	}
 }

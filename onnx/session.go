@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 
@@ -22,6 +24,8 @@ type Session struct {
 	skipped  []ProviderSkip
 	inputs   []TensorInfo
 	outputs  []TensorInfo
+	inBuf    []ort.Value // reused by run, guarded by mu
+	outBuf   []ort.Value
 }
 
 // NewSession opens modelPath, trying opts.Providers in order (CPU when empty); each
@@ -87,9 +91,13 @@ func openWith(path string, inputs, outputs []TensorInfo, threads int, p Provider
 	return s, nil
 }
 
-// readInfo reads the model's inputs and outputs through a throw-away CPU session with
-// graph optimisation off (onnxruntime_go needs the names before the real session exists).
+// readInfo reads the model's inputs and outputs (onnxruntime_go needs the names before
+// the session exists): from the file with ReadModelIO, else through a throw-away CPU
+// session with graph optimisation off, which loads the weights once more.
 func readInfo(path string) (in, out []TensorInfo, err error) {
+	if in, out, err := ReadModelIO(path); err == nil {
+		return in, out, nil
+	}
 	o, err := ort.NewSessionOptions()
 	if err != nil {
 		return nil, nil, ortError(err)
@@ -108,7 +116,7 @@ func readInfo(path string) (in, out []TensorInfo, err error) {
 func infos(src []ort.InputOutputInfo) []TensorInfo {
 	dst := make([]TensorInfo, len(src))
 	for i, s := range src {
-		dst[i] = TensorInfo{Name: s.Name, Elem: ElemType(s.DataType), Shape: append([]int64(nil), s.Dimensions...)}
+		dst[i] = TensorInfo{Name: s.Name, Elem: ElemType(s.DataType), Shape: append([]int64{}, s.Dimensions...)}
 	}
 	return dst
 }
@@ -196,27 +204,33 @@ func (s *Session) run(inputs, outputs []Value) ([]Value, error) {
 	if len(inputs) != len(s.inputs) {
 		return nil, fmt.Errorf("%w: model %s has %d inputs, got %d", ErrValueCount, s.path, len(s.inputs), len(inputs))
 	}
-	in := make([]ort.Value, len(inputs))
-	for i, v := range inputs {
-		if v == nil || v.ort() == nil {
-			return nil, fmt.Errorf("onnx: input %d (%s) is nil or destroyed", i, s.inputs[i].Name)
-		}
-		in[i] = v.ort()
-	}
-	out := make([]ort.Value, len(outputs))
-	for i, v := range outputs {
-		if v != nil {
-			out[i] = v.ort()
-		}
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.s == nil {
 		return nil, ErrClosed
 	}
+	// The ORT value slices are reused between runs (no per-frame allocation).
+	in, out := s.inBuf[:0], s.outBuf[:0]
+	for i, v := range inputs {
+		if v == nil || v.ort() == nil {
+			return nil, fmt.Errorf("onnx: input %d (%s) is nil or destroyed", i, s.inputs[i].Name)
+		}
+		in = append(in, v.ort())
+	}
+	for _, v := range outputs {
+		var o ort.Value
+		if v != nil {
+			o = v.ort()
+		}
+		out = append(out, o)
+	}
+	s.inBuf, s.outBuf = in, out
 	if err := s.s.Run(in, out); err != nil {
 		destroyAllocated(outputs, out)
 		return nil, fmt.Errorf("onnx: run %s: %w", s.path, ortError(err))
+	}
+	if !slices.Contains(outputs, nil) {
+		return outputs, nil
 	}
 	res := make([]Value, len(outputs))
 	var werr error
@@ -246,7 +260,7 @@ func (s *Session) run(inputs, outputs []Value) ([]Value, error) {
 // destroyAllocated frees outputs ORT allocated before a failed run.
 func destroyAllocated(requested []Value, got []ort.Value) {
 	for i, v := range got {
-		if requested[i] == nil && v != nil {
+		if requested[i] == nil && v != nil && !reflect.ValueOf(v).IsNil() {
 			v.Destroy()
 		}
 	}

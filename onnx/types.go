@@ -42,7 +42,11 @@ type Elem interface {
 // ElemOf returns the ElemType of the Go type T.
 func ElemOf[T Elem]() ElemType {
 	var z T
-	switch any(z).(type) {
+	return elemOfAny(any(z))
+}
+
+func elemOfAny(z any) ElemType {
+	switch z.(type) {
 	case float32:
 		return ElemFloat32
 	case float64:

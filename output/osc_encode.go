@@ -119,10 +119,10 @@ func (e *PoseEncoding) person(p *engine.Person) []*osc.Message {
 // bundler packs encoded messages into size-limited bundles (OSC 1.0 bundle:
 // "#bundle\0", 8-byte timetag, then int32-size-prefixed elements).
 type bundler struct {
-	max  int
-	tt   []byte
-	out  [][]byte
-	cur  []byte
+	max int
+	tt  []byte
+	out [][]byte
+	cur []byte
 }
 
 const bundleHeader = 16

@@ -18,6 +18,9 @@ type OSCPoseConfig struct {
 	Targets  []string // host:port, one or more
 	Encoding PoseEncoding
 	MaxRate  float64 // results per second at most; 0 sends every result
+
+	// OnSent, when set (tests, benchmarks), is called after a result's datagrams are written.
+	OnSent func(r *engine.PoseResult, at time.Time)
 }
 
 // OSCPoseStats counts what the OSC pose output did.
@@ -44,9 +47,6 @@ type OSCPose struct {
 
 	results, packets, dropped, errors atomic.Uint64
 	lastErrLog                        time.Time
-
-	// Sent, when set (tests, benchmarks), is called after each result's datagrams are written.
-	Sent func(r *engine.PoseResult, at time.Time)
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -177,8 +177,8 @@ func (o *OSCPose) send(r *engine.PoseResult) {
 		}
 	}
 	o.results.Add(1)
-	if o.Sent != nil {
-		o.Sent(r, time.Now())
+	if o.cfg.OnSent != nil {
+		o.cfg.OnSent(r, time.Now())
 	}
 }
 

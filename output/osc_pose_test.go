@@ -222,3 +222,47 @@ func TestOSCPoseKeepsLostWhenDropping(t *testing.T) {
 		t.Fatalf("dropped %d; want 1", o.Stats().Dropped)
 	}
 }
+
+func TestOSCPoseMaxRateKeepsNewest(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sent := make(chan uint64, 10)
+	o, err := NewOSCPose(OSCPoseConfig{
+		Targets: []string{c.LocalAddr().String()}, MaxRate: 0.001, // one per 1000 s: only Close flushes the second
+		OnSent: func(r *engine.PoseResult, _ time.Time) { sent <- r.Seq },
+	}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.WritePose(&engine.PoseResult{Seq: 1})
+	if s := <-sent; s != 1 {
+		t.Fatalf("first sent %d; want 1", s)
+	}
+	o.WritePose(&engine.PoseResult{Seq: 2, Lost: []int{4}})
+	o.WritePose(&engine.PoseResult{Seq: 3})
+	if err := o.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s := <-sent; s != 3 {
+		t.Fatalf("flushed %d; want 3", s)
+	}
+	var got []string
+	buf := make([]byte, 2048)
+	for i := 0; i < 2; i++ {
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		n, _, err := c.ReadFromUDP(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range messages(t, [][]byte{buf[:n]}, time.Time{}) {
+			got = append(got, m.Address)
+		}
+	}
+	if len(got) != 3 || got[2] != "/pose/4/lost" {
+		t.Fatalf("addresses %v; want the lost message of the dropped result kept", got)
+	}
+}

@@ -114,3 +114,17 @@ func sanitize(s string) string {
 	}
 	return strings.TrimSuffix(b.String(), "-")
 }
+
+// ParseComputeCapability splits "major.minor" (as gpu.Info.CC reports it).
+func ParseComputeCapability(cc string) (major, minor int, err error) {
+	a, b, ok := strings.Cut(cc, ".")
+	if ok {
+		if major, err = strconv.Atoi(a); err == nil {
+			minor, err = strconv.Atoi(b)
+		}
+	}
+	if !ok || err != nil || major < 0 || minor < 0 {
+		return 0, 0, fmt.Errorf("tensorrt: compute capability %q: want major.minor", cc)
+	}
+	return major, minor, nil
+}

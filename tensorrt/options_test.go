@@ -127,3 +127,14 @@ func TestCUDAOptions(t *testing.T) {
 		t.Fatalf("got %v", got)
 	}
 }
+
+func TestParseComputeCapability(t *testing.T) {
+	if ma, mi, err := ParseComputeCapability("8.9"); err != nil || ma != 8 || mi != 9 {
+		t.Fatalf("8.9 → %d %d %v", ma, mi, err)
+	}
+	for _, bad := range []string{"", "9", "x.0", "9.-1"} {
+		if _, _, err := ParseComputeCapability(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"image"
-	"log/slog"
 	"os"
 	"slices"
 	"time"
@@ -19,6 +18,7 @@ import (
 // --model it generates the tiny random-weight models in a temporary folder.
 func benchDiffusion(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("bench diffusion", flag.ContinueOnError)
+	cf := addCommonFlags(fs)
 	model := fs.String("model", "", "SDXL ONNX folder (default: tiny random models in a temp dir)")
 	size := fs.Int("size", 512, "working size (square, multiple of 8)")
 	frames := fs.Int("frames", 20, "frames to time (after one warm-up frame)")
@@ -26,8 +26,12 @@ func benchDiffusion(ctx context.Context, args []string) error {
 	strength := fs.Float64("strength", 0.5, "img2img strength")
 	guidance := fs.Float64("guidance", 0, "classifier-free guidance scale (≤ 1: off)")
 	pf := addPipelineFlags(fs, "")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return printUsage(fs, "bench diffusion [--model DIR] [--size 512] [--frames N] [flags]")
 	}
 	if *frames < 1 {
 		return fmt.Errorf("--frames %d: want ≥ 1", *frames)
@@ -44,8 +48,11 @@ func benchDiffusion(ctx context.Context, args []string) error {
 		}
 		dir, name = tmp, "tiny-sdxl (random weights, generated)"
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	p, err := openPipeline(ctx, dir, *size, pf, log)
+	log, err := cf.logger()
+	if err != nil {
+		return err
+	}
+	p, err := openPipeline(ctx, dir, *size, pf, cf, log)
 	if err != nil {
 		return err
 	}

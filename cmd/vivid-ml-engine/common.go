@@ -44,19 +44,23 @@ func addCommonFlags(fs *flag.FlagSet) *commonFlags {
 }
 
 // parseFlags parses args into fs and returns the positional arguments; flags may come
-// before, between or after them. A bad flag or -h prints fs's usage and returns errUsage.
+// before, between or after them, and everything after "--" is positional.
+// A bad flag or -h prints fs's usage and returns errUsage.
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			return nil, errUsage
 		}
-		args = fs.Args()
-		if len(args) == 0 {
+		rest := fs.Args()
+		if len(rest) == 0 {
 			return pos, nil
 		}
-		pos = append(pos, args[0])
-		args = args[1:]
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
 	}
 }
 

@@ -10,3 +10,6 @@ import (
 
 // midiDriver reports that this build has no MIDI backend (built without cgo or with -tags nomidi).
 func midiDriver() (drivers.Driver, error) { return nil, control.ErrNoMIDIBackend }
+
+// midiPortNames is nil without a MIDI backend.
+func midiPortNames() func() ([]string, error) { return nil }

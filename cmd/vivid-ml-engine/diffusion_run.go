@@ -10,7 +10,6 @@ import (
 	"image/draw"
 	_ "image/jpeg" // --input may be a JPEG
 	"image/png"
-	"log/slog"
 	"os"
 	"path/filepath"
 
@@ -20,6 +19,7 @@ import (
 // diffusionRun runs one SDXL img2img: --input image → --out PNG.
 func diffusionRun(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("diffusion run", flag.ContinueOnError)
+	cf := addCommonFlags(fs)
 	model := fs.String("model", "", "SDXL ONNX folder (diffusers/Optimum layout; required)")
 	input := fs.String("input", "", "input image, PNG or JPEG (required)")
 	out := fs.String("out", "", "output PNG (required)")
@@ -32,27 +32,24 @@ func diffusionRun(ctx context.Context, args []string) error {
 	seedBlend := fs.Float64("seed-blend", 0, "slerp between --seed's and --seed-b's noise, 0..1")
 	guidance := fs.Float64("guidance", 0, "classifier-free guidance scale (≤ 1: off)")
 	size := fs.Int("size", 512, "working size (square, multiple of 8)")
-	verbose := fs.Bool("v", false, "log model loading and provider fallback")
 	pf := addPipelineFlags(fs, "")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
 	}
-	if *model == "" || *input == "" || *out == "" || fs.NArg() != 0 {
-		fmt.Fprintln(os.Stderr, "usage: vivid-ml-engine diffusion run --model DIR --input IMG --prompt TEXT --out OUT.png [flags]")
-		fs.PrintDefaults()
-		return errUsage
+	if *model == "" || *input == "" || *out == "" || len(pos) != 0 {
+		return printUsage(fs, "diffusion run --model DIR --input IMG --prompt TEXT --out OUT.png [flags]")
 	}
-	level := slog.LevelWarn
-	if *verbose {
-		level = slog.LevelInfo
+	log, err := cf.logger()
+	if err != nil {
+		return err
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
 	img, err := readRGBA(*input)
 	if err != nil {
 		return err
 	}
-	p, err := openPipeline(ctx, *model, *size, pf, log)
+	p, err := openPipeline(ctx, *model, *size, pf, cf, log)
 	if err != nil {
 		return err
 	}

@@ -174,10 +174,7 @@ func modelsList(ctx context.Context, args []string) error {
 	}
 	var rows []listRow
 	for _, e := range st.List() {
-		var size int64
-		for _, f := range e.Files {
-			size += f.Size
-		}
+		size := st.Size(e)
 		rows = append(rows, listRow{
 			Name: e.Name, Kind: e.Kind, Version: e.Version, State: st.State(e),
 			Path: filepath.Join(st.EntryDir(e), filepath.FromSlash(e.Main)), Size: size,

@@ -1,11 +1,147 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/vivid-ml/vivid-ml-engine/engine"
+	"github.com/vivid-ml/vivid-ml-engine/engine/pose"
+	"github.com/vivid-ml/vivid-ml-engine/models"
+	"github.com/vivid-ml/vivid-ml-engine/onnx"
 )
 
-// cmdPose is the "pose" command.
+// poseJSON is one line of `pose --json`.
+type poseJSON struct {
+	Image  string       `json:"image"`
+	Width  int          `json:"width"`
+	Height int          `json:"height"`
+	People []personJSON `json:"people"`
+}
+
+type personJSON struct {
+	ID        int            `json:"id"`
+	Score     float32        `json:"score"`
+	Box       [4]float32     `json:"box"`
+	Keypoints []keypointJSON `json:"keypoints"`
+}
+
+type keypointJSON struct {
+	Name  string  `json:"name"`
+	X     float32 `json:"x"`
+	Y     float32 `json:"y"`
+	Score float32 `json:"score"`
+}
+
+// cmdPose is the "pose" command: pose detection on still images, one JSON line each.
 func cmdPose(ctx context.Context, args []string) error {
-	return errors.New("pose: not built yet")
+	fs := flag.NewFlagSet("pose", flag.ContinueOnError)
+	cf := addCommonFlags(fs)
+	model := fs.String("model", "movenet-lightning", "movenet-lightning, movenet-thunder or movenet-multipose")
+	asJSON := fs.Bool("json", true, "one JSON line per image (the only output format)")
+	minPerson := fs.Float64("min-person-score", pose.DefaultMinPoseScore, "people below this score are left out")
+	threads := fs.Int("threads", 0, "ONNX Runtime intra-op threads (0: one per core)")
+	images, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(images) == 0 {
+		return printUsage(fs, "pose [--model NAME] [--json] IMAGE...")
+	}
+	_ = asJSON
+	log, err := cf.logger()
+	if err != nil {
+		return err
+	}
+	spec, err := pose.LookupSpec(*model)
+	if err != nil {
+		return err
+	}
+	load, err := poseLoader(ctx, cf, *threads, log)
+	if err != nil {
+		return err
+	}
+	m, err := load(spec.Name)
+	if err != nil {
+		return err
+	}
+	if c, ok := m.(io.Closer); ok {
+		defer c.Close()
+	}
+	opt := pose.DefaultOptions()
+	opt.MinPoseScore = float32(*minPerson)
+	opt.Smoothing = false
+	out := bufio.NewWriter(os.Stdout)
+	defer out.Flush()
+	enc := json.NewEncoder(out)
+	var failed error
+	for _, path := range images {
+		img, err := engine.LoadImage(path)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "vivid-ml-engine pose: %v\n", err)
+			failed = errors.Join(failed, err)
+			continue
+		}
+		// A fresh estimator per image: no crop or tracker state carries over (tfjs' first frame).
+		people, _, err := pose.NewEstimator(spec, m, opt).Estimate(img, time.Time{})
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		if err := enc.Encode(toPoseJSON(path, img.Rect.Dx(), img.Rect.Dy(), people)); err != nil {
+			return err
+		}
+		out.Flush()
+	}
+	if failed != nil {
+		return fmt.Errorf("some images could not be read")
+	}
+	return nil
+}
+
+func toPoseJSON(path string, w, h int, people []engine.Person) poseJSON {
+	r := poseJSON{Image: path, Width: w, Height: h, People: []personJSON{}}
+	for _, p := range people {
+		pj := personJSON{ID: p.ID, Score: p.Score, Box: p.Box, Keypoints: make([]keypointJSON, 17)}
+		for i, k := range p.Keypoints {
+			pj.Keypoints[i] = keypointJSON{Name: engine.KeypointNames[i], X: k.X, Y: k.Y, Score: k.Score}
+		}
+		r.People = append(r.People, pj)
+	}
+	return r
+}
+
+// poseLoader initializes ONNX Runtime and returns a loader of provisioned pose
+// models (fetched and converted through the model store on first use unless
+// --offline). Callers close the models they load.
+func poseLoader(ctx context.Context, cf *commonFlags, threads int, log *slog.Logger) (pose.Loader, error) {
+	st, err := cf.openModels(log)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := cf.initORT(ctx, st, log); err != nil {
+		return nil, err
+	}
+	return storeLoader(ctx, st, threads, log), nil
+}
+
+// storeLoader opens the .onnx of a pose model name from the store.
+func storeLoader(ctx context.Context, st *models.Store, threads int, log *slog.Logger) pose.Loader {
+	return func(name string) (pose.Model, error) {
+		path, err := st.Path(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		m, err := pose.OpenONNX(path, onnx.SessionOptions{Threads: threads, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", name, err)
+		}
+		return m, nil
+	}
 }

@@ -5,10 +5,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/netip"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/vivid-ml/vivid-ml-engine/control"
+	"github.com/vivid-ml/vivid-ml-engine/engine"
 )
 
 // defaultOSCIn is where `run` receives OSC unless --osc-in says otherwise (loopback only).
@@ -48,7 +53,8 @@ func registerControlFlags(fs *flag.FlagSet) *controlOptions {
 }
 
 // startControl starts the control subsystem for `run`. The returned closer is a
-// *control.Controller: its Reload (wire SIGHUP to it) and Stats (for /metrics) are for run.
+// *controlHandle: SIGHUP reloads the mapping and presets files; its embedded
+// *control.Controller has Stats (for /metrics) and Reload.
 func startControl(ctx context.Context, o *controlOptions, env *runEnv) (io.Closer, error) {
 	cfg := control.Config{
 		Logger:       env.Logger,
@@ -81,6 +87,10 @@ func startControl(ctx context.Context, o *controlOptions, env *runEnv) (io.Close
 		}
 	} else {
 		cfg.MIDIDriver = drv
+		cfg.MIDIPortNames = midiPortNames()
+	}
+	if cfg.Status == nil && env.Stats != nil {
+		cfg.Status = func() control.Status { return engineStatus(env.Stats()) }
 	}
 	c, err := control.New(cfg)
 	if err != nil {
@@ -89,5 +99,53 @@ func startControl(ctx context.Context, o *controlOptions, env *runEnv) (io.Close
 	if a := c.OSCAddr(); a != nil {
 		env.Logger.Info("osc control in", "addr", a.String())
 	}
-	return c, nil
+	h := &controlHandle{Controller: c, stop: make(chan struct{}), done: make(chan struct{})}
+	go h.reloadOnHUP(env.Logger)
+	return h, nil
+}
+
+// engineStatus turns the frame loop's counters into /vivid/status values.
+func engineStatus(s engine.Stats) control.Status {
+	st := control.Status{
+		FPS:       map[string]float64{"capture": s.Capture.FPS, "pose": s.Pose.FPS},
+		LatencyMs: s.Loop.AgeMs,
+		Drops:     s.Capture.Drops + s.Pose.Drops + s.Diffusion.Drops,
+	}
+	if s.Diffusion.Frames > 0 {
+		st.FPS["diffusion"] = s.Diffusion.FPS
+	}
+	if st.LatencyMs == 0 {
+		st.LatencyMs = max(s.Pose.AgeMs, s.Diffusion.AgeMs)
+	}
+	return st
+}
+
+// controlHandle is what startControl returns: the controller (Reload, Stats for
+// /metrics) plus a SIGHUP handler that reloads mapping and presets files.
+type controlHandle struct {
+	*control.Controller
+	stop, done chan struct{}
+}
+
+func (h *controlHandle) reloadOnHUP(log *slog.Logger) {
+	defer close(h.done)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-h.stop:
+			return
+		case <-hup:
+			log.Info("SIGHUP: reloading mapping and presets files")
+			h.Reload() // errors are logged and sent as /vivid/error by the controller
+		}
+	}
+}
+
+// Close stops the SIGHUP handler and the controller, waiting for both.
+func (h *controlHandle) Close() error {
+	close(h.stop)
+	<-h.done
+	return h.Controller.Close()
 }

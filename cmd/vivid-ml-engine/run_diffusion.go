@@ -7,11 +7,13 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine"
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion"
-	"github.com/vivid-ml/vivid-ml-engine/models"
 	"github.com/vivid-ml/vivid-ml-engine/onnx"
+	"github.com/vivid-ml/vivid-ml-engine/tensorrt"
+	"github.com/vivid-ml/vivid-ml-engine/tensorrt/gpu"
 )
 
 // pipelineFlags are the model-loading flags shared by `run`, `diffusion run` and `bench diffusion`.
@@ -31,7 +33,7 @@ type pipelineFlags struct {
 // addPipelineFlags registers the flags with prefix ("" or "diffusion-").
 func addPipelineFlags(fs *flag.FlagSet, prefix string) *pipelineFlags {
 	f := &pipelineFlags{}
-	fs.StringVar(&f.providers, prefix+"providers", "cpu", "execution providers in order, e.g. tensorrt,cuda,cpu")
+	fs.StringVar(&f.providers, prefix+"providers", "cpu", "execution providers in order, e.g. tensorrt,cuda,cpu; per model after ';': \"cuda,cpu;text_encoder=cpu\"")
 	fs.IntVar(&f.threads, prefix+"threads", 0, "ONNX Runtime intra-op threads (0: one per core)")
 	fs.IntVar(&f.deviceID, prefix+"device", 0, "GPU device id for CUDA/TensorRT")
 	fs.Int64Var(&f.cudaMemLimit, prefix+"cuda-mem-limit", 0, "CUDA memory arena limit in bytes (0: none)")
@@ -44,40 +46,63 @@ func addPipelineFlags(fs *flag.FlagSet, prefix string) *pipelineFlags {
 	return f
 }
 
-// openPipeline loads ONNX Runtime (from $ONNXRUNTIME_LIB or the model cache) and the model folder.
-func openPipeline(ctx context.Context, dir string, size int, f *pipelineFlags, log *slog.Logger) (*diffusion.Pipeline, error) {
-	st, err := models.Open(models.Options{Logger: log})
-	if err != nil {
-		return nil, err
+// openPipeline loads ONNX Runtime (through cf: --ort-lib, $ONNXRUNTIME_LIB or the model
+// cache) unless another stage already did, and then the model folder.
+func openPipeline(ctx context.Context, dir string, size int, f *pipelineFlags, cf *commonFlags, log *slog.Logger) (*diffusion.Pipeline, error) {
+	if onnx.LibraryPath() == "" {
+		st, err := cf.openModels(log)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := cf.initORT(ctx, st, log); err != nil {
+			return nil, err
+		}
 	}
-	lib, err := st.ORTLibrary(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := onnx.Init(lib); err != nil {
-		return nil, err
-	}
-	chain, err := diffusion.ParseChain(f.providers)
+	chain, perModel, err := diffusion.ParseProviders(f.providers)
 	if err != nil {
 		return nil, err
 	}
 	prov := diffusion.Providers{
-		Chain: chain, DeviceID: f.deviceID, CUDAMemLimit: f.cudaMemLimit,
+		Chain: chain, PerModel: perModel, DeviceID: f.deviceID, CUDAMemLimit: f.cudaMemLimit,
 		TRTFP16: f.trtFP16, TRTCacheDir: f.trtCache, TRTTimingCache: f.trtTiming,
 		Size: size, Dynamic: f.trtDynamic,
 	}
 	prov.Versions.ORT = onnx.Version()
+	if gpu.Available() && strings.Contains(f.providers, onnx.ProviderTensorRT) {
+		// GPU facts key the TensorRT engine cache; without them the key says unknown-gpu.
+		if devs, err := gpu.Devices(); err == nil {
+			for _, d := range devs {
+				if d.Index == f.deviceID {
+					prov.Versions.GPU.Name = d.Name
+					prov.Versions.GPU.ComputeMajor, prov.Versions.GPU.ComputeMinor, _ = tensorrt.ParseComputeCapability(d.CC)
+				}
+			}
+		} else {
+			log.Warn("no GPU facts for the TensorRT cache key", "error", err)
+		}
+	}
 	byModel := map[string][]onnx.ProviderConfig{}
-	for _, m := range []string{"text_encoder", "text_encoder_2", "unet", "vae_encoder", "vae_decoder"} {
+	for _, m := range diffusion.ModelParts {
 		if byModel[m], err = prov.For(m); err != nil {
 			return nil, err
 		}
 	}
-	return diffusion.Open(diffusion.Config{
-		Dir: dir, Scheduler: f.scheduler, TAESD: f.taesd, Logger: log,
+	var dev *gpu.Device
+	if gpu.Available() {
+		// CUDA build: frame ↔ tensor conversions run on the GPU (ONNX Runtime still gets host memory).
+		if dev, err = gpu.Open(f.deviceID, log); err != nil {
+			log.Warn("no GPU for frame conversions; using the CPU", "error", err)
+			dev = nil
+		} else {
+			log.Info("frame conversions on the GPU", "gpu", dev.Info().String())
+		}
+	}
+	p, err := diffusion.Open(diffusion.Config{
+		Dir: dir, Scheduler: f.scheduler, TAESD: f.taesd, Logger: log, GPU: dev,
 		Backend: &diffusion.ORTBackend{Threads: f.threads, Logger: log,
 			Providers: func(name string) []onnx.ProviderConfig { return byModel[name] }},
 	})
+	return p, err // Open closes dev when it fails
 }
 
 // diffusionOptions holds the `run` flags of the diffusion subsystem.
@@ -126,7 +151,7 @@ func startDiffusion(ctx context.Context, o *diffusionOptions, env *runEnv) (io.C
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
 	log = log.With("component", "diffusion")
-	p, err := openPipeline(ctx, o.model, o.size, o.flags, log)
+	p, err := openPipeline(ctx, o.model, o.size, o.flags, &commonFlags{}, log)
 	if err != nil {
 		return nil, err
 	}

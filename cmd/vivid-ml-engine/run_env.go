@@ -15,4 +15,6 @@ type runEnv struct {
 	FrameSinks []engine.FrameSink // filled by subsystems, read by the frame loop
 	PoseSinks  []engine.PoseSink
 	ImageStage engine.ImageStage // diffusion; nil when off
+
+	Stats func() engine.Stats // engine counters (frames, drops, fps, latency per stage), for /metrics
 }

@@ -2,8 +2,11 @@ package osc
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"reflect"
+	"regexp"
+	"strings"
 	"testing"
 
 	goosc "github.com/hypebeast/go-osc/osc"
@@ -248,4 +251,86 @@ func normalize(p any) any {
 		return Bundle{Time: v.Time, Elements: els}
 	}
 	return p
+}
+
+// segRegexp translates one compiled segment into an anchored Go regexp: an
+// independent oracle for the backtracking matcher.
+func segRegexp(toks []token) string {
+	var b strings.Builder
+	b.WriteString("^")
+	for _, t := range toks {
+		switch t.kind {
+		case tLit:
+			b.WriteString(regexp.QuoteMeta(t.lit))
+		case tAny:
+			b.WriteString("(?s:.)")
+		case tStar:
+			b.WriteString("(?s:.*)")
+		case tClass:
+			if len(t.set) == 0 {
+				if t.neg {
+					b.WriteString("(?s:.)")
+				} else {
+					b.WriteString("[^\\x00-\\x{10FFFF}]")
+				}
+				continue
+			}
+			b.WriteString("[")
+			if t.neg {
+				b.WriteString("^")
+			}
+			for _, r := range t.set {
+				fmt.Fprintf(&b, "\\x{%x}-\\x{%x}", r[0], r[1])
+			}
+			b.WriteString("]")
+		case tAlt:
+			b.WriteString("(?:")
+			for i, a := range t.alts {
+				if i > 0 {
+					b.WriteString("|")
+				}
+				b.WriteString(regexp.QuoteMeta(a))
+			}
+			b.WriteString(")")
+		}
+	}
+	b.WriteString("$")
+	return b.String()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// FuzzPatternOracle compares the matcher with Go's regexp on short ASCII inputs.
+func FuzzPatternOracle(f *testing.F) {
+	f.Add("/a/{b,bc}*[!x-z]?", "/a/bcdef")
+	f.Add("/[a-c]*/x", "/cab/x")
+	f.Add("/*a*b*", "/xaybz")
+	f.Fuzz(func(t *testing.T, pat, addr string) {
+		if len(pat) > 40 || len(addr) > 40 || !isASCII(pat) || !isASCII(addr) {
+			return
+		}
+		p, err := Compile(pat)
+		if err != nil || p.IsLiteral() {
+			return
+		}
+		got := p.Match(addr)
+		want := strings.HasPrefix(addr, "/")
+		segs := strings.Split(strings.TrimPrefix(addr, "/"), "/")
+		if want && len(segs) != len(p.segs) {
+			want = false
+		}
+		for i := 0; want && i < len(segs); i++ {
+			want = regexp.MustCompile(segRegexp(p.segs[i])).MatchString(segs[i])
+		}
+		if got != want {
+			t.Fatalf("Match(%q, %q) = %v, regexp oracle says %v", pat, addr, got, want)
+		}
+	})
 }

@@ -30,7 +30,6 @@ type genState struct {
 	size, steps int
 	schedReady  bool
 	resized     *image.RGBA
-	scratch     []float32
 
 	lat, scaled, eps []float32
 
@@ -74,7 +73,6 @@ func (p *Pipeline) generate(req Request, img *image.RGBA) (*image.RGBA, error) {
 	if g.size != size {
 		g.size = size
 		g.lat, g.scaled, g.eps = make([]float32, n), make([]float32, n), make([]float32, batch*n)
-		g.scratch = make([]float32, size)
 		g.noise, g.noiseKey = nil, [3]uint64{}
 	}
 	if len(g.eps) != batch*n {
@@ -98,11 +96,7 @@ func (p *Pipeline) generate(req Request, img *image.RGBA) (*image.RGBA, error) {
 	tm := Timings{UNet: make([]time.Duration, 0, req.Steps-start)}
 
 	// VAE encode: image → mean latents × scaling factor.
-	src := fitSquare(img, size, g.resized)
-	if src != img {
-		g.resized = src
-	}
-	toCHW(src, p.enc.b.input("sample"), g.scratch)
+	p.conv.toTensor(img, size, p.enc.b.input("sample"), &g.resized)
 	r := time.Now()
 	if err := p.enc.b.run(); err != nil {
 		return nil, err
@@ -188,7 +182,7 @@ func (p *Pipeline) generate(req Request, img *image.RGBA) (*image.RGBA, error) {
 	}
 	tm.VAEDecode = time.Since(r)
 	dst := image.NewRGBA(image.Rect(0, 0, size, size))
-	fromCHW(p.dec.b.output("image"), dst, g.scratch)
+	p.conv.fromTensor(p.dec.b.output("image"), dst)
 
 	tm.Run = tm.VAEEncode + tm.VAEDecode
 	for _, d := range tm.UNet {

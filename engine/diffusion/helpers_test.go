@@ -1,25 +1,34 @@
 package diffusion_test
 
 import (
+	"context"
 	"image"
 	"os"
 	"testing"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion"
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion/tiny"
+	"github.com/vivid-ml/vivid-ml-engine/models"
 	"github.com/vivid-ml/vivid-ml-engine/onnx"
 )
 
 // devORTLib is the development copy of ONNX Runtime on the project's build machine.
 const devORTLib = "/work/npm-cache-dev/x/package/bin/napi-v6/linux/x64/libonnxruntime.so.1"
 
-// initORT loads ONNX Runtime: $ONNXRUNTIME_LIB, else the development copy; skipped
-// without either (failed under VIVID_E2E_STRICT).
+// initORT loads ONNX Runtime: $ONNXRUNTIME_LIB, else the development copy, else the
+// library `make provision` cached (offline); skipped without any (failed under VIVID_E2E_STRICT).
 func initORT(t testing.TB) {
 	t.Helper()
 	lib := os.Getenv("ONNXRUNTIME_LIB")
 	if lib == "" {
 		lib = devORTLib
+		if _, err := os.Stat(lib); err != nil {
+			if st, err := models.Open(models.Options{Offline: true}); err == nil {
+				if p, err := st.ORTLibrary(context.Background()); err == nil {
+					lib = p
+				}
+			}
+		}
 	}
 	if _, err := os.Stat(lib); err != nil {
 		if os.Getenv("VIVID_E2E_STRICT") != "" {

@@ -2,6 +2,8 @@ package diffusion
 
 import (
 	"image"
+	"runtime"
+	"sync"
 
 	"golang.org/x/image/draw"
 )
@@ -20,83 +22,108 @@ func fitSquare(img *image.RGBA, size int, dst *image.RGBA) *image.RGBA {
 	return dst
 }
 
-// toCHW writes img (size×size) as planar RGB in [-1, 1] into t ([1,3,S,S]); scratch
-// holds one plane row for fp16 conversion.
-func toCHW(img *image.RGBA, t *Tensor, scratch []float32) {
+// byteToUnit maps a byte to [-1, 1].
+var byteToUnit = func() (t [256]float32) {
+	for i := range t {
+		t[i] = float32(i)*(2.0/255) - 1
+	}
+	return t
+}()
+
+// parallelRows runs fn over [0,h) split into row bands, one goroutine per band: the
+// conversions around the models are the engine's own per-frame cost.
+func parallelRows(h int, fn func(y0, y1 int)) {
+	k := min(runtime.GOMAXPROCS(0), 8, max(h/32, 1))
+	if k <= 1 {
+		fn(0, h)
+		return
+	}
+	var wg sync.WaitGroup
+	for i := range k {
+		y0, y1 := i*h/k, (i+1)*h/k
+		wg.Go(func() { fn(y0, y1) })
+	}
+	wg.Wait()
+}
+
+// toCHW writes img (size×size) as planar RGB in [-1, 1] into t ([1,3,S,S]).
+func toCHW(img *image.RGBA, t *Tensor) {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	plane := w * h
-	const k = 2.0 / 255
-	if t.Elem == Float32 {
-		r, g, bl := t.F32[:plane], t.F32[plane:2*plane], t.F32[2*plane:3*plane]
-		for y := range h {
+	parallelRows(h, func(y0, y1 int) {
+		for y := y0; y < y1; y++ {
 			row := img.Pix[y*img.Stride : y*img.Stride+4*w]
 			o := y * w
-			for x := range w {
+			if t.Elem == Float16 {
+				rr, gg, bb := t.F16[o:o+w], t.F16[plane+o:plane+o+w], t.F16[2*plane+o:2*plane+o+w]
+				for x := range rr {
+					p := row[4*x : 4*x+3 : 4*x+3]
+					rr[x], gg[x], bb[x] = byteToHalf[p[0]], byteToHalf[p[1]], byteToHalf[p[2]]
+				}
+				continue
+			}
+			rr, gg, bb := t.F32[o:o+w], t.F32[plane+o:plane+o+w], t.F32[2*plane+o:2*plane+o+w]
+			for x := range rr {
 				p := row[4*x : 4*x+3 : 4*x+3]
-				r[o+x] = float32(p[0])*k - 1
-				g[o+x] = float32(p[1])*k - 1
-				bl[o+x] = float32(p[2])*k - 1
+				rr[x], gg[x], bb[x] = byteToUnit[p[0]], byteToUnit[p[1]], byteToUnit[p[2]]
 			}
 		}
-		return
-	}
-	for c := range 3 {
-		for y := range h {
-			row := img.Pix[y*img.Stride : y*img.Stride+4*w]
-			line := scratch[:w]
-			for x := range w {
-				line[x] = float32(row[4*x+c])*k - 1
-			}
-			t.SetFloats(c*plane+y*w, line)
-		}
-	}
+	})
 }
 
 // fromCHW converts planar RGB in [-1, 1] (clamped) to an opaque RGBA image.
-func fromCHW(t *Tensor, dst *image.RGBA, scratch []float32) {
+func fromCHW(t *Tensor, dst *image.RGBA) {
 	b := dst.Bounds()
 	w, h := b.Dx(), b.Dy()
 	plane := w * h
-	if t.Elem == Float32 {
-		r, g, bl := t.F32[:plane], t.F32[plane:2*plane], t.F32[2*plane:3*plane]
-		for y := range h {
+	var lut *[1 << 16]uint8
+	if t.Elem == Float16 {
+		lut = halfToByte()
+	}
+	parallelRows(h, func(y0, y1 int) {
+		for y := y0; y < y1; y++ {
 			row := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
 			o := y * w
-			rr, gg, bb := r[o:o+w], g[o:o+w], bl[o:o+w]
-			for x := range w {
+			if lut != nil {
+				rr, gg, bb := t.F16[o:o+w], t.F16[plane+o:plane+o+w], t.F16[2*plane+o:2*plane+o+w]
+				for x := range rr {
+					p := row[4*x : 4*x+4 : 4*x+4]
+					p[0], p[1], p[2], p[3] = lut[rr[x]], lut[gg[x]], lut[bb[x]], 255
+				}
+				continue
+			}
+			rr, gg, bb := t.F32[o:o+w], t.F32[plane+o:plane+o+w], t.F32[2*plane+o:2*plane+o+w]
+			for x := range rr {
 				p := row[4*x : 4*x+4 : 4*x+4]
 				p[0], p[1], p[2], p[3] = toByte(rr[x]), toByte(gg[x]), toByte(bb[x]), 255
 			}
 		}
-		return
-	}
-	for c := range 3 {
-		for y := range h {
-			line := scratch[:w]
-			t.Floats(c*plane+y*w, line)
-			row := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
-			for x, v := range line {
-				row[4*x+c] = toByte(v)
-			}
-		}
-	}
-	for y := range h {
-		row := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
-		for x := range w {
-			row[4*x+3] = 255
-		}
-	}
+	})
 }
 
-// toByte maps [-1, 1] to 0..255, rounding and clamping (NaN becomes 0).
+// byteToHalf maps a byte to [-1, 1] as float16 bits.
+var byteToHalf = func() (t [256]uint16) {
+	for i := range t {
+		t[i] = f32ToF16(float32(i)*(2.0/255) - 1)
+	}
+	return t
+}()
+
+// halfToByte is toByte for every float16 value (64 KiB, built on first use).
+var halfToByte = sync.OnceValue(func() *[1 << 16]uint8 {
+	var t [1 << 16]uint8
+	for i := range t {
+		v := f16ToF32(uint16(i))
+		if v != v { // NaN
+			continue
+		}
+		t[i] = toByte(v)
+	}
+	return &t
+})
+
+// toByte maps [-1, 1] to 0..255, rounding and clamping.
 func toByte(v float32) uint8 {
-	u := (v+1)*127.5 + 0.5
-	if !(u > 0) {
-		return 0
-	}
-	if u >= 255 {
-		return 255
-	}
-	return uint8(u)
+	return uint8(min(max((v+1)*127.5+0.5, 0), 255))
 }

@@ -16,7 +16,7 @@ type ORTBackend struct {
 	Logger    *slog.Logger
 }
 
-// Open creates the session; providers skipped on the way are logged with ORT's reason.
+// Open creates the session; onnx.NewSession logs each provider skipped on the way with ORT's reason.
 func (b *ORTBackend) Open(path, name string) (Model, error) {
 	log := b.Logger
 	if log == nil {
@@ -29,9 +29,6 @@ func (b *ORTBackend) Open(path, name string) (Model, error) {
 	s, err := onnx.NewSession(path, onnx.SessionOptions{Threads: b.Threads, Providers: providers, Logger: log})
 	if err != nil {
 		return nil, err
-	}
-	for _, sk := range s.Skipped() {
-		log.Info("execution provider skipped", "model", name, "provider", sk.Name, "reason", sk.Reason)
 	}
 	ins, outs := s.Inputs(), s.Outputs()
 	m := &ortModel{s: s, ins: make([]IO, len(ins)), outs: make([]IO, len(outs))}

@@ -2,6 +2,7 @@ package diffusion
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/vivid-ml/vivid-ml-engine/onnx"
@@ -11,7 +12,8 @@ import (
 // Providers is the execution-provider chain for every model of a pipeline, with the
 // options of each provider. ONNX Runtime tries them in order and falls back.
 type Providers struct {
-	Chain        []string // e.g. tensorrt, cuda, cpu (coreml/directml where built in)
+	Chain        []string            // e.g. tensorrt, cuda, cpu (coreml/directml where built in)
+	PerModel     map[string][]string // chain overrides by model part, e.g. text_encoder → cpu
 	DeviceID     int
 	CUDAMemLimit int64 // bytes; 0 = no limit
 
@@ -46,10 +48,46 @@ func ParseChain(list string) ([]string, error) {
 	return out, nil
 }
 
+// ModelParts are the model names the pipeline opens (keys of Providers.PerModel).
+var ModelParts = []string{"text_encoder", "text_encoder_2", "unet", "vae_encoder", "vae_decoder"}
+
+// ParseProviders reads a provider spec: a default chain, then optional per-model chains,
+// separated by ';' — e.g. "tensorrt,cuda,cpu;text_encoder=cpu;text_encoder_2=cpu".
+func ParseProviders(spec string) (chain []string, perModel map[string][]string, err error) {
+	parts := strings.Split(spec, ";")
+	if chain, err = ParseChain(parts[0]); err != nil {
+		return nil, nil, err
+	}
+	for _, part := range parts[1:] {
+		if strings.TrimSpace(part) == "" {
+			continue
+		}
+		model, list, ok := strings.Cut(part, "=")
+		model = strings.TrimSpace(model)
+		if !ok || !slices.Contains(ModelParts, model) {
+			return nil, nil, fmt.Errorf("diffusion: provider override %q: want MODEL=LIST with MODEL one of %s",
+				part, strings.Join(ModelParts, ", "))
+		}
+		c, err := ParseChain(list)
+		if err != nil {
+			return nil, nil, err
+		}
+		if perModel == nil {
+			perModel = map[string][]string{}
+		}
+		perModel[model] = c
+	}
+	return chain, perModel, nil
+}
+
 // For returns the provider configs of one model part ("unet", "text_encoder", …).
 func (p Providers) For(model string) ([]onnx.ProviderConfig, error) {
+	chain := p.Chain
+	if c, ok := p.PerModel[model]; ok {
+		chain = c
+	}
 	var out []onnx.ProviderConfig
-	for _, name := range p.Chain {
+	for _, name := range chain {
 		pc := onnx.ProviderConfig{Name: name}
 		switch name {
 		case onnx.ProviderTensorRT:

@@ -13,12 +13,11 @@ import (
 // StageConfig configures the engine's diffusion stage.
 type StageConfig struct {
 	Pipeline  *Pipeline
-	Size      int                              // working size (square, multiple of 8); 0 = 512
-	Encode    EncodeFunc                       // nil: Pipeline.EncodePrompt (tests inject a slow one)
-	Presets   func(name string) (string, bool) // preset name → prompt; nil: presets are ignored
-	Slerp     bool                             // prompt blending by slerp instead of lerp
-	Similar   SimilarFilter                    // similar-frame skip; zero Threshold disables it
-	CacheSize int                              // prompt embeddings kept; 0 = 32
+	Size      int           // working size (square, multiple of 8); 0 = 512
+	Encode    EncodeFunc    // nil: Pipeline.EncodePrompt (tests inject a slow one)
+	Slerp     bool          // prompt blending by slerp instead of lerp
+	Similar   SimilarFilter // similar-frame skip; zero Threshold disables it
+	CacheSize int           // prompt embeddings kept; 0 = 32
 	Logger    *slog.Logger
 }
 
@@ -30,14 +29,12 @@ type Stage struct {
 	log   *slog.Logger
 	cache *PromptCache
 
-	mu       sync.Mutex
-	a, b     *Embedding // last ready embeddings of the main and the blend-target prompt
-	neg      *Embedding
-	blendKey [3]any
-	blended  *Embedding
-	last     *engine.Frame
-	filter   SimilarFilter
-	noSteps  bool
+	mu      sync.Mutex
+	cond    blendState // prompt (blended with PromptB)
+	neg     blendState // negative prompt (blended with NegativeB)
+	last    *engine.Frame
+	filter  SimilarFilter
+	noSteps bool
 }
 
 // NewStage starts the prompt encoder goroutine.
@@ -62,6 +59,9 @@ func (s *Stage) Warm(ctx context.Context, p *engine.Params) error {
 	}
 	if p.Negative != "" && p.Guidance > 1 {
 		list = append(list, p.Negative)
+		if p.Blend > 0 && p.NegativeB != "" {
+			list = append(list, p.NegativeB)
+		}
 	}
 	for _, pr := range list {
 		if _, err := s.cache.Wait(ctx, pr); err != nil {
@@ -71,46 +71,45 @@ func (s *Stage) Warm(ctx context.Context, p *engine.Params) error {
 	return nil
 }
 
-// prompts resolves the main and blend-target prompts from presets.
+// prompts returns the main and blend-target prompts: Prompt, and PromptB (preset B's,
+// filled by control) while Blend > 0.
 func (s *Stage) prompts(p *engine.Params) (a, b string) {
-	a = p.Prompt
-	if p.Preset != "" && s.cfg.Presets != nil {
-		if pr, ok := s.cfg.Presets(p.Preset); ok {
-			a = pr
-		}
+	if p.Blend > 0 {
+		b = p.PromptB
 	}
-	if p.PresetB != "" && p.Blend > 0 && s.cfg.Presets != nil {
-		if pr, ok := s.cfg.Presets(p.PresetB); ok {
-			b = pr
-		}
-	}
-	return a, b
+	return p.Prompt, b
 }
 
-// condition returns the embedding for this frame without waiting: the newest ready
-// one of each prompt, blended by p.Blend when a second preset is set.
-func (s *Stage) condition(p *engine.Params) *Embedding {
-	pa, pb := s.prompts(p)
-	if e, ok := s.cache.Get(pa); ok {
-		s.a = e
+// blendState remembers the newest ready embeddings of two prompts and their blend.
+type blendState struct {
+	a, b    *Embedding
+	key     [3]any
+	blended *Embedding
+}
+
+// get returns the embedding for prompts pa (and pb by t) without waiting: the newest
+// ready one of each, blended when pb is set and ready. nil until pa was ever ready.
+func (st *blendState) get(c *PromptCache, pa, pb string, t float64, slerp bool) *Embedding {
+	if e, ok := c.Get(pa); ok {
+		st.a = e
 	}
-	if s.a == nil {
+	if st.a == nil {
 		return nil
 	}
 	if pb == "" {
-		return s.a
+		return st.a
 	}
-	if e, ok := s.cache.Get(pb); ok {
-		s.b = e
+	if e, ok := c.Get(pb); ok {
+		st.b = e
 	}
-	if s.b == nil {
-		return s.a
+	if st.b == nil {
+		return st.a
 	}
-	key := [3]any{s.a, s.b, p.Blend}
-	if s.blended == nil || key != s.blendKey {
-		s.blended, s.blendKey = BlendEmbeddings(s.a, s.b, p.Blend, s.cfg.Slerp), key
+	key := [3]any{st.a, st.b, t}
+	if st.blended == nil || key != st.key {
+		st.blended, st.key = BlendEmbeddings(st.a, st.b, t, slerp), key
 	}
-	return s.blended
+	return st.blended
 }
 
 // Process implements engine.ImageStage.
@@ -130,16 +129,18 @@ func (s *Stage) Process(ctx context.Context, f *engine.Frame, p *engine.Params) 
 	if s.filter.Skip(f.Image) && s.last != nil {
 		return &engine.Frame{Seq: f.Seq, Captured: f.Captured, Image: s.last.Image}, true, nil
 	}
-	cond := s.condition(p)
+	pa, pb := s.prompts(p)
+	cond := s.cond.get(s.cache, pa, pb, p.Blend, s.cfg.Slerp)
 	if cond == nil {
 		return nil, false, nil // first prompt still encoding
 	}
 	var neg *Embedding
 	if p.Guidance > 1 && p.Negative != "" {
-		if e, ok := s.cache.Get(p.Negative); ok {
-			s.neg = e
+		nb := ""
+		if p.Blend > 0 {
+			nb = p.NegativeB
 		}
-		neg = s.neg
+		neg = s.neg.get(s.cache, p.Negative, nb, p.Blend, s.cfg.Slerp)
 	}
 	img, err := s.cfg.Pipeline.Generate(Request{
 		Cond: cond, Uncond: neg, Steps: p.Steps, Strength: p.Strength,

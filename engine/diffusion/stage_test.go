@@ -125,15 +125,14 @@ func TestPromptChangeNeverStalls(t *testing.T) {
 
 func TestStageBlendAndSkip(t *testing.T) {
 	p := openTiny(t, tiny.Options{Seed: 1}, false)
-	presets := map[string]string{"cat": "a photo of a cat", "dog": "a photo of a dog"}
 	s := diffusion.NewStage(diffusion.StageConfig{
 		Pipeline: p, Size: 64, Slerp: true,
-		Presets: func(n string) (string, bool) { pr, ok := presets[n]; return pr, ok },
 		Similar: diffusion.SimilarFilter{Threshold: 0.99, MaxSkip: 2},
 	})
 	defer s.Close()
 	params := engine.DefaultParams()
-	params.DiffusionEnabled, params.Preset, params.PresetB, params.Steps, params.Strength = true, "cat", "dog", 2, 1
+	params.DiffusionEnabled, params.Steps, params.Strength = true, 2, 1
+	params.Preset, params.Prompt, params.PresetB, params.PromptB = "cat", "a photo of a cat", "dog", "a photo of a dog"
 	var outs [][]byte
 	for i, blend := range []float64{0, 0.5, 1} {
 		params.Blend = blend

@@ -295,3 +295,37 @@ func TestEstimatorErrors(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestEstimatorSmartCropFollowsBody: once the torso is visible the next crop is a
+// square around the hips (smaller than the image), and it resets when the person is lost.
+func TestEstimatorSmartCropFollowsBody(t *testing.T) {
+	score := float32(0.9)
+	var crops []Box
+	var e *Estimator
+	m := &fakeModel{infer: func([]int32, int, int) ([]float32, error) {
+		crops = append(crops, *e.crop)
+		out := singleOutput(0.5, 0.5, score)
+		out[kLeftShoulder*3], out[kRightShoulder*3] = 0.4, 0.4
+		out[kLeftShoulder*3+1], out[kRightShoulder*3+1] = 0.45, 0.55
+		out[kLeftHip*3+1], out[kRightHip*3+1] = 0.47, 0.53
+		return out, nil
+	}}
+	e = NewEstimator(Specs["movenet-lightning"], m, DefaultOptions())
+	img := noise(100, 100)
+	ts := time.Unix(50, 0)
+	for i := 0; i < 3; i++ {
+		if _, _, err := e.Estimate(img, ts.Add(time.Duration(i)*33*time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if crops[0] != (Box{0, 0, 1, 1}) {
+		t.Fatalf("first crop %+v; want the whole square image", crops[0])
+	}
+	if !(crops[1].Width() < 1 && crops[1].Width() > 0 && crops[2].Width() < 1) {
+		t.Fatalf("crops %+v; want them to shrink around the body", crops)
+	}
+	score = 0.1
+	if p, lost, _ := e.Estimate(img, ts.Add(time.Second)); len(p) != 0 || len(lost) != 1 || e.crop != nil {
+		t.Fatalf("after losing the person: people %v lost %v crop %v", p, lost, e.crop)
+	}
+}

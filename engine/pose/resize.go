@@ -23,39 +23,9 @@ func (b Box) Width() float64 { return b.XMax - b.XMin }
 // copies the pixels unchanged.
 func CropAndResize(img *image.RGBA, box Box, outH, outW int, dst []int32) {
 	ih, iw := img.Rect.Dy(), img.Rect.Dx()
-	var hs, ws float64
-	if outH > 1 {
-		hs = box.Height() * float64(ih-1) / float64(outH-1)
-	}
-	if outW > 1 {
-		ws = box.Width() * float64(iw-1) / float64(outW-1)
-	}
-	for y := 0; y < outH; y++ {
-		yi := 0.5 * (box.YMin + box.YMax) * float64(ih-1)
-		if outH > 1 {
-			yi = box.YMin*float64(ih-1) + float64(y)*hs
-		}
-		row := dst[y*outW*3 : (y+1)*outW*3]
-		if yi < 0 || yi > float64(ih-1) {
-			clear(row)
-			continue
-		}
-		top, bot := int(math.Floor(yi)), int(math.Ceil(yi))
-		yl := yi - float64(top)
-		for x := 0; x < outW; x++ {
-			xi := 0.5 * (box.XMin + box.XMax) * float64(iw-1)
-			if outW > 1 {
-				xi = box.XMin*float64(iw-1) + float64(x)*ws
-			}
-			o := row[x*3 : x*3+3]
-			if xi < 0 || xi > float64(iw-1) {
-				o[0], o[1], o[2] = 0, 0, 0
-				continue
-			}
-			left, right := int(math.Floor(xi)), int(math.Ceil(xi))
-			bilinear(img, top, bot, left, right, yl, xi-float64(left), o)
-		}
-	}
+	ys := cropAxis(box.YMin, box.YMax, ih, outH)
+	xs := cropAxis(box.XMin, box.XMax, iw, outW)
+	resample(img, ys, xs, outW, dst)
 }
 
 // ResizePad resizes img to rh×rw like tf.image.resizeBilinear (alignCorners and
@@ -63,34 +33,88 @@ func CropAndResize(img *image.RGBA, box Box, outH, outW int, dst []int32) {
 // RGB into dst (ph×pw×3).
 func ResizePad(img *image.RGBA, rh, rw, ph, pw int, dst []int32) {
 	ih, iw := img.Rect.Dy(), img.Rect.Dx()
-	ry, rx := float64(ih)/float64(rh), float64(iw)/float64(rw)
-	clear(dst[:ph*pw*3])
-	for y := 0; y < rh; y++ {
-		fy := ry * float64(y)
-		top := int(math.Floor(fy))
-		bot := min(ih-1, int(math.Ceil(fy)))
-		yl := fy - float64(top)
-		for x := 0; x < rw; x++ {
-			fx := rx * float64(x)
-			left := int(math.Floor(fx))
-			right := min(iw-1, int(math.Ceil(fx)))
-			o := dst[(y*pw+x)*3 : (y*pw+x)*3+3]
-			bilinear(img, top, bot, left, right, yl, fx-float64(left), o)
-		}
-	}
+	ys := resizeAxis(ih, rh, ph)
+	xs := resizeAxis(iw, rw, pw)
+	resample(img, ys, xs, pw, dst)
 }
 
-// bilinear interpolates the RGB of four pixels in float32 like the tfjs kernels
-// and truncates to int32.
-func bilinear(img *image.RGBA, top, bot, left, right int, yl, xl float64, o []int32) {
-	tl := img.PixOffset(img.Rect.Min.X+left, img.Rect.Min.Y+top)
-	tr := img.PixOffset(img.Rect.Min.X+right, img.Rect.Min.Y+top)
-	bl := img.PixOffset(img.Rect.Min.X+left, img.Rect.Min.Y+bot)
-	br := img.PixOffset(img.Rect.Min.X+right, img.Rect.Min.Y+bot)
-	p := img.Pix
-	for c := 0; c < 3; c++ {
-		t := float64(p[tl+c]) + (float64(p[tr+c])-float64(p[tl+c]))*xl
-		b := float64(p[bl+c]) + (float64(p[br+c])-float64(p[bl+c]))*xl
-		o[c] = int32(float32(t + (b-t)*yl))
+// tap is one output coordinate's two source indices and the weight of the second.
+type tap struct {
+	lo, hi int
+	frac   float32
+	out    bool // outside the source: extrapolation (zero)
+}
+
+// cropAxis is tfjs cropAndResize's source coordinate per output index, in
+// float32 like the WASM kernel (so e.g. the last row of a full-height crop can
+// land a hair beyond the image and read as padding, exactly as in tfjs).
+func cropAxis(v0, v1 float64, in, out int) []tap {
+	taps := make([]tap, out)
+	a, b, last := float32(v0), float32(v1), float32(in-1)
+	var scale float32
+	if out > 1 {
+		scale = (b - a) * last / float32(out-1)
+	}
+	for i := range taps {
+		f := 0.5 * (a + b) * last
+		if out > 1 {
+			f = a*last + float32(i)*scale
+		}
+		if f < 0 || f > last {
+			taps[i].out = true
+			continue
+		}
+		lo := float32(math.Floor(float64(f)))
+		taps[i] = tap{lo: int(lo), hi: int(math.Ceil(float64(f))), frac: f - lo}
+	}
+	return taps
+}
+
+// resizeAxis is tfjs resizeBilinear's source coordinate per output index (float32);
+// indices from resized to padded are zero padding.
+func resizeAxis(in, resized, padded int) []tap {
+	taps := make([]tap, padded)
+	ratio := float32(in) / float32(resized)
+	for i := range taps {
+		if i >= resized {
+			taps[i].out = true
+			continue
+		}
+		f := ratio * float32(i)
+		lo := float32(math.Floor(float64(f)))
+		taps[i] = tap{lo: int(lo), hi: min(in-1, int(math.Ceil(float64(f)))), frac: f - lo}
+	}
+	return taps
+}
+
+// resample interpolates the RGB of four pixels per output pixel in float32 in
+// the order the tfjs kernels use (x first, then y) and truncates to int32.
+func resample(img *image.RGBA, ys, xs []tap, outW int, dst []int32) {
+	p, stride := img.Pix, img.Stride
+	base := img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y)
+	for y, ty := range ys {
+		row := dst[y*outW*3 : (y+1)*outW*3]
+		if ty.out {
+			clear(row)
+			continue
+		}
+		top := p[base+ty.lo*stride:]
+		bot := p[base+ty.hi*stride:]
+		yl := ty.frac
+		for x, tx := range xs {
+			o := row[x*3 : x*3+3 : x*3+3]
+			if tx.out {
+				o[0], o[1], o[2] = 0, 0, 0
+				continue
+			}
+			l, r, xl := tx.lo*4, tx.hi*4, tx.frac
+			for c := 0; c < 3; c++ {
+				tl, tr := float32(top[l+c]), float32(top[r+c])
+				bl, br := float32(bot[l+c]), float32(bot[r+c])
+				t := tl + (tr-tl)*xl
+				b := bl + (br-bl)*xl
+				o[c] = int32(t + (b-t)*yl)
+			}
+		}
 	}
 }

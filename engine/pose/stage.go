@@ -59,6 +59,12 @@ func (s *Stage) EstimatePose(ctx context.Context, f *engine.Frame, p *engine.Par
 	return r, nil
 }
 
+// Preload loads the named model now, so a missing model is an error at start-up.
+func (s *Stage) Preload(name string) error {
+	_, err := s.switchModel(name)
+	return err
+}
+
 // switchModel loads name and replaces the current model; the IDs of the old
 // model's people are returned as lost.
 func (s *Stage) switchModel(name string) ([]int, error) {

@@ -107,7 +107,11 @@ async function main() {
       ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
       y.dispose();
     }
-    fs.writeFileSync(path.join(outDir, 'timing.json'), JSON.stringify({ backend: tf.getBackend(), ms }));
+    const flags = {
+      simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'),
+      threads: await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'),
+    };
+    fs.writeFileSync(path.join(outDir, 'timing.json'), JSON.stringify({ backend: tf.getBackend(), ...flags, ms }));
   }
   for (const x of inputs) x.dispose();
 }

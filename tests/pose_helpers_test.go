@@ -1,0 +1,205 @@
+package tests
+
+import (
+	"bufio"
+	"image/png"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	vivid "github.com/vivid-ml/vivid-ml-engine/engine"
+)
+
+// needPoseModels skips (fails under strict) when the pose models are not provisioned;
+// the pose e2e tests run the engine with --offline.
+func needPoseModels(t *testing.T, names ...string) {
+	t.Helper()
+	for _, n := range append([]string{"onnxruntime"}, names...) {
+		if out, err := engine("models", "path", "--offline", "--log-level", "error", n).CombinedOutput(); err != nil {
+			msg := "model " + n + " not provisioned (make provision): " + strings.TrimSpace(string(out))
+			if strict() {
+				t.Fatal(msg)
+			}
+			t.Skip(msg)
+		}
+	}
+}
+
+// writeTestPattern writes the engine's test pattern at time s as a PNG.
+func writeTestPattern(t *testing.T, path string, w, h int, s float64) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, vivid.DrawTestPattern(w, h, s)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// oscLine is one message as oscdump prints it: timetag, address, type tags, arguments.
+type oscLine struct {
+	Timetag string
+	Addr    string
+	Types   string
+	Args    []string
+}
+
+// oscDump is a running `oscdump -L PORT`.
+type oscDump struct {
+	Port  int
+	cmd   *exec.Cmd
+	mu    sync.Mutex
+	lines []oscLine
+	done  chan struct{}
+}
+
+// startOSCDump starts oscdump on a free UDP port and waits until it has bound it.
+func startOSCDump(t *testing.T) *oscDump {
+	t.Helper()
+	bin := needTool(t, "oscdump")
+	l, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.LocalAddr().(*net.UDPAddr).Port
+	l.Close()
+	d := &oscDump{Port: port, cmd: exec.Command(bin, "-L", strconv.Itoa(port)), done: make(chan struct{})}
+	out, err := d.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		defer close(d.done)
+		sc := bufio.NewScanner(out)
+		sc.Buffer(make([]byte, 1<<16), 1<<20)
+		for sc.Scan() {
+			f := strings.Fields(sc.Text())
+			if len(f) < 3 {
+				continue
+			}
+			d.mu.Lock()
+			d.lines = append(d.lines, oscLine{Timetag: f[0], Addr: f[1], Types: f[2], Args: f[3:]})
+			d.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() { d.stop() })
+	// Bound once we can no longer bind the port ourselves.
+	for i := 0; i < 200; i++ {
+		c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+		if err != nil {
+			return d
+		}
+		c.Close()
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("oscdump did not bind its port")
+	return nil
+}
+
+func (d *oscDump) target() string { return "127.0.0.1:" + strconv.Itoa(d.Port) }
+
+// stop ends oscdump and returns every line it printed.
+func (d *oscDump) stop() []oscLine {
+	if d.cmd.Process != nil && d.cmd.ProcessState == nil {
+		d.cmd.Process.Signal(os.Interrupt)
+		<-d.done
+		d.cmd.Wait()
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]oscLine(nil), d.lines...)
+}
+
+// poseFrame is one /pose/frame bundle group: the messages sharing its timetag.
+type poseFrame struct {
+	Seq    int
+	People int
+	IDs    map[int]bool
+	Scores map[int]float64
+	Lost   []int
+}
+
+// checkSchema validates every line against the documented schema (prefix /pose,
+// format both) and groups them into frames.
+func checkSchema(t *testing.T, lines []oscLine) []poseFrame {
+	t.Helper()
+	kp := map[string]bool{}
+	for _, n := range vivid.KeypointNames {
+		kp[n] = true
+	}
+	var frames []poseFrame
+	byTag := map[string]*poseFrame{}
+	for _, l := range lines {
+		for _, a := range l.Args {
+			if _, err := strconv.ParseFloat(a, 64); err != nil {
+				t.Fatalf("%s: argument %q is not a number", l.Addr, a)
+			}
+		}
+		if len(l.Args) != len(l.Types) {
+			t.Fatalf("%s: %d arguments for type tags %q", l.Addr, len(l.Args), l.Types)
+		}
+		if l.Addr == "/pose/frame" {
+			if l.Types != "ifi" {
+				t.Fatalf("/pose/frame types %q; want ifi", l.Types)
+			}
+			seq, _ := strconv.Atoi(l.Args[0])
+			n, _ := strconv.Atoi(l.Args[2])
+			frames = append(frames, poseFrame{Seq: seq, People: n, IDs: map[int]bool{}, Scores: map[int]float64{}})
+			byTag[l.Timetag] = &frames[len(frames)-1]
+			continue
+		}
+		parts := strings.Split(strings.TrimPrefix(l.Addr, "/pose/"), "/")
+		if !strings.HasPrefix(l.Addr, "/pose/") || len(parts) != 2 {
+			t.Fatalf("unexpected address %s", l.Addr)
+		}
+		id, err := strconv.Atoi(parts[0])
+		if err != nil {
+			t.Fatalf("address %s: person id %q is not a number", l.Addr, parts[0])
+		}
+		want := map[string]string{"score": "f", "box": "ffff", "keypoints": strings.Repeat("f", 51), "lost": "i"}[parts[1]]
+		if kp[parts[1]] {
+			want = "fff"
+		}
+		if want == "" || l.Types != want {
+			t.Fatalf("%s: types %q; want %q", l.Addr, l.Types, want)
+		}
+		f := byTag[l.Timetag]
+		if f == nil {
+			t.Fatalf("%s: timetag %s has no /pose/frame before it", l.Addr, l.Timetag)
+		}
+		switch parts[1] {
+		case "lost":
+			f.Lost = append(f.Lost, id)
+		case "score":
+			f.IDs[id] = true
+			f.Scores[id], _ = strconv.ParseFloat(l.Args[0], 64)
+		}
+	}
+	for _, f := range frames {
+		if len(f.IDs) != f.People {
+			t.Fatalf("frame %d announces %d people, has messages for %d", f.Seq, f.People, len(f.IDs))
+		}
+	}
+	return frames
+}
+
+// tempPNGDir writes n test pattern frames, s seconds apart, into a new folder.
+func tempPNGDir(t *testing.T, n, w, h int, step float64) string {
+	t.Helper()
+	dir := t.TempDir()
+	for i := 0; i < n; i++ {
+		writeTestPattern(t, filepath.Join(dir, "f"+strconv.Itoa(100+i)+".png"), w, h, float64(i)*step)
+	}
+	return dir
+}
