@@ -64,9 +64,9 @@ func cmdRun(ctx context.Context, args []string) error {
 	if err := rf.apply(cfg); err != nil {
 		return err
 	}
-	src, err := engine.ParseSource(cfg.Source.Spec, engine.SourceOptions{
+	src, err := parseSource(cfg.Source.Spec, engine.SourceOptions{
 		Width: cfg.Source.Width, Height: cfg.Source.Height, FPS: cfg.Source.FPS, Stdin: os.Stdin,
-	})
+	}, log)
 	if err != nil {
 		return err
 	}
