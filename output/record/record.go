@@ -87,6 +87,9 @@ func New(cfg Config) (*Recorder, error) {
 // Codec returns the encoder in use.
 func (r *Recorder) Codec() string { return r.cfg.Codec }
 
+// WantsStream implements engine.StreamFilter: only the recorded stream.
+func (r *Recorder) WantsStream(stream string) bool { return stream == r.cfg.Stream }
+
 // WriteFrame implements engine.FrameSink: it queues the (immutable) frame or drops it.
 func (r *Recorder) WriteFrame(stream string, f *engine.Frame) {
 	if stream != r.cfg.Stream || f == nil || f.Image == nil {
