@@ -2,6 +2,7 @@ package pose
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"slices"
@@ -15,7 +16,13 @@ func BenchmarkCropAndResize640to192(b *testing.B) {
 	img := noise(640, 480)
 	out := make([]int32, 192*192*3)
 	box := InitCropRegion(false, 640, 480)
-	loopMin(b, func() { CropAndResize(img, box, 192, 192, out) })
+	for _, w := range []int{1, maxWorkers} {
+		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
+			defer func(old int) { maxWorkers = old }(maxWorkers)
+			maxWorkers = w
+			loopMin(b, func() { CropAndResize(img, box, 192, 192, out) })
+		})
+	}
 }
 
 func BenchmarkResizePad640to256(b *testing.B) {
