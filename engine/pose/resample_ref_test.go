@@ -92,13 +92,17 @@ func TestResampleMatchesReference(t *testing.T) {
 	for _, img := range []*image.RGBA{full, sub, noise(1, 1), noise(2, 7)} {
 		iw, ih := img.Rect.Dx(), img.Rect.Dy()
 		boxes := []Box{InitCropRegion(true, iw, ih), InitCropRegion(false, iw, ih), {0, 0, 1, 1}, {0.3, 0.3, 0.3, 0.3}, {0.8, 0.9, 0.1, 0.2}}
-		for range 40 {
+		for range 15 {
 			y0, x0 := rng.Float64()*1.6-0.3, rng.Float64()*1.6-0.3
 			s := rng.Float64() * 1.2
 			boxes = append(boxes, Box{y0, x0, y0 + s, x0 + s*(0.5+rng.Float64())})
 		}
-		for _, b := range boxes {
-			for _, side := range []int{1, 3, 192, 256} {
+		for bi, b := range boxes {
+			sides := []int{1, 3, 37}
+			if bi < 8 {
+				sides = append(sides, 192) // large enough for the parallel bands
+			}
+			for _, side := range sides {
 				want := make([]int32, side*side*3)
 				refResample(img, refCropAxis(b.YMin, b.YMax, ih, side), refCropAxis(b.XMin, b.XMax, iw, side), side, want)
 				got := make([]int32, side*side*3)
