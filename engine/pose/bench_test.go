@@ -2,7 +2,6 @@ package pose
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"slices"
@@ -16,13 +15,7 @@ func BenchmarkCropAndResize640to192(b *testing.B) {
 	img := noise(640, 480)
 	out := make([]int32, 192*192*3)
 	box := InitCropRegion(false, 640, 480)
-	for _, w := range []int{1, maxWorkers} {
-		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
-			defer func(old int) { maxWorkers = old }(maxWorkers)
-			maxWorkers = w
-			loopMin(b, func() { CropAndResize(img, box, 192, 192, out) })
-		})
-	}
+	loopMin(b, func() { CropAndResize(img, box, 192, 192, out) })
 }
 
 func BenchmarkResizePad640to256(b *testing.B) {

@@ -100,7 +100,7 @@ func TestResampleMatchesReference(t *testing.T) {
 		for bi, b := range boxes {
 			sides := []int{1, 3, 37}
 			if bi < 8 {
-				sides = append(sides, 192) // large enough for the parallel bands
+				sides = append(sides, 192)
 			}
 			for _, side := range sides {
 				want := make([]int32, side*side*3)

@@ -4,8 +4,6 @@ import (
 	"encoding/binary"
 	"image"
 	"math"
-	"runtime"
-	"sync"
 )
 
 // Box is a region in normalized image coordinates (may extend beyond 0..1,
@@ -98,39 +96,16 @@ var u8f = func() (t [256]float32) {
 	return t
 }()
 
-// parallelMin is the output size (values) from which resample splits the rows
-// over goroutines: below it a wake-up costs more than it saves.
-const parallelMin = 32 * 1024
-
-// maxWorkers bounds the goroutines of one resample (a variable for benchmarks).
-var maxWorkers = 4
-
 // resample interpolates the RGB of four pixels per output pixel in float32 in
 // the order the tfjs kernels use (x first, then y) and truncates to int32.
-// Large outputs are split into bands of rows resampled concurrently; every
-// value is computed the same way whatever the split.
+// Each source pixel is read as one little-endian RGBA word. It runs on the
+// caller's goroutine: splitting rows over goroutines showed no gain on a busy
+// machine and risks waiting on a descheduled thread.
 func resample(img *image.RGBA, ys, xs []tap, outW int, dst []int32) {
-	n := min(runtime.GOMAXPROCS(0), maxWorkers, len(ys))
-	if n < 2 || len(ys)*outW*3 < parallelMin {
-		resampleRows(img, ys, xs, outW, dst, 0, len(ys))
-		return
-	}
-	var wg sync.WaitGroup
-	for i := 1; i < n; i++ {
-		wg.Go(func() { resampleRows(img, ys, xs, outW, dst, i*len(ys)/n, (i+1)*len(ys)/n) })
-	}
-	resampleRows(img, ys, xs, outW, dst, 0, len(ys)/n)
-	wg.Wait()
-}
-
-// resampleRows is resample for output rows y0..y1-1. Each source pixel is read
-// as one little-endian RGBA word.
-func resampleRows(img *image.RGBA, ys, xs []tap, outW int, dst []int32, y0, y1 int) {
 	p, stride := img.Pix, img.Stride
 	base := img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y)
 	rowBytes := img.Rect.Dx() * 4
-	for y := y0; y < y1; y++ {
-		ty := ys[y]
+	for y, ty := range ys {
 		row := dst[y*outW*3 : (y+1)*outW*3]
 		if ty.out {
 			clear(row)
