@@ -64,6 +64,7 @@ func cmdRun(ctx context.Context, args []string) error {
 	if err := rf.apply(cfg); err != nil {
 		return err
 	}
+	applyConfig(fs, cfg, co, do, oo) // control, diffusion, outputs: the file unless a flag was given
 	src, err := parseSource(cfg.Source.Spec, engine.SourceOptions{
 		Width: cfg.Source.Width, Height: cfg.Source.Height, FPS: cfg.Source.FPS, Stdin: os.Stdin,
 	}, log)
