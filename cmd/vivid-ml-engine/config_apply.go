@@ -29,9 +29,9 @@ func configAppliers(cfg *runConfig, co *controlOptions, do *diffusionOptions, oo
 	pf := do.flags
 	return map[string]func(){
 		"osc-in":    func() { co.oscIn = c.OSCIn },
-		"osc-allow": func() { co.oscAllow = slices.Clone(c.OSCAllow) },
-		"feedback":  func() { co.feedback = slices.Clone(c.Feedback) },
-		"mapping":   func() { co.mappings = slices.Clone(c.Mappings) },
+		"osc-allow": func() { co.oscAllow = listOf(c.OSCAllow) },
+		"feedback":  func() { co.feedback = listOf(c.Feedback) },
+		"mapping":   func() { co.mappings = listOf(c.Mappings) },
 		"presets":   func() { co.presets = c.Presets },
 		"midi-in":   func() { co.midiIn = c.MIDIIn },
 		"midi-out":  func() { co.midiOut = c.MIDIOut },
@@ -60,6 +60,14 @@ func configAppliers(cfg *runConfig, co *controlOptions, do *diffusionOptions, oo
 		"record-stream": func() { oo.recordStream = o.Record.Stream },
 		"record-fps":    func() { oo.recordFPS = o.Record.FPS },
 	}
+}
+
+// listOf copies a config list for a repeatable flag's option (nil when empty, as the flag leaves it).
+func listOf(s []string) stringList {
+	if len(s) == 0 {
+		return nil
+	}
+	return slices.Clone(s)
 }
 
 // shmSpecs parses validated NAME[:stream] entries (validate has rejected bad ones).
