@@ -75,6 +75,7 @@ func cmdRun(ctx context.Context, args []string) error {
 	r := &runner{log: log, env: env}
 	defer r.closeAll()
 	tel := newRunTelemetry(env, cfg.Pose.Enabled)
+	r.add(startConfigReloader(rf.config, &rf, cfg, env.Params, log))
 
 	if len(cfg.OSCOut.Targets) > 0 {
 		osc, err := output.NewOSCPose(output.OSCPoseConfig{
