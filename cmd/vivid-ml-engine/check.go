@@ -3,9 +3,245 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/vivid-ml/vivid-ml-engine/engine"
+	"github.com/vivid-ml/vivid-ml-engine/mapping"
+	"github.com/vivid-ml/vivid-ml-engine/onnx"
 )
 
-// cmdCheck is the "check" command.
+// errCheckFailed means at least one checked item was bad; each was printed on its own line.
+var errCheckFailed = errors.New("check failed")
+
+// checkFlags are check's own flags; they mirror run's so a service's ExecStart can be
+// checked by swapping the command word.
+type checkFlags struct {
+	config    string
+	mappings  stringList
+	presets   string
+	diffusion string
+	diffSize  int
+	pipeline  *pipelineFlags
+}
+
+// cmdCheck is the "check" command: it validates the run config, mapping and presets
+// files and the models the config needs, printing one "ok …" or "error …" line per item.
 func cmdCheck(ctx context.Context, args []string) error {
-	return errors.New("check: not built yet")
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	cf := addCommonFlags(fs)
+	var kf checkFlags
+	fs.StringVar(&kf.config, "config", "", "run config file (YAML; default: the embedded config)")
+	fs.Var(&kf.mappings, "mapping", "mapping `FILE` to check (repeatable)")
+	fs.StringVar(&kf.presets, "presets", "", "presets `FILE` to check")
+	fs.StringVar(&kf.diffusion, "diffusion-model", "", "SDXL ONNX folder to check by loading it as run would")
+	fs.IntVar(&kf.diffSize, "diffusion-size", 512, "diffusion working size (square, multiple of 8)")
+	kf.pipeline = addPipelineFlags(fs, "diffusion-")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return printUsage(fs, "check [--config FILE] [--mapping FILE]... [--presets FILE] [--diffusion-model DIR] [--offline]")
+	}
+	if cf.LogLevel == "info" {
+		cf.LogLevel = "warn" // the ok/error lines are the output; fetch progress stays quiet
+	}
+	log, err := cf.logger()
+	if err != nil {
+		return err
+	}
+	c := &checker{out: os.Stdout, log: log}
+	c.run(ctx, cf, &kf)
+	if c.failed > 0 {
+		return fmt.Errorf("%w: %d of %d items bad", errCheckFailed, c.failed, c.items)
+	}
+	return nil
+}
+
+// checker prints one line per item and counts the failures.
+type checker struct {
+	out           io.Writer
+	log           *slog.Logger
+	items, failed int
+}
+
+func (c *checker) ok(kind, what string) {
+	c.items++
+	fmt.Fprintf(c.out, "ok %s %s\n", kind, what)
+}
+
+func (c *checker) bad(kind, msg string) {
+	c.items++
+	c.failed++
+	fmt.Fprintf(c.out, "error %s %s\n", kind, msg)
+}
+
+// run checks every item: config, source spec, mappings, presets, models, diffusion folder.
+func (c *checker) run(ctx context.Context, cf *commonFlags, kf *checkFlags) {
+	name := kf.config
+	if name == "" {
+		name = "(embedded default)"
+	}
+	cfg, err := loadRunConfig(kf.config)
+	if err != nil {
+		c.bad("config", configErrorLine(kf.config, err))
+	} else {
+		c.ok("config", name)
+		c.checkSource(cfg)
+	}
+	for _, f := range kf.mappings {
+		m, err := mapping.Load(f)
+		if err != nil {
+			c.bad("mapping", fileErrorLine("mapping", f, err))
+			continue
+		}
+		c.ok("mapping", fmt.Sprintf("%s (%d rules)", f, len(m.Rules)))
+	}
+	if kf.presets != "" {
+		p, err := mapping.LoadPresets(kf.presets)
+		if err != nil {
+			c.bad("presets", fileErrorLine("presets", kf.presets, err))
+		} else {
+			c.ok("presets", fmt.Sprintf("%s (%d presets)", kf.presets, p.Len()))
+		}
+	}
+	var need []string
+	if cfg != nil && cfg.Pose.Enabled {
+		need = append(need, cfg.Pose.Model)
+	}
+	if len(need) > 0 || kf.diffusion != "" {
+		c.checkModels(ctx, cf, need)
+	}
+	if kf.diffusion != "" {
+		c.checkDiffusion(ctx, cf, kf)
+	}
+}
+
+// checkSource parses the source spec as run would, without opening it.
+func (c *checker) checkSource(cfg *runConfig) {
+	src, err := engine.ParseSource(cfg.Source.Spec, engine.SourceOptions{
+		Width: cfg.Source.Width, Height: cfg.Source.Height, FPS: cfg.Source.FPS, Stdin: strings.NewReader(""),
+	})
+	if err != nil {
+		c.bad("source", err.Error())
+		return
+	}
+	c.ok("source", src.Name())
+}
+
+// checkModels checks ONNX Runtime and the named models. Offline: Verify (rehash,
+// fetch nothing). Online: Path, which fetches or converts a missing or bad model as run would.
+func (c *checker) checkModels(ctx context.Context, cf *commonFlags, names []string) {
+	st, err := cf.openModels(c.log)
+	if err != nil {
+		c.bad("models", err.Error())
+		return
+	}
+	lib := cf.ORTLib
+	if lib == "" {
+		lib = os.Getenv("ONNXRUNTIME_LIB")
+	}
+	if lib != "" {
+		if _, err := os.Stat(lib); err != nil {
+			c.bad("runtime", err.Error())
+		} else {
+			c.ok("runtime", lib)
+		}
+	} else {
+		names = append([]string{"onnxruntime"}, names...)
+	}
+	for _, n := range names {
+		if err := ctx.Err(); err != nil {
+			c.bad("model", fmt.Sprintf("%s: %v", n, err))
+			return
+		}
+		if st.Offline() {
+			if err := st.Verify(ctx, n); err != nil {
+				c.bad("model", fmt.Sprintf("%s: %v", n, err))
+				continue
+			}
+			e, _ := st.Entry(n)
+			c.ok("model", fmt.Sprintf("%s %s", n, st.EntryDir(e)))
+			continue
+		}
+		p, err := st.Path(ctx, n)
+		if err != nil {
+			c.bad("model", fmt.Sprintf("%s: %v", n, err))
+			continue
+		}
+		c.ok("model", fmt.Sprintf("%s %s", n, p))
+	}
+}
+
+// checkDiffusion loads the diffusion folder as run would (tokenizers, scheduler, every
+// ONNX model on the configured providers) and closes it again.
+func (c *checker) checkDiffusion(ctx context.Context, cf *commonFlags, kf *checkFlags) {
+	if kf.diffSize < 8 || kf.diffSize%8 != 0 {
+		c.bad("diffusion", fmt.Sprintf("--diffusion-size %d: want a positive multiple of 8", kf.diffSize))
+		return
+	}
+	if onnx.LibraryPath() == "" {
+		st, err := cf.openModels(c.log)
+		if err == nil {
+			_, err = cf.initORT(ctx, st, c.log)
+		}
+		if err != nil {
+			c.bad("diffusion", fmt.Sprintf("%s: onnx runtime: %v", kf.diffusion, err))
+			return
+		}
+	}
+	p, err := openPipeline(ctx, kf.diffusion, kf.diffSize, kf.pipeline, cf, c.log)
+	if err != nil {
+		c.bad("diffusion", fmt.Sprintf("%s: %v", kf.diffusion, err))
+		return
+	}
+	desc := fmt.Sprintf("%s (scheduler %s, providers %s)", kf.diffusion, p.SchedulerName(), strings.Join(p.Providers(), ","))
+	if err := p.Close(); err != nil {
+		c.bad("diffusion", fmt.Sprintf("%s: close: %v", kf.diffusion, err))
+		return
+	}
+	c.ok("diffusion", desc)
+}
+
+// yamlPos matches the "line L, column C: " that config decoding errors start with.
+var yamlPos = regexp.MustCompile(`^line (\d+), column (\d+): `)
+
+// configErrorLine rewrites loadRunConfig's error as "FILE:LINE:COL: message"
+// (or "FILE: message" when the error has no position).
+func configErrorLine(path string, err error) string {
+	msg := err.Error()
+	file := path
+	if file == "" {
+		file = "(embedded default)"
+	}
+	msg = strings.TrimPrefix(msg, "config "+path+": ")
+	msg = strings.TrimPrefix(msg, "config: ")
+	if m := yamlPos.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s:%s:%s: %s", file, m[1], m[2], msg[len(m[0]):])
+	}
+	if strings.HasPrefix(msg, "open ") || strings.HasPrefix(msg, "read ") {
+		return msg // the os error names the file already
+	}
+	return file + ": " + msg
+}
+
+// fileErrorLine formats a mapping/presets load error: a positioned error prints as
+// FILE:LINE:COL: message; a read error as "FILE: reason".
+func fileErrorLine(kind, path string, err error) string {
+	var pe *mapping.PosError
+	if errors.As(err, &pe) {
+		return pe.Error()
+	}
+	msg := strings.TrimPrefix(err.Error(), kind+" "+path+": ")
+	var pathErr *os.PathError
+	if errors.As(err, &pathErr) {
+		msg = pathErr.Op + ": " + pathErr.Err.Error()
+	}
+	return path + ": " + msg
 }
