@@ -9,7 +9,7 @@ import (
 // Source produces pictures until it ends, fails or ctx is cancelled. Run returns
 // nil when the source ended normally (it may be restarted), an error when it failed,
 // or an error wrapping ErrSourceEnded when restarting it is pointless.
-// emit hands over img; the source must not touch img afterwards.
+// emit hands over img; the source must not modify img afterwards (it may emit it again).
 type Source interface {
 	Name() string
 	Run(ctx context.Context, emit func(img *image.RGBA, captured time.Time)) error

@@ -24,7 +24,8 @@ type ImageSource struct {
 // Name implements Source.
 func (s *ImageSource) Name() string { return "image:" + s.Path }
 
-// Run implements Source. The images are decoded once; it never ends on its own.
+// Run implements Source. The images are decoded once and shared by every frame
+// that shows them (frames are never modified); it never ends on its own.
 func (s *ImageSource) Run(ctx context.Context, emit func(*image.RGBA, time.Time)) error {
 	files, err := ImageFiles(s.Path)
 	if err != nil {
@@ -38,7 +39,7 @@ func (s *ImageSource) Run(ctx context.Context, emit func(*image.RGBA, time.Time)
 	}
 	p := newPacer(s.FPS)
 	for i := 0; p.wait(ctx); i = (i + 1) % len(imgs) {
-		emit(CopyRGBA(imgs[i]), time.Now())
+		emit(imgs[i], time.Now()) // frames are immutable, so the decoded picture is shared
 	}
 	return ctx.Err()
 }

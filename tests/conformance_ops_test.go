@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	ort "github.com/yalue/onnxruntime_go"
+	"github.com/vivid-ml/vivid-ml-engine/onnx"
 )
 
 // TestConformanceTFJSOps checks the importer op by op against TensorFlow.js: one synthetic graph
@@ -62,30 +62,30 @@ func TestConformanceTFJSOps(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("tfjs reference: %v\n%s", err, out)
 	}
-	sess, err := ort.NewDynamicAdvancedSession(onnxPath, []string{"input"}, outputs, nil)
+	sess, err := onnx.NewSession(onnxPath, onnx.SessionOptions{})
 	if err != nil {
 		t.Fatalf("ort session: %v", err)
 	}
-	defer sess.Destroy()
+	defer sess.Close()
+	index := map[string]int{}
+	for k, o := range sess.Outputs() {
+		index[o.Name] = k
+	}
 	for _, c := range cases {
-		in, err := ort.NewTensor(ort.NewShape(c.Shape...), c.data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		outs := make([]ort.Value, len(outputs))
-		if err := sess.Run([]ort.Value{in}, outs); err != nil {
-			t.Fatalf("%s: ort run: %v", c.File, err)
-		}
-		in.Destroy()
+		outs := runORTAll(t, sess, c)
 		for k, name := range outputs {
 			want := readFloat32s(t, filepath.Join(outDir, fmt.Sprintf("%s.out.%d", c.File, k)))
-			ten, ok := outs[k].(*ort.Tensor[float32])
+			i, ok := index[name]
 			if !ok {
-				t.Fatalf("%s: output %s is %T", c.File, name, outs[k])
+				t.Fatalf("ONNX model has no output %q", name)
 			}
-			got := ten.GetData()
+			ten, ok := outs[i].(*onnx.Tensor[float32])
+			if !ok {
+				t.Fatalf("%s: output %s is %T", c.File, name, outs[i])
+			}
+			got := ten.Data()
 			if len(got) != len(want) {
-				t.Errorf("%s: %s: ORT shape %v has %d values, TFJS %d", c.File, name, ten.GetShape(), len(got), len(want))
+				t.Errorf("%s: %s: ORT shape %v has %d values, TFJS %d", c.File, name, ten.Shape(), len(got), len(want))
 				continue
 			}
 			bad := 0
@@ -96,8 +96,44 @@ func TestConformanceTFJSOps(t *testing.T) {
 					}
 				}
 			}
-			outs[k].Destroy()
 		}
+		destroyAll(outs)
+	}
+}
+
+// TestImportTFJSErrors checks that `models import-tfjs` fails cleanly, naming the op and node.
+func TestImportTFJSErrors(t *testing.T) {
+	dir := t.TempDir()
+	g := &tfjsGraph{}
+	x := g.node("input", "Placeholder", nil, map[string]any{"dtype": aT("DT_FLOAT")})
+	g.node("bad", "Erfinv", []string{x}, nil)
+	model := filepath.Join(dir, "bad.json")
+	g.write(t, model)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown op", []string{model, filepath.Join(dir, "out.onnx")},
+			"vivid-ml-engine models: import " + model + `: unsupported op: Erfinv (node "bad")`},
+		{"missing model", []string{filepath.Join(dir, "nope.json"), filepath.Join(dir, "out.onnx")},
+			"vivid-ml-engine models: import " + filepath.Join(dir, "nope.json") + ": read model: open " +
+				filepath.Join(dir, "nope.json") + ": no such file or directory"},
+		{"usage", []string{model}, "usage: vivid-ml-engine models import-tfjs model.json out.onnx"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := engine(append([]string{"models", "import-tfjs"}, tc.args...)...)
+			out, err := cmd.CombinedOutput()
+			if err == nil {
+				t.Fatalf("want failure, got success:\n%s", out)
+			}
+			if got := strings.TrimSpace(string(out)); !strings.HasPrefix(got, tc.want) {
+				t.Errorf("output:\n%s\nwant prefix:\n%s", got, tc.want)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "out.onnx")); !os.IsNotExist(err) {
+				t.Errorf("out.onnx exists after a failed import")
+			}
+		})
 	}
 }
 
@@ -135,6 +171,14 @@ func (g *tfjsGraph) constF16(name string, shape []int, vals []float32) string {
 	}
 	g.weights = append(g.weights, map[string]any{"name": name, "shape": shape, "dtype": "float32",
 		"quantization": map[string]any{"dtype": "float16"}})
+	return g.node(name, "Const", nil, map[string]any{"dtype": aT("DT_FLOAT")})
+}
+
+// constU8 stores float weights as TFJS uint8 affine quantization (value = q·scale + min).
+func (g *tfjsGraph) constU8(name string, shape []int, q []uint8, scale, min float64) string {
+	g.data = append(g.data, q...)
+	g.weights = append(g.weights, map[string]any{"name": name, "shape": shape, "dtype": "float32",
+		"quantization": map[string]any{"dtype": "uint8", "scale": scale, "min": min}})
 	return g.node(name, "Const", nil, map[string]any{"dtype": aT("DT_FLOAT")})
 }
 

@@ -44,6 +44,12 @@ func opsGraph(h, w int) *tfjsGraph {
 	conv("conv_plain", "Conv2D", 1, 3, 5, 1, "SAME", nil)
 	conv("dw_same_s2", "FusedDepthwiseConv2dNative", 3, 3, 2, 2, "SAME", nil, "BiasAdd", "Relu6")
 	conv("dw_plain", "DepthwiseConv2dNative", 5, 3, 1, 1, "SAME", nil)
+	q := make([]uint8, 3*3*3*2)
+	for i := range q {
+		q[i] = uint8(r.IntN(256))
+	}
+	out("conv_uint8_weights", "Conv2D", []string{xs, g.constU8("u8/filter", []int{3, 3, 3, 2}, q, 0.004, -0.5)},
+		map[string]any{"strides": aLI(1, 1, 1, 1), "padding": aS("VALID"), "data_format": aS("NHWC"), "dilations": aLI(1, 1, 1, 1), "T": f32})
 
 	for _, rz := range []struct {
 		name       string

@@ -71,7 +71,7 @@ func TestPoseJSONMatchesTFJS(t *testing.T) {
 	for _, m := range []struct {
 		name string
 		side int
-	}{{"movenet-lightning", 192}, {"movenet-thunder", 256}} {
+	}{{"movenet-lightning", 192}, {"movenet-thunder", 256}, {"movenet-multipose", 256}} {
 		t.Run(m.name, func(t *testing.T) {
 			needPoseModels(t, m.name)
 			modelJSON := tfjsModelPath(t, m.name)
@@ -119,17 +119,42 @@ func TestPoseJSONMatchesTFJS(t *testing.T) {
 			}
 			worst := 0.0
 			for i, l := range lines {
-				want := readFloat32s(t, filepath.Join(outDir, cases[i].File+".out"))
-				if len(l.People) != 1 {
-					t.Fatalf("%s: %d people; the test pattern should give one", l.Image, len(l.People))
+				out := readFloat32s(t, filepath.Join(outDir, cases[i].File+".out"))
+				// Model instances the engine should report: single pose has one; MultiPose
+				// lists 6 × 56 values and the engine keeps those with box score >= 0.25, in order.
+				var insts [][]float32
+				if len(out) == 51 {
+					insts = append(insts, out)
+				} else {
+					for k := 0; k+56 <= len(out); k += 56 {
+						if out[k+55] >= 0.25 {
+							insts = append(insts, out[k:k+56])
+						}
+					}
 				}
-				for k, kp := range l.People[0].Keypoints {
-					for j, got := range []float64{kp.Y, kp.X, kp.Score} {
-						d := math.Abs(got - float64(want[k*3+j]))
+				if len(l.People) != len(insts) || len(insts) == 0 {
+					t.Fatalf("%s: %d people; tfjs output has %d (want >= 1)", l.Image, len(l.People), len(insts))
+				}
+				for n, want := range insts {
+					p := l.People[n]
+					check := func(what string, got float64, w float32) {
+						d := math.Abs(got - float64(w))
 						worst = max(worst, d)
 						if d > 1e-3 {
-							t.Errorf("%s %s value %d: engine %v, tfjs %v", l.Image, kp.Name, j, got, want[k*3+j])
+							t.Errorf("%s person %d %s: engine %v, tfjs %v", l.Image, n, what, got, w)
 						}
+					}
+					for k, kp := range p.Keypoints {
+						check(kp.Name+".y", kp.Y, want[k*3])
+						check(kp.Name+".x", kp.X, want[k*3+1])
+						check(kp.Name+".score", kp.Score, want[k*3+2])
+					}
+					if len(want) == 56 {
+						check("box.x0", p.Box[0], want[52])
+						check("box.y0", p.Box[1], want[51])
+						check("box.x1", p.Box[2], want[54])
+						check("box.y1", p.Box[3], want[53])
+						check("score", p.Score, want[55])
 					}
 				}
 			}

@@ -47,17 +47,49 @@ func (t *timedModel) took() time.Duration {
 	return t.last
 }
 
+// timedStage records when the pose stage started and finished a frame.
+type timedStage struct {
+	s          engine.PoseEstimator
+	mu         sync.Mutex
+	start, end time.Time
+}
+
+func (t *timedStage) EstimatePose(ctx context.Context, f *engine.Frame, p *engine.Params) (*engine.PoseResult, error) {
+	start := time.Now()
+	r, err := t.s.EstimatePose(ctx, f, p)
+	end := time.Now()
+	t.mu.Lock()
+	t.start, t.end = start, end
+	t.mu.Unlock()
+	return r, err
+}
+
+func (t *timedStage) times() (time.Time, time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.start, t.end
+}
+
 // latencyResult is the JSON line `bench latency` prints.
 type latencyResult struct {
 	Bench      string  `json:"bench"`
 	Model      string  `json:"model"`
 	Frame      string  `json:"frame"`
 	Frames     int     `json:"frames"`
-	P50Ms      float64 `json:"p50_ms"`  // frame in → OSC datagrams written, minus model time
+	P50Ms      float64 `json:"p50_ms"` // frame in → OSC datagrams written, minus model time
 	P99Ms      float64 `json:"p99_ms"`
 	MaxMs      float64 `json:"max_ms"`
 	ModelP50Ms float64 `json:"model_p50_ms"` // model time alone, for scale
 	TotalP50Ms float64 `json:"total_p50_ms"` // including the model
+	// Breakdown (p50): frame in → pose stage start (two mailbox hand-offs),
+	// stage minus model (resample, post-processing, filter, tracker),
+	// stage done → datagrams written (sink mailbox, OSC encode, UDP write).
+	InP50Ms    float64 `json:"handoff_in_p50_ms"`
+	StageP50Ms float64 `json:"stage_minus_model_p50_ms"`
+	OutP50Ms   float64 `json:"osc_out_p50_ms"`
+	InP99Ms    float64 `json:"handoff_in_p99_ms"`
+	StageP99Ms float64 `json:"stage_minus_model_p99_ms"`
+	OutP99Ms   float64 `json:"osc_out_p99_ms"`
 }
 
 // benchLatency measures frame-in → OSC-out latency beyond model time through the
@@ -122,8 +154,9 @@ func benchLatency(ctx context.Context, args []string) error {
 	params := engine.DefaultParams()
 	params.PoseModel = *model
 	in := engine.NewMailbox[*engine.Frame]()
+	ts := &timedStage{s: stage}
 	loop := engine.NewLoop(engine.LoopConfig{
-		Logger: log, Params: engine.NewParamStore(params), Input: in, Pose: stage,
+		Logger: log, Params: engine.NewParamStore(params), Input: in, Pose: ts,
 		PoseSinks: []engine.PoseSink{osc},
 	})
 	loop.Start(ctx)
@@ -133,7 +166,7 @@ func benchLatency(ctx context.Context, args []string) error {
 	for i := range pics {
 		pics[i] = &engine.Frame{Image: engine.DrawTestPattern(w, h, float64(i)/30)}
 	}
-	var over, model_, total []float64
+	var over, model_, total, hin, hstage, hout []float64
 	for i := 0; i < *frames+10; i++ {
 		p := pics[i%len(pics)]
 		f := &engine.Frame{Seq: uint64(i + 1), Image: p.Image, Captured: time.Now()}
@@ -151,22 +184,28 @@ func benchLatency(ctx context.Context, args []string) error {
 		}
 		all := at.Sub(f.Captured)
 		mt := tm.took()
-		over = append(over, ms(all-mt))
-		model_ = append(model_, ms(mt))
-		total = append(total, ms(all))
+		s0, s1 := ts.times()
+		hin = append(hin, latencyMs(s0.Sub(f.Captured)))
+		hstage = append(hstage, latencyMs(s1.Sub(s0)-mt))
+		hout = append(hout, latencyMs(at.Sub(s1)))
+		over = append(over, latencyMs(all-mt))
+		model_ = append(model_, latencyMs(mt))
+		total = append(total, latencyMs(all))
 	}
 	res := latencyResult{
 		Bench: "latency", Model: *model, Frame: *size, Frames: *frames,
-		P50Ms: pct(over, 50), P99Ms: pct(over, 99), MaxMs: pct(over, 100),
-		ModelP50Ms: pct(model_, 50), TotalP50Ms: pct(total, 50),
+		P50Ms: latencyPct(over, 50), P99Ms: latencyPct(over, 99), MaxMs: latencyPct(over, 100),
+		ModelP50Ms: latencyPct(model_, 50), TotalP50Ms: latencyPct(total, 50),
+		InP50Ms: latencyPct(hin, 50), StageP50Ms: latencyPct(hstage, 50), OutP50Ms: latencyPct(hout, 50),
+		InP99Ms: latencyPct(hin, 99), StageP99Ms: latencyPct(hstage, 99), OutP99Ms: latencyPct(hout, 99),
 	}
 	return json.NewEncoder(os.Stdout).Encode(res)
 }
 
-func ms(d time.Duration) float64 { return float64(d) / 1e6 }
+func latencyMs(d time.Duration) float64 { return float64(d) / 1e6 }
 
-// pct returns the p-th percentile (nearest rank) of v.
-func pct(v []float64, p float64) float64 {
+// latencyPct returns the p-th percentile (nearest rank) of v.
+func latencyPct(v []float64, p float64) float64 {
 	if len(v) == 0 {
 		return 0
 	}

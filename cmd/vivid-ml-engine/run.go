@@ -207,8 +207,10 @@ func (r *runner) add(c io.Closer) { r.closers = append(r.closers, c) }
 
 func (r *runner) closeAll() {
 	for i := len(r.closers) - 1; i >= 0; i-- {
+		start := time.Now()
 		if err := r.closers[i].Close(); err != nil && !errors.Is(err, context.Canceled) {
 			r.log.Warn("shutdown", "err", err)
 		}
+		r.log.Debug("closed", "what", fmt.Sprintf("%T", r.closers[i]), "took", time.Since(start))
 	}
 }

@@ -87,11 +87,22 @@ func openPipeline(ctx context.Context, dir string, size int, f *pipelineFlags, c
 			return nil, err
 		}
 	}
-	return diffusion.Open(diffusion.Config{
-		Dir: dir, Scheduler: f.scheduler, TAESD: f.taesd, Logger: log,
+	var dev *gpu.Device
+	if gpu.Available() {
+		// CUDA build: frame ↔ tensor conversions run on the GPU (ONNX Runtime still gets host memory).
+		if dev, err = gpu.Open(f.deviceID, log); err != nil {
+			log.Warn("no GPU for frame conversions; using the CPU", "error", err)
+			dev = nil
+		} else {
+			log.Info("frame conversions on the GPU", "gpu", dev.Info().String())
+		}
+	}
+	p, err := diffusion.Open(diffusion.Config{
+		Dir: dir, Scheduler: f.scheduler, TAESD: f.taesd, Logger: log, GPU: dev,
 		Backend: &diffusion.ORTBackend{Threads: f.threads, Logger: log,
 			Providers: func(name string) []onnx.ProviderConfig { return byModel[name] }},
 	})
+	return p, err // Open closes dev when it fails
 }
 
 // diffusionOptions holds the `run` flags of the diffusion subsystem.

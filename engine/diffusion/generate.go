@@ -96,11 +96,7 @@ func (p *Pipeline) generate(req Request, img *image.RGBA) (*image.RGBA, error) {
 	tm := Timings{UNet: make([]time.Duration, 0, req.Steps-start)}
 
 	// VAE encode: image → mean latents × scaling factor.
-	src := fitSquare(img, size, g.resized)
-	if src != img {
-		g.resized = src
-	}
-	toCHW(src, p.enc.b.input("sample"))
+	p.conv.toTensor(img, size, p.enc.b.input("sample"), &g.resized)
 	r := time.Now()
 	if err := p.enc.b.run(); err != nil {
 		return nil, err
@@ -186,7 +182,7 @@ func (p *Pipeline) generate(req Request, img *image.RGBA) (*image.RGBA, error) {
 	}
 	tm.VAEDecode = time.Since(r)
 	dst := image.NewRGBA(image.Rect(0, 0, size, size))
-	fromCHW(p.dec.b.output("image"), dst)
+	p.conv.fromTensor(p.dec.b.output("image"), dst)
 
 	tm.Run = tm.VAEEncode + tm.VAEDecode
 	for _, d := range tm.UNet {

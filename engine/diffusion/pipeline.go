@@ -14,6 +14,7 @@ import (
 
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion/clip"
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion/sched"
+	"github.com/vivid-ml/vivid-ml-engine/tensorrt/gpu"
 )
 
 // Config opens a Pipeline.
@@ -23,6 +24,9 @@ type Config struct {
 	Scheduler string  // sched name; "" = from scheduler_config.json's _class_name (default euler)
 	TAESD     bool    // decode/encode with taesd_encoder/ and taesd_decoder/ (latent scale 1)
 	Logger    *slog.Logger
+	// GPU, when set (CUDA builds with a device), converts frames to and from the VAE
+	// tensors on the GPU. The pipeline takes it over and closes it in Close.
+	GPU *gpu.Device
 }
 
 // Pipeline is SDXL img2img on one model folder. EncodePrompt and Generate may run
@@ -40,6 +44,7 @@ type Pipeline struct {
 	enc        *vaeEncoder
 	dec        *vaeDecoder
 	models     []Model
+	conv       frameConv
 
 	encMu   sync.Mutex
 	encTime Timings
@@ -57,9 +62,12 @@ func Open(cfg Config) (p *Pipeline, err error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if err := checkFolder(cfg.Dir, cfg.TAESD); err != nil {
+		if cfg.GPU != nil {
+			_ = cfg.GPU.Close()
+		}
 		return nil, err
 	}
-	p = &Pipeline{log: log}
+	p = &Pipeline{log: log, conv: frameConv{dev: cfg.GPU, log: log}}
 	opened := p
 	defer func() {
 		if err != nil {
@@ -230,6 +238,10 @@ func (p *Pipeline) Close() error {
 		errs = append(errs, m.Close())
 	}
 	p.models = nil
+	if p.conv.dev != nil {
+		errs = append(errs, p.conv.dev.Close())
+		p.conv.dev = nil
+	}
 	return errors.Join(errs...)
 }
 

@@ -178,12 +178,15 @@ func opUnpack(c *converter, n *nodeDef, in []*value) ([]*value, error) {
 	if num < 1 || num > 1<<16 {
 		return nil, fmt.Errorf("%w: Unpack num %d", ErrBadModel, num)
 	}
-	parts := make([]string, num)
-	for i := range parts {
-		parts[i] = c.tmp(n, fmt.Sprintf("part%d", i))
-	}
-	c.b.add("Split", []string{c.ref(x)}, parts, attrInt("axis", axis))
 	axesName := c.b.ints64(n.Name+"/axes", axis)
+	parts := []string{c.ref(x)}
+	if num > 1 { // a single piece needs no Split (MoveNet unpacks its batch of one): Squeeze only
+		parts = make([]string, num)
+		for i := range parts {
+			parts[i] = c.tmp(n, fmt.Sprintf("part%d", i))
+		}
+		c.b.add("Split", []string{c.ref(x)}, parts, attrInt("axis", axis))
+	}
 	var shape []int64
 	if x.shape != nil {
 		shape = slices.Delete(slices.Clone(x.shape), int(axis), int(axis)+1)
