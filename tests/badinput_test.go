@@ -441,9 +441,10 @@ func TestBadInputFrames(t *testing.T) {
 	}
 }
 
-// TestBadInputCorruptModel: a flipped byte in a cached model is named by `models
-// verify` and `check --offline`; `run --offline` converts it again from its cached
-// source; with the source damaged too, `run --offline` fails naming the model.
+// TestBadInputCorruptModel: a flipped byte in a cached converted model is named by
+// `models verify` and `check --offline`; `run --offline` converts it again from its
+// cached source; with the source damaged too, check names the damaged source file and
+// `run --offline` fails naming the model.
 func TestBadInputCorruptModel(t *testing.T) {
 	needPoseModels(t, "movenet-lightning")
 	out, err := engine("models", "path", "--offline", "--log-level", "error", "onnxruntime").Output()
@@ -470,9 +471,11 @@ func TestBadInputCorruptModel(t *testing.T) {
 	if code == 0 || !strings.Contains(stderr, model) {
 		t.Fatalf("models verify: exit %d, want non-zero naming %s:\n%s", code, model, stderr)
 	}
+	// The source is intact, so run will convert the model again: check says so, naming the file.
 	stdout, _, code := runEngine(t, "check", "--offline", "--cache-dir", cache, "--ort-lib", lib)
-	if code != 1 || !strings.Contains(stdout, "error model movenet-lightning: ") || !strings.Contains(stdout, model) {
-		t.Fatalf("check: exit %d, want 1 and an error line naming %s:\n%s", code, model, stdout)
+	if code != 0 || !strings.Contains(stdout, "ok model movenet-lightning ") || !strings.Contains(stdout, "run converts it again") ||
+		!strings.Contains(stdout, model) {
+		t.Fatalf("check: exit %d, want 0 and a line naming %s:\n%s", code, model, stdout)
 	}
 	args := []string{"run", "--offline", "--cache-dir", cache, "--ort-lib", lib, "--source", "testpattern",
 		"--osc-in", "off", "--osc-out", fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t)), "--frames", "3"}
@@ -489,6 +492,10 @@ func TestBadInputCorruptModel(t *testing.T) {
 	if _, stderr, code := runEngine(t, "models", "verify", "--cache-dir", cache, "movenet-lightning-tfjs"); code == 0 ||
 		!strings.Contains(stderr, "movenet-lightning.bin") {
 		t.Fatalf("verify of the damaged source: exit %d, want non-zero naming movenet-lightning.bin:\n%s", code, stderr)
+	}
+	stdout, _, code = runEngine(t, "check", "--offline", "--cache-dir", cache, "--ort-lib", lib)
+	if code != 1 || !strings.Contains(stdout, "error model movenet-lightning: ") || !strings.Contains(stdout, "movenet-lightning.bin") {
+		t.Fatalf("check with model and source damaged: exit %d, want 1 naming movenet-lightning.bin:\n%s", code, stdout)
 	}
 	code, log = runToEnd(t, nil, 0, 1, args...)
 	if code != 1 || !strings.Contains(log, "model movenet-lightning") || !strings.Contains(log, "offline") {

@@ -312,3 +312,57 @@ func httpGet(t *testing.T, url string) (int, string) {
 		return resp.StatusCode, string(b)
 	}
 }
+
+// TestCheckCommand runs `check` through the binary: good files (and a tiny SDXL folder,
+// loaded as run would) give "ok" lines and exit 0; broken ones give file:line:column
+// "error" lines and exit 1.
+func TestCheckCommand(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"good.yaml":    "source: {spec: testpattern}\npose: {enabled: false}\n",
+		"bad.yaml":     "source:\n  fps: fast\npose: {enabled: false}\n",
+		"map.yaml":     "rules:\n  - osc: {address: /a}\n    target: strength\n",
+		"typo.yaml":    "rules:\n  - osc: {address: /a}\n    target: strenght\n",
+		"presets.yaml": "presets:\n  - {name: calm, prompt: \"a calm lake\"}\n",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := func(name string) string { return filepath.Join(dir, name) }
+	tiny := p("tiny")
+	if out, err := engine("models", "make-tiny-sdxl", tiny).CombinedOutput(); err != nil {
+		t.Fatalf("make-tiny-sdxl: %v\n%s", err, out)
+	}
+	stdout, stderr, code := runEngine(t, "check", "--offline", "--config", p("good.yaml"), "--mapping", p("map.yaml"),
+		"--presets", p("presets.yaml"), "--diffusion-model", tiny)
+	want := []string{"ok config " + p("good.yaml"), "ok source testpattern", "ok mapping " + p("map.yaml") + " (1 rules)",
+		"ok presets " + p("presets.yaml") + " (1 presets)", "ok model onnxruntime ", "ok diffusion " + tiny + " (scheduler "}
+	if code != 0 {
+		if strings.Contains(stdout, "error model onnxruntime") && !strict() {
+			t.Skipf("onnxruntime not provisioned (make provision):\n%s", stdout)
+		}
+		t.Fatalf("check: exit %d\n%s%s", code, stdout, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("check printed:\n%s\nwant lines starting:\n%s", stdout, strings.Join(want, "\n"))
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], w) {
+			t.Fatalf("line %d = %q, want prefix %q\n%s", i+1, lines[i], w, stdout)
+		}
+	}
+
+	stdout, stderr, code = runEngine(t, "check", "--offline", "--config", p("bad.yaml"), "--mapping", p("typo.yaml"),
+		"--mapping", p("gone.yaml"))
+	want = []string{
+		"error config " + p("bad.yaml") + ":2:8: cannot construct !!str `fast` into float64",
+		"error mapping " + p("typo.yaml") + `:3:13: unknown target "strenght"`,
+		"error mapping " + p("gone.yaml") + ": open: no such file or directory",
+	}
+	if code != 1 || strings.TrimSpace(stdout) != strings.Join(want, "\n") || !strings.Contains(stderr, "3 of 3 items bad") {
+		t.Fatalf("check: exit %d\nstdout:\n%s\nwant:\n%s\nstderr:\n%s", code, stdout, strings.Join(want, "\n"), stderr)
+	}
+}

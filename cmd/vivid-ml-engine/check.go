@@ -13,14 +13,14 @@ import (
 
 	"github.com/vivid-ml/vivid-ml-engine/engine"
 	"github.com/vivid-ml/vivid-ml-engine/mapping"
+	"github.com/vivid-ml/vivid-ml-engine/models"
 	"github.com/vivid-ml/vivid-ml-engine/onnx"
 )
 
 // errCheckFailed means at least one checked item was bad; each was printed on its own line.
 var errCheckFailed = errors.New("check failed")
 
-// checkFlags are check's own flags; they mirror run's so a service's ExecStart can be
-// checked by swapping the command word.
+// checkFlags are check's own flags, named as run's.
 type checkFlags struct {
 	config    string
 	mappings  stringList
@@ -136,7 +136,8 @@ func (c *checker) checkSource(cfg *runConfig) {
 }
 
 // checkModels checks ONNX Runtime and the named models. Offline: Verify (rehash,
-// fetch nothing). Online: Path, which fetches or converts a missing or bad model as run would.
+// fetch nothing; see verifyOffline). Online: Path, which fetches or converts a
+// missing or bad model as run would, then verifies it.
 func (c *checker) checkModels(ctx context.Context, cf *commonFlags, names []string) {
 	st, err := cf.openModels(c.log)
 	if err != nil {
@@ -162,12 +163,7 @@ func (c *checker) checkModels(ctx context.Context, cf *commonFlags, names []stri
 			return
 		}
 		if st.Offline() {
-			if err := st.Verify(ctx, n); err != nil {
-				c.bad("model", fmt.Sprintf("%s: %v", n, err))
-				continue
-			}
-			e, _ := st.Entry(n)
-			c.ok("model", fmt.Sprintf("%s %s", n, st.EntryDir(e)))
+			c.verifyOffline(ctx, st, n)
 			continue
 		}
 		p, err := st.Path(ctx, n)
@@ -177,6 +173,30 @@ func (c *checker) checkModels(ctx context.Context, cf *commonFlags, names []stri
 		}
 		c.ok("model", fmt.Sprintf("%s %s", n, p))
 	}
+}
+
+// verifyOffline rehashes a model. A converted model that fails but whose source
+// verifies is ok: run converts it again at start, offline too (the line says why).
+func (c *checker) verifyOffline(ctx context.Context, st *models.Store, name string) {
+	e, err := st.Entry(name)
+	if err != nil {
+		c.bad("model", err.Error())
+		return
+	}
+	err = st.Verify(ctx, name)
+	if err == nil {
+		c.ok("model", fmt.Sprintf("%s %s", name, st.EntryDir(e)))
+		return
+	}
+	if e.Source.Type == models.SourceDerived {
+		if serr := st.Verify(ctx, e.Source.From); serr == nil {
+			c.ok("model", fmt.Sprintf("%s %s (run converts it again from %s at start: %v)", name, st.EntryDir(e), e.Source.From, err))
+			return
+		} else {
+			err = errors.Join(err, serr)
+		}
+	}
+	c.bad("model", fmt.Sprintf("%s: %v", name, strings.ReplaceAll(err.Error(), "\n", "; ")))
 }
 
 // checkDiffusion loads the diffusion folder as run would (tokenizers, scheduler, every
