@@ -1,12 +1,14 @@
 package tests
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -364,5 +366,31 @@ func TestCheckCommand(t *testing.T) {
 	}
 	if code != 1 || strings.TrimSpace(stdout) != strings.Join(want, "\n") || !strings.Contains(stderr, "3 of 3 items bad") {
 		t.Fatalf("check: exit %d\nstdout:\n%s\nwant:\n%s\nstderr:\n%s", code, stdout, strings.Join(want, "\n"), stderr)
+	}
+}
+
+// TestSystemdUnitVerifies: the unit `systemd-unit` prints passes `systemd-analyze
+// verify` (with ExecStart pointed at the binary under test, as the install puts it in
+// /usr/local/bin).
+func TestSystemdUnitVerifies(t *testing.T) {
+	analyze, err := exec.LookPath("systemd-analyze") // optional even under strict: CI images may lack systemd
+	if err != nil {
+		t.Skip("systemd-analyze not found")
+	}
+	unit, err := engine("systemd-unit").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Type=notify", "WatchdogSec=", "Restart=on-failure", "ExecReload=/bin/kill -HUP $MAINPID"} {
+		if !strings.Contains(string(unit), want) {
+			t.Fatalf("unit lacks %s:\n%s", want, unit)
+		}
+	}
+	p := filepath.Join(t.TempDir(), "vivid-ml-engine.service")
+	if err := os.WriteFile(p, []byte(strings.ReplaceAll(string(unit), "/usr/local/bin/vivid-ml-engine", binPath)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(analyze, "verify", p).CombinedOutput(); err != nil || len(bytes.TrimSpace(out)) > 0 {
+		t.Fatalf("systemd-analyze verify: %v\n%s", err, out)
 	}
 }
