@@ -19,7 +19,7 @@ provision: build
 	$(BIN) models fetch onnxruntime $(POSE_MODELS)
 
 run: provision
-	$(BIN) run $(ARGS)
+	$(BIN) run --http 127.0.0.1:8080 $(ARGS)
 
 # tests/tfjs holds the TensorFlow.js reference used by the conformance tests.
 tests/tfjs/node_modules: tests/tfjs/package.json tests/tfjs/package-lock.json

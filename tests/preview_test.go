@@ -32,7 +32,7 @@ func chromiumShot(t *testing.T, chromium, url string) image.Image {
 	shot := filepath.Join(dir, "shot.png")
 	cmd := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+filepath.Join(dir, "profile"), "--window-size=1300,900", "--timeout=3000",
+		"--user-data-dir="+filepath.Join(dir, "profile"), "--window-size=1300,900", "--timeout=8000",
 		"--screenshot="+shot, url)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -98,7 +98,7 @@ func TestPreviewInChromium(t *testing.T) {
 	startShmWriter(t, "preview", "320x180", "--fps", "30")
 	port := freePort(t)
 	view := engine("shm", "view", "preview", "--http", fmt.Sprintf(":%d", port))
-	var logs bytes.Buffer
+	var logs syncBuffer
 	view.Stderr = &logs
 	if err := view.Start(); err != nil {
 		t.Fatal(err)
@@ -135,5 +135,51 @@ func TestPreviewInChromium(t *testing.T) {
 	}
 	if !differs(a, b, region) {
 		t.Fatal("stream picture did not change between screenshots")
+	}
+}
+
+// TestPreviewRunInChromium: the same check against `run --http` (test-pattern source,
+// pose on): the input picture is drawn and changes between screenshots.
+func TestPreviewRunInChromium(t *testing.T) {
+	chromium := needTool(t, "chromium")
+	port := freePort(t)
+	run := engine("run", "--http", fmt.Sprintf(":%d", port))
+	var logs syncBuffer
+	run.Stdout, run.Stderr = &logs, &logs
+	if err := run.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		run.Process.Signal(os.Interrupt)
+		if err := run.Wait(); err != nil {
+			t.Errorf("run exit: %v\n%s", err, logs.String())
+		}
+	}()
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var st struct {
+			Streams map[string]struct{ Frames uint64 }
+		}
+		resp, err := http.Get(base + "/api/status")
+		if err == nil {
+			err = json.NewDecoder(resp.Body).Decode(&st)
+			resp.Body.Close()
+		}
+		if err == nil && st.Streams["input"].Frames > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("run --http not serving frames: %v\n%s", err, logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	a := chromiumShot(t, chromium, base+"/")
+	b := chromiumShot(t, chromium, base+"/")
+	if n := colors(a, region); n < 20 {
+		t.Fatalf("input region looks blank: %d colours", n)
+	}
+	if !differs(a, b, region) {
+		t.Fatal("input picture did not change between screenshots")
 	}
 }

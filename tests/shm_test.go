@@ -131,6 +131,25 @@ func TestShmReadersInOtherProcesses(t *testing.T) {
 	}
 }
 
+// TestShmResizeMidStreamC: the engine changes the frame size every 40 frames while
+// the C reader verifies 300 frames: it must follow the generations, never tear.
+func TestShmResizeMidStreamC(t *testing.T) {
+	gcc := needTool(t, "gcc")
+	shmDir(t)
+	checker := filepath.Join(t.TempDir(), "vivid_shm_check")
+	if out, err := exec.Command(gcc, "-O2", "-std=c99", "-D_POSIX_C_SOURCE=200809L", "-D_DEFAULT_SOURCE",
+		"-I../include", "-o", checker, "testdata/vivid_shm_check.c").CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	startShmWriter(t, "resize", "256x144", "--resize-every", "40")
+	out, err := exec.Command(checker, "resize", "300").CombinedOutput()
+	var rep struct{ Frames, Torn, Generations int }
+	if err != nil || json.Unmarshal(bytes.TrimSpace(out), &rep) != nil || rep.Frames != 300 || rep.Torn != 0 || rep.Generations < 2 {
+		t.Fatalf("C reader: %v: %s", err, out)
+	}
+	t.Logf("C reader: %s", bytes.TrimSpace(out))
+}
+
 // TestShmCrashReclaim: a writer killed with SIGKILL leaves its segment; the next
 // writer of that name takes it over as a new generation.
 func TestShmCrashReclaim(t *testing.T) {

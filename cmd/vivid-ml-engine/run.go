@@ -64,15 +64,16 @@ func cmdRun(ctx context.Context, args []string) error {
 	if err := rf.apply(cfg); err != nil {
 		return err
 	}
-	src, err := engine.ParseSource(cfg.Source.Spec, engine.SourceOptions{
+	src, err := parseSource(cfg.Source.Spec, engine.SourceOptions{
 		Width: cfg.Source.Width, Height: cfg.Source.Height, FPS: cfg.Source.FPS, Stdin: os.Stdin,
-	})
+	}, log)
 	if err != nil {
 		return err
 	}
 	env := &runEnv{Logger: log, Params: engine.NewParamStore(cfg.Pose.params(engine.DefaultParams()))}
 	r := &runner{log: log, env: env}
 	defer r.closeAll()
+	tel := newRunTelemetry(env, cfg.Pose.Enabled)
 
 	if len(cfg.OSCOut.Targets) > 0 {
 		osc, err := output.NewOSCPose(output.OSCPoseConfig{
@@ -95,7 +96,7 @@ func cmdRun(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("pose stage: %w", err)
 		}
-		stage = pose.NewStage(load, cfg.Pose.poseOptions(), log)
+		stage = pose.NewStage(reportingLoader(load, env), cfg.Pose.poseOptions(), log)
 		r.add(stage)
 		if err := stage.Preload(cfg.Pose.Model); err != nil {
 			return fmt.Errorf("pose stage: %w", err)
@@ -112,7 +113,7 @@ func cmdRun(ctx context.Context, args []string) error {
 		return engine.Stats{}
 	}
 
-	for _, start := range []func() (io.Closer, error){
+	for i, start := range []func() (io.Closer, error){
 		func() (io.Closer, error) { return startControl(ctx, co, env) },
 		func() (io.Closer, error) { return startDiffusion(ctx, do, env) },
 		func() (io.Closer, error) { return startOutputs(ctx, oo, env) },
@@ -124,7 +125,11 @@ func cmdRun(ctx context.Context, args []string) error {
 		if c != nil {
 			r.add(c)
 		}
+		if i == 0 {
+			tel.controlCounters(c)
+		}
 	}
+	tel.mount(oo.Preview)
 
 	lc := engine.LoopConfig{
 		Logger: log, Params: env.Params, Input: box, Capture: capture,
@@ -137,6 +142,9 @@ func cmdRun(ctx context.Context, args []string) error {
 	running.Store(loop)
 	loop.Start(ctx)
 	capture.Start(ctx)
+	nctx, stopNotify := context.WithCancel(ctx)
+	notify := tel.notify(nctx)
+	defer func() { stopNotify(); notify.wait() }()
 	log.Info("engine running", "source", src.Name(), "pose", cfg.Pose.Enabled, "pose_model", cfg.Pose.Model, "frames", rf.frames)
 
 	tick := time.NewTicker(30 * time.Second)

@@ -168,6 +168,7 @@ func startDiffusion(ctx context.Context, o *diffusionOptions, env *runEnv) (io.C
 		}
 	}
 	env.ImageStage = s
+	env.reportProvider("diffusion", strings.Join(p.Providers(), ","))
 	log.Info("diffusion stage ready", "model", o.model, "size", o.size, "scheduler", p.SchedulerName(), "providers", p.Providers())
 	return stageCloser{s: s, p: p}, nil
 }

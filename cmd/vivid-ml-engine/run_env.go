@@ -17,4 +17,14 @@ type runEnv struct {
 	ImageStage engine.ImageStage // diffusion; nil when off
 
 	Stats func() engine.Stats // engine counters (frames, drops, fps, latency per stage), for /metrics
+
+	// OnProvider, when set, is told which execution provider each loaded model runs on.
+	OnProvider func(model, provider string)
+}
+
+// reportProvider passes a model's execution provider to OnProvider, if any.
+func (e *runEnv) reportProvider(model, provider string) {
+	if e.OnProvider != nil {
+		e.OnProvider(model, provider)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine"
@@ -148,8 +149,8 @@ func startOutputs(ctx context.Context, o *outputOptions, env *runEnv) (io.Closer
 	}
 	if o.http != "" {
 		status := o.Status
-		if status == nil && env.Params != nil {
-			status = func() preview.EngineStatus { return preview.EngineStatus{Params: env.Params.Load()} }
+		if status == nil {
+			status = func() preview.EngineStatus { return defaultStatus(env) }
 		}
 		srv, err := preview.New(preview.Config{Addr: o.http, Status: status, Logger: env.Logger})
 		if err != nil {
@@ -160,4 +161,34 @@ func startOutputs(ctx context.Context, o *outputOptions, env *runEnv) (io.Closer
 		env.FrameSinks = append(env.FrameSinks, srv)
 	}
 	return started, nil
+}
+
+// defaultStatus is the status page's view of env: stage rates and latencies from
+// env.Stats and the parameter snapshot (the mapping fields stay empty).
+func defaultStatus(env *runEnv) preview.EngineStatus {
+	var st preview.EngineStatus
+	if env.Stats != nil {
+		s := env.Stats()
+		for _, g := range []struct {
+			name string
+			s    engine.StageStats
+		}{{"capture", s.Capture}, {"pose", s.Pose}, {"diffusion", s.Diffusion}, {"loop", s.Loop}} {
+			if g.s.Frames > 0 || g.name == "capture" {
+				st.Stages = append(st.Stages, preview.StageStatus{Name: g.name, FPS: g.s.FPS, LatencyMS: g.s.LatencyMs})
+			}
+		}
+	}
+	if env.Params != nil {
+		st.Params = env.Params.Load()
+	}
+	return st
+}
+
+// parseSource is engine.ParseSource plus "shm:NAME" (frames another engine or app
+// writes into shared memory; see docs/shm.md). engine cannot import output/shm.
+func parseSource(spec string, o engine.SourceOptions, log *slog.Logger) (engine.Source, error) {
+	if name, ok := strings.CutPrefix(spec, "shm:"); ok {
+		return shm.NewSource(name, log)
+	}
+	return engine.ParseSource(spec, o)
 }

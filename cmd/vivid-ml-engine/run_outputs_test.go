@@ -77,3 +77,15 @@ func TestStartOutputs(t *testing.T) {
 		t.Fatalf("segment left: %v", err)
 	}
 }
+
+func FuzzParseSize(f *testing.F) {
+	for _, s := range []string{"640x360", "1x1", "0x5", "16385x1", "x", "12x", "-1x-1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		w, h, err := parseSize(s)
+		if err == nil && (w <= 0 || h <= 0 || w > 16384 || h > 16384) {
+			t.Fatalf("%q accepted as %dx%d", s, w, h)
+		}
+	})
+}

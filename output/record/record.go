@@ -17,9 +17,6 @@ import (
 	"github.com/vivid-ml/vivid-ml-engine/engine"
 )
 
-// ErrNoFFmpeg means the ffmpeg binary was not found on PATH.
-var ErrNoFFmpeg = errors.New("record: ffmpeg not found on PATH (install ffmpeg)")
-
 // Config configures a Recorder.
 type Config struct {
 	Path   string  // output file, e.g. out.mp4 (the container follows the extension)
@@ -27,7 +24,8 @@ type Config struct {
 	FPS    float64 // frame rate written into the file; 0 means 30
 	FFmpeg string  // ffmpeg binary; "" means "ffmpeg" on PATH
 	Codec  string  // "" picks libx264 when ffmpeg has it, else mpeg4
-	Queue  int     // frames buffered for ffmpeg; 0 means 8
+	Queue  int     // most frames buffered for ffmpeg; 0 means 120
+	Budget int64   // most bytes of frames buffered; 0 means 128 MiB (≈ 16 frames of 1080p)
 	Logger *slog.Logger
 }
 
@@ -44,19 +42,23 @@ type Recorder struct {
 	err    error // set by run before done closes
 
 	written, dropped, sizeDrops atomic.Uint64
+	queued                      atomic.Int64 // bytes of frames waiting in frames
 }
 
 // New finds ffmpeg and its encoder and starts the recorder; ffmpeg itself starts
 // with the first frame (its size is not known before).
 func New(cfg Config) (*Recorder, error) {
 	if cfg.Path == "" {
-		return nil, errors.New("record: no output path")
+		return nil, ErrNoPath
 	}
 	if cfg.FPS <= 0 {
 		cfg.FPS = 30
 	}
 	if cfg.Queue <= 0 {
-		cfg.Queue = 8
+		cfg.Queue = 120
+	}
+	if cfg.Budget <= 0 {
+		cfg.Budget = 128 << 20
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -85,6 +87,9 @@ func New(cfg Config) (*Recorder, error) {
 // Codec returns the encoder in use.
 func (r *Recorder) Codec() string { return r.cfg.Codec }
 
+// WantsStream implements engine.StreamFilter: only the recorded stream.
+func (r *Recorder) WantsStream(stream string) bool { return stream == r.cfg.Stream }
+
 // WriteFrame implements engine.FrameSink: it queues the (immutable) frame or drops it.
 func (r *Recorder) WriteFrame(stream string, f *engine.Frame) {
 	if stream != r.cfg.Stream || f == nil || f.Image == nil {
@@ -95,12 +100,24 @@ func (r *Recorder) WriteFrame(stream string, f *engine.Frame) {
 	if r.closed {
 		return
 	}
+	size := int64(len(f.Image.Pix))
+	if q := r.queued.Add(size); q > r.cfg.Budget && q != size { // one frame always fits
+		r.queued.Add(-size)
+		r.drop()
+		return
+	}
 	select {
 	case r.frames <- f:
 	default:
-		if n := r.dropped.Add(1); n == 1 || n%100 == 0 {
-			r.log.Warn("ffmpeg is slower than the frame loop: dropping frames", "dropped", n)
-		}
+		r.queued.Add(-size)
+		r.drop()
+	}
+}
+
+// drop counts a frame ffmpeg had no room for (a warning every 100).
+func (r *Recorder) drop() {
+	if n := r.dropped.Add(1); n == 1 || n%100 == 0 {
+		r.log.Warn("ffmpeg is slower than the frame loop: dropping frames", "dropped", n)
 	}
 }
 
@@ -140,6 +157,7 @@ func (r *Recorder) run() {
 		row    []byte
 	)
 	for f := range r.frames {
+		r.queued.Add(-int64(len(f.Image.Pix)))
 		if failed != nil {
 			continue
 		}

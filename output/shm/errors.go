@@ -32,3 +32,6 @@ var ErrClosed = errors.New("shm: closed")
 
 // ErrBadFrame means the frame size or buffer does not match what the call needs.
 var ErrBadFrame = errors.New("shm: bad frame size")
+
+// ErrPattern means a frame does not hold an intact test pattern (a torn or corrupt frame).
+var ErrPattern = errors.New("shm: test pattern mismatch")

@@ -2,13 +2,9 @@ package shm
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash/crc32"
 )
-
-// ErrPattern means a frame does not hold an intact test pattern (a torn or corrupt frame).
-var ErrPattern = errors.New("shm: test pattern mismatch")
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 

@@ -28,6 +28,10 @@ func NewSink(w *Writer, stream string, logger *slog.Logger) *Sink {
 }
 
 // WriteFrame implements engine.FrameSink.
+// WantsStream implements engine.StreamFilter: only the configured stream.
+func (s *Sink) WantsStream(stream string) bool { return stream == s.stream }
+
+// WriteFrame implements engine.FrameSink.
 func (s *Sink) WriteFrame(stream string, f *engine.Frame) {
 	if stream != s.stream || f == nil || f.Image == nil {
 		return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"log/slog"
 	"time"
 
@@ -70,3 +71,23 @@ func (s *Source) Close() error {
 	}
 	return s.r.Close()
 }
+
+// Name implements engine.Source.
+func (s *Source) Name() string { return "shm:" + s.name }
+
+// Run implements engine.Source: it emits every new frame of the segment until ctx ends
+// (returning ctx.Err(), like the other sources) or reading fails.
+func (s *Source) Run(ctx context.Context, emit func(img *image.RGBA, captured time.Time)) error {
+	for {
+		f, err := s.Next(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return err
+		}
+		emit(f.Image, f.Captured)
+	}
+}
+
+var _ engine.Source = (*Source)(nil)

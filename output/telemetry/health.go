@@ -13,6 +13,8 @@ import (
 // component reported itself down (e.g. a source restarting with backoff).
 type Health struct {
 	MaxAge time.Duration // a stage silent for longer is unhealthy (default 3 s)
+	// Paused, when set and true, suspends the staleness checks (a paused engine sends no frames).
+	Paused func() bool
 
 	mu      sync.Mutex
 	started time.Time
@@ -56,6 +58,11 @@ func (h *Health) Check() []string {
 	defer h.mu.Unlock()
 	now := h.now()
 	var reasons []string
+	if h.Paused != nil && h.Paused() {
+		for s := range h.beats {
+			h.beats[s] = now // resume counts from now
+		}
+	}
 	for s, t := range h.beats {
 		switch {
 		case t.IsZero() && now.Sub(h.started) > h.MaxAge:

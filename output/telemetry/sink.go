@@ -9,6 +9,9 @@ type Sink struct {
 	H *Health
 }
 
+// WantsStream implements engine.StreamFilter: the pose overlay is never drawn for telemetry.
+func (s Sink) WantsStream(stream string) bool { return stream != engine.StreamPose }
+
 // WriteFrame implements engine.FrameSink.
 func (s Sink) WriteFrame(stream string, f *engine.Frame) {
 	if s.M != nil {

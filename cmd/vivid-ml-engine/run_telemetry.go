@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/vivid-ml/vivid-ml-engine/engine"
+	"github.com/vivid-ml/vivid-ml-engine/engine/pose"
+	"github.com/vivid-ml/vivid-ml-engine/output/preview"
+	"github.com/vivid-ml/vivid-ml-engine/output/telemetry"
+)
+
+// runTelemetry is run's health and metrics: a sink that times every frame and pose
+// result, /healthz and /metrics on the preview server, and sd_notify.
+type runTelemetry struct {
+	metrics *telemetry.Metrics
+	health  *telemetry.Health
+	env     *runEnv
+}
+
+// newRunTelemetry registers the telemetry sink on env; the input stream (and pose,
+// when on) must keep flowing for /healthz to answer 200.
+func newRunTelemetry(env *runEnv, poseOn bool) *runTelemetry {
+	stages := []string{engine.StreamInput}
+	if poseOn {
+		stages = append(stages, "pose")
+	}
+	t := &runTelemetry{metrics: telemetry.NewMetrics(), health: telemetry.NewHealth(stages...), env: env}
+	t.health.Paused = func() bool {
+		p := env.Params.Load()
+		return p.Paused || !p.PoseEnabled && poseOn
+	}
+	sink := telemetry.Sink{M: t.metrics, H: t.health}
+	env.FrameSinks = append(env.FrameSinks, sink)
+	env.PoseSinks = append(env.PoseSinks, sink)
+	env.OnProvider = t.metrics.SetProvider
+	t.engineGauges()
+	return t
+}
+
+// engineGauges exposes the frame loop's drop and error counters.
+func (t *runTelemetry) engineGauges() {
+	stat := func(f func(engine.Stats) float64) func() float64 {
+		return func() float64 {
+			if t.env.Stats == nil {
+				return 0
+			}
+			return f(t.env.Stats())
+		}
+	}
+	for _, g := range []telemetry.Counter{
+		{Name: "capture_drops_total", Help: "Captured frames replaced before the loop took them.", Value: stat(func(s engine.Stats) float64 { return float64(s.Capture.Drops) })},
+		{Name: "source_restarts_total", Help: "Source restarts after an end or failure.", Value: stat(func(s engine.Stats) float64 { return float64(s.Restarts) })},
+		{Name: "pose_drops_total", Help: "Frames the pose stage skipped (newest wins).", Value: stat(func(s engine.Stats) float64 { return float64(s.Pose.Drops) })},
+		{Name: "pose_errors_total", Help: "Pose stage failures.", Value: stat(func(s engine.Stats) float64 { return float64(s.Pose.Errors) })},
+	} {
+		_ = t.metrics.AddCounter(g)
+	}
+	for _, g := range []telemetry.Counter{
+		{Name: "capture_fps", Help: "Frames per second from the source.", Value: stat(func(s engine.Stats) float64 { return s.Capture.FPS })},
+		{Name: "pose_fps", Help: "Pose results per second.", Value: stat(func(s engine.Stats) float64 { return s.Pose.FPS })},
+		{Name: "pose_latency_ms", Help: "Pose stage time per frame (moving average).", Value: stat(func(s engine.Stats) float64 { return s.Pose.LatencyMs })},
+	} {
+		_ = t.metrics.AddGauge(g)
+	}
+}
+
+// controlCounters exposes the control subsystem's counters when it runs.
+func (t *runTelemetry) controlCounters(c io.Closer) {
+	h, ok := c.(*controlHandle)
+	if !ok || h == nil {
+		return
+	}
+	for _, c := range []struct {
+		name, help string
+		labels     map[string]string
+		f          func() uint64
+	}{
+		{"osc_packets_total", "OSC datagrams received.", nil, func() uint64 { return h.Stats().OSCPackets }},
+		{"osc_messages_total", "OSC messages applied.", nil, func() uint64 { return h.Stats().OSCMessages }},
+		{"osc_malformed_total", "Undecodable OSC datagrams.", nil, func() uint64 { return h.Stats().OSCMalformed }},
+		{"osc_denied_total", "OSC datagrams from senders not on the allow-list.", nil, func() uint64 { return h.Stats().OSCDenied }},
+		{"midi_messages_total", "MIDI messages received.", nil, func() uint64 { return h.Stats().MIDIMessages }},
+		{"values_rejected_total", "Control values rejected (NaN, wrong type, bad UTF-8…).", nil, func() uint64 { return h.Stats().Rejected }},
+		{"reloads_total", "Mapping/presets reloads.", map[string]string{"result": "ok"}, func() uint64 { return h.Stats().ReloadsOK }},
+		{"reloads_total", "Mapping/presets reloads.", map[string]string{"result": "failed"}, func() uint64 { return h.Stats().ReloadsFailed }},
+	} {
+		f := c.f
+		_ = t.metrics.AddCounter(telemetry.Counter{Name: c.name, Help: c.help, Labels: c.labels, Value: func() float64 { return float64(f()) }})
+	}
+}
+
+// mount adds /healthz and /metrics to the preview server (nil: no --http).
+func (t *runTelemetry) mount(srv *preview.Server) {
+	if srv == nil {
+		return
+	}
+	srv.Handle("GET /healthz", t.health)
+	srv.Handle("GET /metrics", t.metrics.Handler())
+}
+
+// status is the one-line summary for systemd's STATUS.
+func (t *runTelemetry) status() string {
+	if t.env.Stats == nil {
+		return "starting"
+	}
+	s := t.env.Stats()
+	return fmt.Sprintf("capture %.1f fps, pose %.1f fps (%.1f ms), drops %d", s.Capture.FPS, s.Pose.FPS, s.Pose.LatencyMs, s.Pose.Drops)
+}
+
+// notify starts the sd_notify loop; it ends with ctx.
+func (t *runTelemetry) notify(ctx context.Context) *notifier {
+	return startNotifier(ctx, t.env.Logger, t.health.Check, t.status)
+}
+
+// reportingLoader wraps a pose model loader so each loaded model's provider is reported.
+func reportingLoader(load pose.Loader, env *runEnv) pose.Loader {
+	return func(name string) (pose.Model, error) {
+		m, err := load(name)
+		if err == nil {
+			if p, ok := m.(interface{ Provider() string }); ok {
+				env.reportProvider(name, p.Provider())
+			}
+		}
+		return m, err
+	}
+}
+
+var _ http.Handler = (*telemetry.Health)(nil)
