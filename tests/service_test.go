@@ -394,3 +394,71 @@ func TestSystemdUnitVerifies(t *testing.T) {
 		t.Fatalf("systemd-analyze verify: %v\n%s", err, out)
 	}
 }
+
+// TestSystemdNotify plays systemd's side of sd_notify: with NOTIFY_SOCKET and
+// WATCHDOG_USEC set, `run` sends READY=1, then STATUS= with WATCHDOG=1 while frames
+// flow, and STOPPING=1 on SIGTERM.
+func TestSystemdNotify(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "notify.sock")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var mu sync.Mutex
+	var got []string
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := conn.Read(buf)
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			got = append(got, string(buf[:n]))
+			mu.Unlock()
+		}
+	}()
+	seen := func(sub string) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, g := range got {
+			if strings.Contains(g, sub) {
+				return true
+			}
+		}
+		return false
+	}
+	pose := newUDPSink(t)
+	cmd := engine("run", "--source", "testpattern", "--osc-out", pose.addr(), "--osc-in", fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t)))
+	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sock, "WATCHDOG_USEC=1000000")
+	var log syncBuffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	defer func() {
+		cmd.Process.Kill()
+		<-done
+	}()
+	for _, want := range []string{"READY=1", "WATCHDOG=1", "STATUS=capture "} {
+		for deadline := time.Now().Add(time.Minute); !seen(want); time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				mu.Lock()
+				msgs := append([]string(nil), got...)
+				mu.Unlock()
+				t.Fatalf("no %s from the engine; got %q\n%s", want, msgs, log.String())
+			}
+		}
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := <-done; err != nil {
+		t.Fatalf("exit: %v\n%s", err, log.String())
+	}
+	done <- nil // for the deferred cleanup
+	if !seen("STOPPING=1") {
+		t.Errorf("no STOPPING=1 on SIGTERM:\n%s", log.String())
+	}
+}
