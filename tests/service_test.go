@@ -462,3 +462,31 @@ func TestSystemdNotify(t *testing.T) {
 		t.Errorf("no STOPPING=1 on SIGTERM:\n%s", log.String())
 	}
 }
+
+// TestSignalHUPDuringStartup: a reload (SIGHUP) while the engine is still loading
+// models must not kill it (SIGHUP's default action): it keeps starting, runs, and
+// stops cleanly on SIGTERM.
+func TestSignalHUPDuringStartup(t *testing.T) {
+	pose := newUDPSink(t)
+	eng := startEngine(t, "run", "--source", "testpattern", "--osc-out", pose.addr(),
+		"--osc-in", fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t)))
+	eng.waitLog(t, 0, "sending pose over OSC", time.Minute) // main is running: the window starts here
+	hups := 0
+	for !eng.has("engine running") && eng.running() {
+		eng.cmd.Process.Signal(syscall.SIGHUP)
+		hups++
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !eng.running() {
+		t.Fatalf("engine died after %d SIGHUPs during start-up: %v\n%s", hups, eng.err, eng)
+	}
+	t.Logf("%d SIGHUPs during start-up", hups)
+	if !pose.waitPackets(3, time.Minute) {
+		t.Fatalf("no pose output:\n%s", eng)
+	}
+	eng.cmd.Process.Signal(syscall.SIGTERM)
+	<-eng.done
+	if eng.err != nil {
+		t.Fatalf("exit after SIGTERM: %v\n%s", eng.err, eng)
+	}
+}
