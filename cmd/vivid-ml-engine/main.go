@@ -40,11 +40,13 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	// SIGHUP's default action kills the process: a reload (systemctl reload) that comes
-	// while models load must not, so ignore it until run's control installs its handler.
-	signal.Ignore(syscall.SIGHUP)
 
 	cmd, args := os.Args[1], os.Args[2:]
+	if cmd == "run" {
+		// SIGHUP's default action kills the process: a reload (systemctl reload) that comes
+		// while models load must not, so ignore it until run's control installs its handler.
+		signal.Ignore(syscall.SIGHUP)
+	}
 	var err error
 	switch cmd {
 	case "run":
