@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -22,12 +23,15 @@ import (
 //go:embed config_default.yaml
 var defaultConfigYAML []byte
 
-// runConfig is the `run` config file. Sections other subsystems need (control,
-// mapping, diffusion, shm, http) are added as fields here; unknown keys are errors.
+// runConfig is the `run` config file: one file for a whole installation (docs/config.md).
+// Unknown keys are errors; command-line flags override it (applyConfig).
 type runConfig struct {
-	Source sourceConfig `yaml:"source"`
-	Pose   poseConfig   `yaml:"pose"`
-	OSCOut oscOutConfig `yaml:"osc_out"`
+	Source    sourceConfig    `yaml:"source"`
+	Pose      poseConfig      `yaml:"pose"`
+	OSCOut    oscOutConfig    `yaml:"osc_out"`
+	Control   controlConfig   `yaml:"control"`
+	Diffusion diffusionConfig `yaml:"diffusion"`
+	Outputs   outputsConfig   `yaml:"outputs"`
 }
 
 type sourceConfig struct {
@@ -61,7 +65,8 @@ type oscOutConfig struct {
 var errConfig = errors.New("config")
 
 // loadRunConfig reads path ("" = the embedded default). Values the file leaves
-// out keep the embedded defaults.
+// out keep the embedded defaults; relative file paths in the control, diffusion and
+// outputs sections are made absolute against the config file's folder.
 func loadRunConfig(path string) (*runConfig, error) {
 	cfg := &runConfig{}
 	if err := decodeStrict(defaultConfigYAML, cfg); err != nil {
@@ -77,6 +82,11 @@ func loadRunConfig(path string) (*runConfig, error) {
 	if err := decodeStrict(data, cfg); err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
+	dir, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	cfg.resolvePaths(dir)
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
@@ -141,7 +151,13 @@ func (c *runConfig) validate() error {
 	if err := enc.Validate(); err != nil {
 		return fmt.Errorf("%w: osc_out: %w", errConfig, err)
 	}
-	return nil
+	if err := c.Control.validate(); err != nil {
+		return err
+	}
+	if err := c.Diffusion.validate(); err != nil {
+		return err
+	}
+	return c.Outputs.validate()
 }
 
 func (o *oscOutConfig) encoding() output.PoseEncoding {

@@ -86,11 +86,25 @@ func FuzzRunConfig(f *testing.F) {
 	f.Add(defaultConfigYAML)
 	f.Add([]byte("pose:\n  model: movenet-thunder\n"))
 	f.Add([]byte("osc_out: [1, 2]\n"))
+	f.Add([]byte("control:\n  osc_in: 127.0.0.1:9100\n  mappings: [a.yaml]\n  osc_allow: [10.0.0.0/8]\n"))
+	f.Add([]byte("diffusion: {model: m, size: 768, providers: \"cuda,cpu;unet=cpu\", scheduler: lcm}\n"))
+	f.Add([]byte("outputs:\n  shm: [\"vivid:pose\"]\n  record: {path: r.mp4, fps: 25}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg := &runConfig{}
+		if err := decodeStrict(defaultConfigYAML, cfg); err != nil {
+			t.Fatal(err)
+		}
 		if err := decodeStrict(data, cfg); err != nil {
 			return
 		}
-		_ = cfg.validate()
+		cfg.resolvePaths("/etc/vivid")
+		if cfg.validate() != nil {
+			return
+		}
+		for _, p := range append(cfg.Control.Mappings, cfg.Control.Presets, cfg.Outputs.Record.Path) {
+			if p != "" && !filepath.IsAbs(p) {
+				t.Fatalf("path %q not made absolute", p)
+			}
+		}
 	})
 }

@@ -38,7 +38,7 @@ func cmdRun(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	cf := addCommonFlags(fs)
 	var rf runFlags
-	fs.StringVar(&rf.config, "config", "", "config file (YAML; default: the embedded config)")
+	fs.StringVar(&rf.config, "config", "", "config file (YAML, docs/config.md; flags given here override it; default: the embedded config)")
 	fs.StringVar(&rf.source, "source", "", "frame source: testpattern, an image/video file or folder, ffmpeg:<input args>, /dev/videoN, stdin:WxH")
 	fs.StringVar(&rf.poseModel, "pose-model", "", "movenet-lightning, movenet-thunder or movenet-multipose")
 	fs.Var(&rf.oscOut, "osc-out", "OSC pose target HOST:PORT (repeatable; replaces the config's targets)")
@@ -64,6 +64,7 @@ func cmdRun(ctx context.Context, args []string) error {
 	if err := rf.apply(cfg); err != nil {
 		return err
 	}
+	applyConfig(fs, cfg, co, do, oo) // control, diffusion, outputs: the file unless a flag was given
 	src, err := parseSource(cfg.Source.Spec, engine.SourceOptions{
 		Width: cfg.Source.Width, Height: cfg.Source.Height, FPS: cfg.Source.FPS, Stdin: os.Stdin,
 	}, log)
@@ -74,6 +75,7 @@ func cmdRun(ctx context.Context, args []string) error {
 	r := &runner{log: log, env: env}
 	defer r.closeAll()
 	tel := newRunTelemetry(env, cfg.Pose.Enabled)
+	r.add(startConfigReloader(rf.config, &rf, cfg, env.Params, log))
 
 	if len(cfg.OSCOut.Targets) > 0 {
 		osc, err := output.NewOSCPose(output.OSCPoseConfig{

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/netip"
 	"os"
 	"os/signal"
 	"strings"
@@ -70,13 +69,9 @@ func startControl(ctx context.Context, o *controlOptions, env *runEnv) (io.Close
 		cfg.OSCListen = o.oscIn
 	}
 	for _, a := range o.oscAllow {
-		p, err := netip.ParsePrefix(a)
+		p, err := parseAllow(a)
 		if err != nil {
-			addr, err2 := netip.ParseAddr(a)
-			if err2 != nil {
-				return nil, fmt.Errorf("--osc-allow %q: %w", a, err)
-			}
-			p = netip.PrefixFrom(addr, addr.BitLen())
+			return nil, fmt.Errorf("--osc-allow %q: %w", a, err)
 		}
 		cfg.OSCAllow = append(cfg.OSCAllow, p)
 	}

@@ -51,29 +51,19 @@ func registerOutputFlags(fs *flag.FlagSet) *outputOptions {
 	o := &outputOptions{}
 	fs.Func("shm-out", "publish frames to shared-memory segment `NAME[:input|pose|diffusion]` (repeatable; "+
 		"default stream: diffusion when it runs, else input)", func(v string) error {
-		name, stream, _ := strings.Cut(v, ":")
-		if err := shm.CheckName(name); err != nil {
-			return err
+		s, err := parseShmSpec(v, shm.CheckName)
+		if err == nil {
+			o.shmOut = append(o.shmOut, s)
 		}
-		s, err := parseStream(stream)
-		if err != nil {
-			return err
-		}
-		o.shmOut = append(o.shmOut, shmOutSpec{name, s})
-		return nil
+		return err
 	})
 	fs.Func("td-shm", "publish frames to a TouchDesigner Shared Mem In TOP named `NAME[:input|pose|diffusion]` "+
 		"(Windows only; repeatable)", func(v string) error {
-		name, stream, _ := strings.Cut(v, ":")
-		if err := tdshm.CheckName(name); err != nil {
-			return err
+		s, err := parseShmSpec(v, tdshm.CheckName)
+		if err == nil {
+			o.tdShm = append(o.tdShm, s)
 		}
-		s, err := parseStream(stream)
-		if err != nil {
-			return err
-		}
-		o.tdShm = append(o.tdShm, shmOutSpec{name, s})
-		return nil
+		return err
 	})
 	fs.IntVar(&o.shmSlots, "shm-slots", shm.DefaultSlots, "ring slots per shared-memory segment")
 	fs.StringVar(&o.http, "http", "", "serve the web preview at `ADDR:PORT` (\":PORT\" binds loopback only)")

@@ -7,6 +7,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/vivid-ml/vivid-ml-engine/engine/convert"
 	"github.com/vivid-ml/vivid-ml-engine/tensorrt/gpu"
 )
 
@@ -39,7 +40,7 @@ func TestFrameConvGPU(t *testing.T) {
 				if elem == Float32 {
 					a, b = float64(tg.F32[i]), float64(tc.F32[i])
 				} else {
-					a, b = float64(f16ToF32(tg.F16[i])), float64(f16ToF32(tc.F16[i]))
+					a, b = float64(convert.Float32From16(tg.F16[i])), float64(convert.Float32From16(tc.F16[i]))
 				}
 				if tol := map[Elem]float64{Float32: 1e-5, Float16: 1e-3}[elem]; math.Abs(a-b) > tol {
 					t.Fatalf("size %d %v: element %d: gpu %v cpu %v", size, elem, i, a, b)

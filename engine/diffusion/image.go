@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"golang.org/x/image/draw"
+
+	"github.com/vivid-ml/vivid-ml-engine/engine/convert"
 )
 
 // fitSquare returns img scaled to size×size (bilinear), or img itself when it already is.
@@ -105,7 +107,7 @@ func fromCHW(t *Tensor, dst *image.RGBA) {
 // byteToHalf maps a byte to [-1, 1] as float16 bits.
 var byteToHalf = func() (t [256]uint16) {
 	for i := range t {
-		t[i] = f32ToF16(float32(i)*(2.0/255) - 1)
+		t[i] = convert.Float16(float32(i)*(2.0/255) - 1)
 	}
 	return t
 }()
@@ -114,7 +116,7 @@ var byteToHalf = func() (t [256]uint16) {
 var halfToByte = sync.OnceValue(func() *[1 << 16]uint8 {
 	var t [1 << 16]uint8
 	for i := range t {
-		v := f16ToF32(uint16(i))
+		v := convert.Float32From16(uint16(i))
 		if v != v { // NaN
 			continue
 		}

@@ -4,6 +4,8 @@ import (
 	"image"
 	"math"
 	"testing"
+
+	"github.com/vivid-ml/vivid-ml-engine/engine/convert"
 )
 
 // TestCHWRoundTrip: image → tensor → image is lossless for fp32 and fp16 tensors.
@@ -44,11 +46,11 @@ func TestToByte(t *testing.T) {
 
 func TestHalfRoundTrip(t *testing.T) {
 	for h := range 1 << 16 {
-		f := f16ToF32(uint16(h))
+		f := convert.Float32From16(uint16(h))
 		if f != f {
 			continue
 		}
-		if back := f32ToF16(f); back != uint16(h) {
+		if back := convert.Float16(f); back != uint16(h) {
 			t.Fatalf("%#04x → %v → %#04x", h, f, back)
 		}
 	}

@@ -2,7 +2,8 @@ package diffusion
 
 import (
 	"fmt"
-	"math"
+
+	"github.com/vivid-ml/vivid-ml-engine/engine/convert"
 )
 
 // Elem is a tensor element type; values are ONNX's TensorProto.DataType numbers.
@@ -90,7 +91,7 @@ func (t *Tensor) SetFloats(off int, src []float32) {
 	case Float16:
 		dst := t.F16[off : off+len(src)]
 		for i, v := range src {
-			dst[i] = f32ToF16(v)
+			dst[i] = convert.Float16(v)
 		}
 	}
 }
@@ -102,64 +103,7 @@ func (t *Tensor) Floats(off int, dst []float32) {
 		copy(dst, t.F32[off:off+len(dst)])
 	case Float16:
 		for i, h := range t.F16[off : off+len(dst)] {
-			dst[i] = f16ToF32(h)
+			dst[i] = convert.Float32From16(h)
 		}
 	}
-}
-
-// f32ToF16 converts to IEEE 754 half precision, rounding to nearest even.
-func f32ToF16(f float32) uint16 {
-	b := math.Float32bits(f)
-	sign := uint16(b>>16) & 0x8000
-	exp := int32(b>>23&0xff) - 127 + 15
-	mant := b & 0x7fffff
-	switch {
-	case b&0x7fffffff == 0:
-		return sign
-	case exp >= 31:
-		if b&0x7f800000 == 0x7f800000 && mant != 0 {
-			return sign | 0x7e00
-		}
-		return sign | 0x7c00
-	case exp <= 0:
-		if exp < -10 {
-			return sign
-		}
-		mant |= 0x800000
-		shift := uint32(14 - exp)
-		h := mant >> shift
-		rem := mant & (1<<shift - 1)
-		half := uint32(1) << (shift - 1)
-		if rem > half || (rem == half && h&1 == 1) {
-			h++
-		}
-		return sign | uint16(h)
-	}
-	h := uint32(exp)<<10 | mant>>13
-	rem := mant & 0x1fff
-	if rem > 0x1000 || (rem == 0x1000 && h&1 == 1) {
-		h++
-	}
-	return sign | uint16(h)
-}
-
-// f16ToF32 converts IEEE 754 half precision bits to float32 exactly.
-func f16ToF32(h uint16) float32 {
-	sign := uint32(h&0x8000) << 16
-	exp := uint32(h>>10) & 0x1f
-	mant := uint32(h & 0x3ff)
-	switch exp {
-	case 0:
-		if mant == 0 {
-			return math.Float32frombits(sign)
-		}
-		f := float32(mant) / (1 << 24)
-		if sign != 0 {
-			return -f
-		}
-		return f
-	case 31:
-		return math.Float32frombits(sign | 0x7f800000 | mant<<13)
-	}
-	return math.Float32frombits(sign | (exp+112)<<23 | mant<<13)
 }

@@ -3,6 +3,8 @@ package diffusion
 import (
 	"fmt"
 	"math"
+
+	"github.com/vivid-ml/vivid-ml-engine/engine/convert"
 )
 
 // Conditioning sizes of SDXL's UNet.
@@ -80,7 +82,7 @@ func (u *unet) setTimestep(t float64) {
 		case Float32:
 			ts.F32[i] = float32(t)
 		case Float16:
-			ts.F16[i] = f32ToF16(float32(t))
+			ts.F16[i] = convert.Float16(float32(t))
 		case Int64:
 			ts.I64[i] = int64(math.Round(t))
 		}

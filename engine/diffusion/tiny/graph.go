@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/vivid-ml/vivid-ml-engine/engine/convert"
 	"github.com/vivid-ml/vivid-ml-engine/onnx/onnxpb"
 	"google.golang.org/protobuf/proto"
 )
@@ -110,7 +111,7 @@ func (g *graph) floatConst(name string, vals []float32, dims ...int64) string {
 	t.DataType = proto.Int32(int32(onnxpb.TensorProto_FLOAT16))
 	t.RawData = make([]byte, 2*len(vals))
 	for i, v := range vals {
-		binary.LittleEndian.PutUint16(t.RawData[2*i:], f32ToF16(v))
+		binary.LittleEndian.PutUint16(t.RawData[2*i:], convert.Float16(v))
 	}
 	g.inits = append(g.inits, t)
 	return g.node("Cast", name+"_f32", []string{name}, attrInt("to", int64(onnxpb.TensorProto_FLOAT)))
@@ -183,40 +184,4 @@ func (g *graph) marshal() ([]byte, error) {
 		},
 	}
 	return proto.MarshalOptions{Deterministic: true}.Marshal(m)
-}
-
-// f32ToF16 converts to IEEE 754 half precision, rounding to nearest even.
-func f32ToF16(f float32) uint16 {
-	b := math.Float32bits(f)
-	sign := uint16(b>>16) & 0x8000
-	exp := int32(b>>23&0xff) - 127 + 15
-	mant := b & 0x7fffff
-	switch {
-	case b&0x7fffffff == 0:
-		return sign
-	case exp >= 31:
-		if b&0x7f800000 == 0x7f800000 && mant != 0 {
-			return sign | 0x7e00
-		}
-		return sign | 0x7c00
-	case exp <= 0:
-		if exp < -10 {
-			return sign
-		}
-		mant |= 0x800000
-		shift := uint32(14 - exp)
-		h := mant >> shift
-		rem := mant & (1<<shift - 1)
-		half := uint32(1) << (shift - 1)
-		if rem > half || (rem == half && h&1 == 1) {
-			h++
-		}
-		return sign | uint16(h)
-	}
-	h := uint32(exp)<<10 | mant>>13
-	rem := mant & 0x1fff
-	if rem > 0x1000 || (rem == 0x1000 && h&1 == 1) {
-		h++
-	}
-	return sign | uint16(h)
 }

@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/vivid-ml/vivid-ml-engine/engine/convert"
 )
 
 var modelFiles = []string{
@@ -78,8 +80,8 @@ func TestF32ToF16(t *testing.T) {
 		{0, 0}, {1, 0x3c00}, {-2, 0xc000}, {65504, 0x7bff}, {1e6, 0x7c00},
 		{float32(math.Inf(-1)), 0xfc00}, {5.960464477539063e-08, 0x0001}, {0.333333, 0x3555},
 	} {
-		if got := f32ToF16(tc.in); got != tc.want {
-			t.Errorf("f32ToF16(%v) = %#04x, want %#04x", tc.in, got, tc.want)
+		if got := convert.Float16(tc.in); got != tc.want {
+			t.Errorf("Float16(%v) = %#04x, want %#04x", tc.in, got, tc.want)
 		}
 	}
 }

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"flag"
+	"slices"
+
+	"github.com/vivid-ml/vivid-ml-engine/output/shm"
+	"github.com/vivid-ml/vivid-ml-engine/output/tdshm"
+)
+
+// applyConfig fills run's subsystem options from the config's control, diffusion and
+// outputs sections, except where a flag was given on the command line: precedence is
+// embedded default < config file < flags, and a repeatable flag replaces the config's
+// list. Call it after fs is parsed and cfg validated.
+func applyConfig(fs *flag.FlagSet, cfg *runConfig, co *controlOptions, do *diffusionOptions, oo *outputOptions) {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for name, apply := range configAppliers(cfg, co, do, oo) {
+		if !set[name] {
+			apply()
+		}
+	}
+}
+
+// configAppliers maps each run flag a config key stands for to the function copying
+// that key into the options (TestConfigAppliersNameRunFlags checks every name is a flag).
+func configAppliers(cfg *runConfig, co *controlOptions, do *diffusionOptions, oo *outputOptions) map[string]func() {
+	c, d, o := &cfg.Control, &cfg.Diffusion, &cfg.Outputs
+	pf := do.flags
+	return map[string]func(){
+		"osc-in":    func() { co.oscIn = c.OSCIn },
+		"osc-allow": func() { co.oscAllow = listOf(c.OSCAllow) },
+		"feedback":  func() { co.feedback = listOf(c.Feedback) },
+		"mapping":   func() { co.mappings = listOf(c.Mappings) },
+		"presets":   func() { co.presets = c.Presets },
+		"midi-in":   func() { co.midiIn = c.MIDIIn },
+		"midi-out":  func() { co.midiOut = c.MIDIOut },
+
+		"diffusion-model":            func() { do.model = d.Model },
+		"diffusion-size":             func() { do.size = d.Size },
+		"diffusion-similar":          func() { do.similar = d.Similar },
+		"diffusion-max-skip":         func() { do.maxSkip = d.MaxSkip },
+		"diffusion-slerp":            func() { do.slerp = d.Slerp },
+		"diffusion-providers":        func() { pf.providers = d.Providers },
+		"diffusion-threads":          func() { pf.threads = d.Threads },
+		"diffusion-device":           func() { pf.deviceID = d.Device },
+		"diffusion-cuda-mem-limit":   func() { pf.cudaMemLimit = d.CUDAMemLimit },
+		"diffusion-trt-cache":        func() { pf.trtCache = d.TRTCache },
+		"diffusion-trt-fp16":         func() { pf.trtFP16 = d.TRTFP16 },
+		"diffusion-trt-timing-cache": func() { pf.trtTiming = d.TRTTimingCache },
+		"diffusion-trt-dynamic":      func() { pf.trtDynamic = d.TRTDynamic },
+		"diffusion-taesd":            func() { pf.taesd = d.TAESD },
+		"diffusion-scheduler":        func() { pf.scheduler = d.Scheduler },
+
+		"shm-out":       func() { oo.shmOut = shmSpecs(o.SHM, shm.CheckName) },
+		"td-shm":        func() { oo.tdShm = shmSpecs(o.TDSHM, tdshm.CheckName) },
+		"shm-slots":     func() { oo.shmSlots = o.SHMSlots },
+		"http":          func() { oo.http = o.HTTP },
+		"record":        func() { oo.record = o.Record.Path },
+		"record-stream": func() { oo.recordStream = o.Record.Stream },
+		"record-fps":    func() { oo.recordFPS = o.Record.FPS },
+	}
+}
+
+// listOf copies a config list for a repeatable flag's option (nil when empty, as the flag leaves it).
+func listOf(s []string) stringList {
+	if len(s) == 0 {
+		return nil
+	}
+	return slices.Clone(s)
+}
+
+// shmSpecs parses validated NAME[:stream] entries (validate has rejected bad ones).
+func shmSpecs(list []string, check func(string) error) []shmOutSpec {
+	var out []shmOutSpec
+	for _, v := range list {
+		if s, err := parseShmSpec(v, check); err == nil {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion"
+	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion/sched"
+	"github.com/vivid-ml/vivid-ml-engine/output/shm"
+	"github.com/vivid-ml/vivid-ml-engine/output/tdshm"
+)
+
+// controlConfig is the `control` section: the config-file twin of run's control flags
+// (--osc-in, --osc-allow, --feedback, --mapping, --presets, --midi-in, --midi-out).
+type controlConfig struct {
+	OSCIn    string   `yaml:"osc_in"`    // ADDR:PORT; a multicast group joins it; "off" disables
+	OSCAllow []string `yaml:"osc_allow"` // CIDRs or single addresses; empty: anyone who can reach osc_in
+	Feedback []string `yaml:"feedback"`  // HOST:PORT targets for /vivid/param/*, /vivid/status, /vivid/error
+	Mappings []string `yaml:"mappings"`  // mapping files, relative to the config file's folder
+	Presets  string   `yaml:"presets"`   // presets file, relative to the config file's folder
+	MIDIIn   string   `yaml:"midi_in"`   // input port name substring; "": the mapping file's midi.port
+	MIDIOut  string   `yaml:"midi_out"`  // output port name substring; "": as input; "none" disables
+}
+
+// diffusionConfig is the `diffusion` section: the twin of run's --diffusion-* flags.
+type diffusionConfig struct {
+	Model          string  `yaml:"model"` // SDXL ONNX folder; "": diffusion off
+	Size           int     `yaml:"size"`
+	Similar        float64 `yaml:"similar"`
+	MaxSkip        int     `yaml:"max_skip"`
+	Slerp          bool    `yaml:"slerp"`
+	Providers      string  `yaml:"providers"`
+	Threads        int     `yaml:"threads"`
+	Device         int     `yaml:"device"`
+	CUDAMemLimit   int64   `yaml:"cuda_mem_limit"`
+	TRTCache       string  `yaml:"trt_cache"`
+	TRTFP16        bool    `yaml:"trt_fp16"`
+	TRTTimingCache bool    `yaml:"trt_timing_cache"`
+	TRTDynamic     bool    `yaml:"trt_dynamic"`
+	TAESD          bool    `yaml:"taesd"`
+	Scheduler      string  `yaml:"scheduler"`
+}
+
+// outputsConfig is the `outputs` section: the twin of --shm-out, --td-shm, --shm-slots,
+// --http and --record*.
+type outputsConfig struct {
+	SHM      []string     `yaml:"shm"`    // NAME[:input|pose|diffusion]
+	TDSHM    []string     `yaml:"td_shm"` // NAME[:input|pose|diffusion] (Windows only)
+	SHMSlots int          `yaml:"shm_slots"`
+	HTTP     string       `yaml:"http"` // ADDR:PORT; ":PORT" binds loopback only; "": no preview server
+	Record   recordConfig `yaml:"record"`
+}
+
+type recordConfig struct {
+	Path   string  `yaml:"path"` // "": no recording; relative to the config file's folder
+	Stream string  `yaml:"stream"`
+	FPS    float64 `yaml:"fps"`
+}
+
+// resolvePaths makes the file paths of the new sections absolute against dir (the
+// config file's folder), so a config works whatever the working directory.
+func (c *runConfig) resolvePaths(dir string) {
+	abs := func(p string) string {
+		if p == "" || filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(dir, p)
+	}
+	for i, m := range c.Control.Mappings {
+		c.Control.Mappings[i] = abs(m)
+	}
+	c.Control.Presets = abs(c.Control.Presets)
+	c.Diffusion.Model = abs(c.Diffusion.Model)
+	c.Diffusion.TRTCache = abs(c.Diffusion.TRTCache)
+	c.Outputs.Record.Path = abs(c.Outputs.Record.Path)
+}
+
+// validate checks the control section.
+func (c *controlConfig) validate() error {
+	if c.OSCIn != "off" && c.OSCIn != "" {
+		if _, _, err := net.SplitHostPort(c.OSCIn); err != nil {
+			return fmt.Errorf("%w: control.osc_in %q: want ADDR:PORT or off", errConfig, c.OSCIn)
+		}
+	}
+	for _, a := range c.OSCAllow {
+		if _, err := parseAllow(a); err != nil {
+			return fmt.Errorf("%w: control.osc_allow %q: want a CIDR or an address", errConfig, a)
+		}
+	}
+	for _, f := range c.Feedback {
+		if _, _, err := net.SplitHostPort(f); err != nil {
+			return fmt.Errorf("%w: control.feedback %q: want HOST:PORT", errConfig, f)
+		}
+	}
+	for _, m := range c.Mappings {
+		if m == "" {
+			return fmt.Errorf("%w: control.mappings: empty file name", errConfig)
+		}
+	}
+	return nil
+}
+
+// parseAllow reads one allow-list entry: a CIDR, or an address meaning just that host.
+func parseAllow(a string) (netip.Prefix, error) {
+	p, err := netip.ParsePrefix(a)
+	if err == nil {
+		return p, nil
+	}
+	addr, err2 := netip.ParseAddr(a)
+	if err2 != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(addr, addr.BitLen()), nil
+}
+
+// validate checks the diffusion section (the model folder itself is checked when it loads).
+func (d *diffusionConfig) validate() error {
+	if d.Size < 8 || d.Size%8 != 0 {
+		return fmt.Errorf("%w: diffusion.size %d: want a positive multiple of 8", errConfig, d.Size)
+	}
+	if d.Similar < 0 || d.Similar > 1 {
+		return fmt.Errorf("%w: diffusion.similar %g: want 0..1 (0: off)", errConfig, d.Similar)
+	}
+	if d.MaxSkip < 0 || d.Threads < 0 || d.Device < 0 || d.CUDAMemLimit < 0 {
+		return fmt.Errorf("%w: diffusion: max_skip, threads, device and cuda_mem_limit must be >= 0", errConfig)
+	}
+	if _, _, err := diffusion.ParseProviders(d.Providers); err != nil {
+		return fmt.Errorf("%w: diffusion.providers: %w", errConfig, err)
+	}
+	if d.Scheduler != "" && !slices.Contains(sched.Names, d.Scheduler) && d.Scheduler != "euler_a" && d.Scheduler != "euler-a" {
+		return fmt.Errorf("%w: diffusion.scheduler %q: want one of %s (or empty: the model folder's)",
+			errConfig, d.Scheduler, strings.Join(sched.Names, ", "))
+	}
+	return nil
+}
+
+// validate checks the outputs section.
+func (o *outputsConfig) validate() error {
+	for _, s := range o.SHM {
+		if _, err := parseShmSpec(s, shm.CheckName); err != nil {
+			return fmt.Errorf("%w: outputs.shm %q: %w", errConfig, s, err)
+		}
+	}
+	for _, s := range o.TDSHM {
+		if _, err := parseShmSpec(s, tdshm.CheckName); err != nil {
+			return fmt.Errorf("%w: outputs.td_shm %q: %w", errConfig, s, err)
+		}
+	}
+	if o.SHMSlots < 1 || o.SHMSlots > 64 {
+		return fmt.Errorf("%w: outputs.shm_slots %d: want 1-64", errConfig, o.SHMSlots)
+	}
+	if o.HTTP != "" {
+		if _, _, err := net.SplitHostPort(o.HTTP); err != nil {
+			return fmt.Errorf("%w: outputs.http %q: want ADDR:PORT or :PORT", errConfig, o.HTTP)
+		}
+	}
+	if _, err := parseStream(o.Record.Stream); err != nil {
+		return fmt.Errorf("%w: outputs.record.stream: %w", errConfig, err)
+	}
+	if o.Record.FPS <= 0 {
+		return fmt.Errorf("%w: outputs.record.fps %g: want > 0", errConfig, o.Record.FPS)
+	}
+	return nil
+}
+
+// parseShmSpec reads NAME[:input|pose|diffusion]; check validates the name.
+func parseShmSpec(v string, check func(string) error) (shmOutSpec, error) {
+	name, stream, _ := strings.Cut(v, ":")
+	if err := check(name); err != nil {
+		return shmOutSpec{}, err
+	}
+	s, err := parseStream(stream)
+	if err != nil {
+		return shmOutSpec{}, err
+	}
+	return shmOutSpec{name, s}, nil
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"log/slog"
+	"os"
+	"os/signal"
+	"reflect"
+	"syscall"
+
+	"github.com/vivid-ml/vivid-ml-engine/engine"
+)
+
+// configReloader re-reads the config file on SIGHUP, all or nothing: a file that
+// fails to load or validate leaves everything as it is and is logged with its
+// line:column. A valid file's pose settings take effect at once (they are live
+// parameters); other changed sections are named in the log, since they need a
+// restart. Mapping and presets files are reloaded on SIGHUP by control itself.
+type configReloader struct {
+	path    string
+	flags   *runFlags
+	params  *engine.ParamStore
+	log     *slog.Logger
+	current *runConfig
+
+	hup  chan os.Signal
+	stop chan struct{}
+	done chan struct{}
+}
+
+// startConfigReloader starts the SIGHUP loop; with no config file it does nothing.
+func startConfigReloader(path string, flags *runFlags, cfg *runConfig, params *engine.ParamStore, log *slog.Logger) *configReloader {
+	r := &configReloader{path: path, flags: flags, params: params, log: log, current: cfg,
+		hup: make(chan os.Signal, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	if path == "" {
+		close(r.done)
+		return r
+	}
+	signal.Notify(r.hup, syscall.SIGHUP)
+	go r.run()
+	return r
+}
+
+func (r *configReloader) run() {
+	defer close(r.done)
+	defer signal.Stop(r.hup)
+	for {
+		select {
+		case <-r.stop:
+			return
+		case <-r.hup:
+			r.reload()
+		}
+	}
+}
+
+// reload applies the config file once.
+func (r *configReloader) reload() {
+	next, err := loadRunConfig(r.path)
+	if err == nil {
+		err = r.flags.apply(next)
+	}
+	if err != nil {
+		r.log.Error("config reload failed; keeping the running config", "file", r.path, "err", err)
+		return
+	}
+	old := r.current
+	if !reflect.DeepEqual(old.Pose, next.Pose) {
+		was, now := old.Pose.params(engine.Params{}), next.Pose.params(engine.Params{})
+		r.params.Update(func(p *engine.Params) {
+			// Only what the file changed: a controller's live changes to the rest stay.
+			if was.PoseEnabled != now.PoseEnabled {
+				p.PoseEnabled = now.PoseEnabled
+			}
+			if was.PoseModel != now.PoseModel {
+				p.PoseModel = now.PoseModel
+			}
+			if was.PoseSmoothing != now.PoseSmoothing {
+				p.PoseSmoothing = now.PoseSmoothing
+			}
+			if was.PoseMinScore != now.PoseMinScore {
+				p.PoseMinScore = now.PoseMinScore
+			}
+		})
+		r.log.Info("config reload: pose settings applied", "model", next.Pose.Model, "enabled", next.Pose.Enabled)
+	}
+	for _, s := range []struct {
+		name     string
+		was, now any
+	}{
+		{"source", old.Source, next.Source},
+		{"osc_out", old.OSCOut, next.OSCOut},
+		{"control", old.Control, next.Control},
+		{"diffusion", old.Diffusion, next.Diffusion},
+		{"outputs", old.Outputs, next.Outputs},
+	} {
+		if !reflect.DeepEqual(s.was, s.now) {
+			r.log.Warn("config reload: section changed; restart the engine to apply it", "section", s.name)
+		}
+	}
+	r.current = next
+	r.log.Info("config reloaded", "file", r.path)
+}
+
+// Close stops the loop and waits for it.
+func (r *configReloader) Close() error {
+	select {
+	case <-r.stop:
+	default:
+		close(r.stop)
+	}
+	<-r.done
+	return nil
+}
