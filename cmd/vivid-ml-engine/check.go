@@ -20,48 +20,64 @@ import (
 // errCheckFailed means at least one checked item was bad; each was printed on its own line.
 var errCheckFailed = errors.New("check failed")
 
-// checkFlags are check's own flags, named as run's.
+// checkFlags are run's flags: check takes the same command line as run (plus
+// nothing), so a service's ExecStart arguments can be checked as they are.
 type checkFlags struct {
-	config    string
-	mappings  stringList
-	presets   string
-	diffusion string
-	diffSize  int
-	pipeline  *pipelineFlags
+	fs *flag.FlagSet
+	cf *commonFlags
+	rf runFlags
+	co *controlOptions
+	do *diffusionOptions
+	oo *outputOptions
+}
+
+// newCheckFlags registers run's flags on a "check" flag set.
+func newCheckFlags() *checkFlags {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	kf := &checkFlags{fs: fs, cf: addCommonFlags(fs)}
+	fs.StringVar(&kf.rf.config, "config", "", "run config file (YAML; default: the embedded config)")
+	fs.StringVar(&kf.rf.source, "source", "", "frame source, as run's --source")
+	fs.StringVar(&kf.rf.poseModel, "pose-model", "", "pose model, as run's --pose-model")
+	fs.Var(&kf.rf.oscOut, "osc-out", "OSC pose target HOST:PORT, as run's --osc-out")
+	fs.Uint64Var(&kf.rf.frames, "frames", 0, "accepted for run's command line; not used")
+	kf.co = registerControlFlags(fs)
+	kf.do = registerDiffusionFlags(fs)
+	kf.oo = registerOutputFlags(fs)
+	return kf
 }
 
 // cmdCheck is the "check" command: it validates the run config, mapping and presets
-// files and the models the config needs, printing one "ok …" or "error …" line per item.
+// files (from the flags or the config) and the models the config needs, printing one
+// "ok …" or "error …" line per item.
 func cmdCheck(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	cf := addCommonFlags(fs)
-	var kf checkFlags
-	fs.StringVar(&kf.config, "config", "", "run config file (YAML; default: the embedded config)")
-	fs.Var(&kf.mappings, "mapping", "mapping `FILE` to check (repeatable)")
-	fs.StringVar(&kf.presets, "presets", "", "presets `FILE` to check")
-	fs.StringVar(&kf.diffusion, "diffusion-model", "", "SDXL ONNX folder to check by loading it as run would")
-	fs.IntVar(&kf.diffSize, "diffusion-size", 512, "diffusion working size (square, multiple of 8)")
-	kf.pipeline = addPipelineFlags(fs, "diffusion-")
-	pos, err := parseFlags(fs, args)
+	kf := newCheckFlags()
+	pos, err := parseFlags(kf.fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
-		return printUsage(fs, "check [--config FILE] [--mapping FILE]... [--presets FILE] [--diffusion-model DIR] [--offline]")
+		return printUsage(kf.fs, "check [--config FILE] [--mapping FILE]... [--presets FILE] [--diffusion-model DIR] [--offline] [any run flag]")
 	}
-	if cf.LogLevel == "info" {
-		cf.LogLevel = "warn" // the ok/error lines are the output; fetch progress stays quiet
+	if !flagSet(kf.fs, "log-level") {
+		kf.cf.LogLevel = "warn" // the ok/error lines are the output; fetch progress stays quiet
 	}
-	log, err := cf.logger()
+	log, err := kf.cf.logger()
 	if err != nil {
 		return err
 	}
 	c := &checker{out: os.Stdout, log: log}
-	c.run(ctx, cf, &kf)
+	c.run(ctx, kf)
 	if c.failed > 0 {
 		return fmt.Errorf("%w: %d of %d items bad", errCheckFailed, c.failed, c.items)
 	}
 	return nil
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // checker prints one line per item and counts the failures.
@@ -82,20 +98,30 @@ func (c *checker) bad(kind, msg string) {
 	fmt.Fprintf(c.out, "error %s %s\n", kind, msg)
 }
 
-// run checks every item: config, source spec, mappings, presets, models, diffusion folder.
-func (c *checker) run(ctx context.Context, cf *commonFlags, kf *checkFlags) {
-	name := kf.config
+// run checks every item: config (with run's flag overrides), source, mappings,
+// presets, models, diffusion folder. Mapping, presets and diffusion come from the
+// flags, else from the config, as in run.
+func (c *checker) run(ctx context.Context, kf *checkFlags) {
+	name := kf.rf.config
 	if name == "" {
 		name = "(embedded default)"
 	}
-	cfg, err := loadRunConfig(kf.config)
-	if err != nil {
-		c.bad("config", configErrorLine(kf.config, err))
-	} else {
+	cfg, err := loadRunConfig(kf.rf.config)
+	switch {
+	case err != nil:
+		c.bad("config", configErrorLine(kf.rf.config, err))
+		cfg = nil
+	default:
+		if err := kf.rf.apply(cfg); err != nil {
+			c.bad("flags", err.Error())
+			cfg = nil
+			break
+		}
 		c.ok("config", name)
+		applyConfig(kf.fs, cfg, kf.co, kf.do, kf.oo)
 		c.checkSource(cfg)
 	}
-	for _, f := range kf.mappings {
+	for _, f := range kf.co.mappings {
 		m, err := mapping.Load(f)
 		if err != nil {
 			c.bad("mapping", fileErrorLine("mapping", f, err))
@@ -103,23 +129,23 @@ func (c *checker) run(ctx context.Context, cf *commonFlags, kf *checkFlags) {
 		}
 		c.ok("mapping", fmt.Sprintf("%s (%d rules)", f, len(m.Rules)))
 	}
-	if kf.presets != "" {
-		p, err := mapping.LoadPresets(kf.presets)
+	if kf.co.presets != "" {
+		p, err := mapping.LoadPresets(kf.co.presets)
 		if err != nil {
-			c.bad("presets", fileErrorLine("presets", kf.presets, err))
+			c.bad("presets", fileErrorLine("presets", kf.co.presets, err))
 		} else {
-			c.ok("presets", fmt.Sprintf("%s (%d presets)", kf.presets, p.Len()))
+			c.ok("presets", fmt.Sprintf("%s (%d presets)", kf.co.presets, p.Len()))
 		}
 	}
 	var need []string
 	if cfg != nil && cfg.Pose.Enabled {
 		need = append(need, cfg.Pose.Model)
 	}
-	if len(need) > 0 || kf.diffusion != "" {
-		c.checkModels(ctx, cf, need)
+	if len(need) > 0 || kf.do.model != "" {
+		c.checkModels(ctx, kf.cf, need)
 	}
-	if kf.diffusion != "" {
-		c.checkDiffusion(ctx, cf, kf)
+	if kf.do.model != "" {
+		c.checkDiffusion(ctx, kf.cf, kf.do)
 	}
 }
 
@@ -201,9 +227,9 @@ func (c *checker) verifyOffline(ctx context.Context, st *models.Store, name stri
 
 // checkDiffusion loads the diffusion folder as run would (tokenizers, scheduler, every
 // ONNX model on the configured providers) and closes it again.
-func (c *checker) checkDiffusion(ctx context.Context, cf *commonFlags, kf *checkFlags) {
-	if kf.diffSize < 8 || kf.diffSize%8 != 0 {
-		c.bad("diffusion", fmt.Sprintf("--diffusion-size %d: want a positive multiple of 8", kf.diffSize))
+func (c *checker) checkDiffusion(ctx context.Context, cf *commonFlags, do *diffusionOptions) {
+	if do.size < 8 || do.size%8 != 0 {
+		c.bad("diffusion", fmt.Sprintf("%s: size %d: want a positive multiple of 8", do.model, do.size))
 		return
 	}
 	if onnx.LibraryPath() == "" {
@@ -212,18 +238,18 @@ func (c *checker) checkDiffusion(ctx context.Context, cf *commonFlags, kf *check
 			_, err = cf.initORT(ctx, st, c.log)
 		}
 		if err != nil {
-			c.bad("diffusion", fmt.Sprintf("%s: onnx runtime: %v", kf.diffusion, err))
+			c.bad("diffusion", fmt.Sprintf("%s: onnx runtime: %v", do.model, err))
 			return
 		}
 	}
-	p, err := openPipeline(ctx, kf.diffusion, kf.diffSize, kf.pipeline, cf, c.log)
+	p, err := openPipeline(ctx, do.model, do.size, do.flags, cf, c.log)
 	if err != nil {
-		c.bad("diffusion", fmt.Sprintf("%s: %v", kf.diffusion, err))
+		c.bad("diffusion", fmt.Sprintf("%s: %v", do.model, err))
 		return
 	}
-	desc := fmt.Sprintf("%s (scheduler %s, providers %s)", kf.diffusion, p.SchedulerName(), strings.Join(p.Providers(), ","))
+	desc := fmt.Sprintf("%s (scheduler %s, providers %s)", do.model, p.SchedulerName(), strings.Join(p.Providers(), ","))
 	if err := p.Close(); err != nil {
-		c.bad("diffusion", fmt.Sprintf("%s: close: %v", kf.diffusion, err))
+		c.bad("diffusion", fmt.Sprintf("%s: close: %v", do.model, err))
 		return
 	}
 	c.ok("diffusion", desc)

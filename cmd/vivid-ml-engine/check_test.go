@@ -72,6 +72,22 @@ func TestCheckLines(t *testing.T) {
 			failed: 5,
 		},
 		{
+			name: "mapping and presets from the config, relative to it",
+			files: map[string]string{"c.yaml": noPose + "control:\n  mappings: [m.yaml]\n  presets: p.yaml\n",
+				"m.yaml": "rules:\n  - osc: {address: /a}\n    target: strenght\n", "p.yaml": "presets:\n  - {name: calm}\n"},
+			config: "c.yaml",
+			want: []string{"ok config DIR/c.yaml", "ok source testpattern", `error mapping DIR/m.yaml:3:13: unknown target "strenght"`,
+				"ok presets DIR/p.yaml (1 presets)"},
+			failed: 1,
+		},
+		{
+			name: "a --mapping flag replaces the config's mappings",
+			files: map[string]string{"c.yaml": noPose + "control:\n  mappings: [gone.yaml]\n",
+				"m.yaml": "rules: []\n"},
+			config: "c.yaml", mappings: []string{"m.yaml"},
+			want: []string{"ok config DIR/c.yaml", "ok source testpattern", "ok mapping DIR/m.yaml (0 rules)"},
+		},
+		{
 			name:    "presets error",
 			files:   map[string]string{"c.yaml": noPose, "p.yaml": "presets:\n  - {name: a, strenght: 0.2}\n"},
 			config:  "c.yaml",
@@ -95,14 +111,19 @@ func TestCheckLines(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			kf := &checkFlags{presets: join(dir, tt.presets)}
-			kf.config = join(dir, tt.config)
+			args := []string{"--offline", "--cache-dir", t.TempDir()}
+			if tt.config != "" {
+				args = append(args, "--config", join(dir, tt.config))
+			}
+			if tt.presets != "" {
+				args = append(args, "--presets", join(dir, tt.presets))
+			}
 			for _, m := range tt.mappings {
-				kf.mappings = append(kf.mappings, join(dir, m))
+				args = append(args, "--mapping", join(dir, m))
 			}
 			var out bytes.Buffer
 			c := &checker{out: &out, log: slog.New(slog.DiscardHandler)}
-			c.run(context.Background(), &commonFlags{Offline: true, CacheDir: t.TempDir()}, kf)
+			c.run(context.Background(), checkArgs(t, args...))
 			got := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
 			want := make([]string, len(tt.want))
 			for i, w := range tt.want {
@@ -130,7 +151,7 @@ func TestCheckModelsOffline(t *testing.T) {
 	c := &checker{out: &out, log: slog.New(slog.DiscardHandler)}
 	cache := t.TempDir()
 	t.Setenv("ONNXRUNTIME_LIB", "")
-	c.run(context.Background(), &commonFlags{Offline: true, CacheDir: cache}, &checkFlags{config: cfg})
+	c.run(context.Background(), checkArgs(t, "--offline", "--cache-dir", cache, "--config", cfg))
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if len(lines) != 4 || lines[0] != "ok config "+cfg || lines[1] != "ok source testpattern" ||
 		!strings.HasPrefix(lines[2], "error model onnxruntime: model onnxruntime: missing file") ||
@@ -156,6 +177,16 @@ func TestConfigErrorLine(t *testing.T) {
 			t.Errorf("configErrorLine(%q) = %q, want %q", tt.err, got, tt.want)
 		}
 	}
+}
+
+// checkArgs parses check's command line.
+func checkArgs(t *testing.T, args ...string) *checkFlags {
+	t.Helper()
+	kf := newCheckFlags()
+	if err := kf.fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	return kf
 }
 
 type errString string
