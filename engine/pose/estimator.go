@@ -73,11 +73,21 @@ func (e *Estimator) Estimate(img *image.RGBA, ts time.Time) (people []engine.Per
 	return e.estimateSingle(img, ts)
 }
 
-func (e *Estimator) input(n int) []int32 {
+// input returns the buffer for an h×w model input: the model's own when it
+// lends one (inputBuffer), else the estimator's.
+func (e *Estimator) input(h, w int) ([]int32, error) {
+	if ib, ok := e.model.(inputBuffer); ok {
+		in, err := ib.InputBuffer(h, w)
+		if err != nil {
+			return nil, fmt.Errorf("pose: %w", err)
+		}
+		return in, nil
+	}
+	n := h * w * 3
 	if cap(e.buf) < n {
 		e.buf = make([]int32, n)
 	}
-	return e.buf[:n]
+	return e.buf[:n], nil
 }
 
 // estimateSingle is tfjs estimateSinglePose: crop, run, map back, smooth, next crop.
@@ -88,7 +98,10 @@ func (e *Estimator) estimateSingle(img *image.RGBA, ts time.Time) ([]engine.Pers
 		e.crop = &c
 	}
 	side := e.spec.Input
-	in := e.input(side * side * 3)
+	in, err := e.input(side, side)
+	if err != nil {
+		return nil, nil, err
+	}
 	CropAndResize(img, *e.crop, side, side, in)
 	out, err := e.model.Infer(in, side, side)
 	if err != nil {
@@ -174,7 +187,10 @@ func (e *Estimator) estimateMulti(img *image.RGBA, ts time.Time) ([]engine.Perso
 	}
 	rw, rh = max(rw, 1), max(rh, 1)
 	pw, ph = max(pw, 32), max(ph, 32)
-	in := e.input(pw * ph * 3)
+	in, err := e.input(ph, pw)
+	if err != nil {
+		return nil, nil, err
+	}
 	ResizePad(img, rh, rw, ph, pw, in)
 	out, err := e.model.Infer(in, ph, pw)
 	if err != nil {

@@ -16,6 +16,13 @@ type Model interface {
 	Infer(in []int32, h, w int) ([]float32, error)
 }
 
+// inputBuffer is a Model that lends the buffer it will read (e.g. its ORT
+// input tensor), so the estimator resamples straight into it and Infer skips
+// the copy. The buffer holds h*w*3 values and stays valid until the next call.
+type inputBuffer interface {
+	InputBuffer(h, w int) ([]int32, error)
+}
+
 // Kind says how a model's output is laid out.
 type Kind int
 

@@ -42,8 +42,9 @@ func OpenONNX(path string, opts onnx.SessionOptions) (*ONNXModel, error) {
 // Provider is the execution provider that runs the model.
 func (m *ONNXModel) Provider() string { return m.s.Provider() }
 
-// Infer implements Model.
-func (m *ONNXModel) Infer(in []int32, h, w int) ([]float32, error) {
+// InputBuffer returns the input tensor's data for an h×w input, so the caller
+// can write the frame in place; Infer then skips its copy.
+func (m *ONNXModel) InputBuffer(h, w int) ([]int32, error) {
 	if m.in == nil || m.inH != h || m.inW != w {
 		if m.in != nil {
 			m.in.Destroy()
@@ -55,7 +56,18 @@ func (m *ONNXModel) Infer(in []int32, h, w int) ([]float32, error) {
 		}
 		m.in, m.inH, m.inW = t, h, w
 	}
-	copy(m.in.Data(), in)
+	return m.in.Data(), nil
+}
+
+// Infer implements Model.
+func (m *ONNXModel) Infer(in []int32, h, w int) ([]float32, error) {
+	data, err := m.InputBuffer(h, w)
+	if err != nil {
+		return nil, err
+	}
+	if len(in) > 0 && len(data) > 0 && &in[0] != &data[0] {
+		copy(data, in)
+	}
 	if m.out != nil {
 		if err := m.s.Run([]onnx.Value{m.in}, []onnx.Value{m.out}); err != nil {
 			return nil, err
