@@ -3,9 +3,291 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/vivid-ml/vivid-ml-engine/engine"
+	"github.com/vivid-ml/vivid-ml-engine/mapping"
+	"github.com/vivid-ml/vivid-ml-engine/models"
+	"github.com/vivid-ml/vivid-ml-engine/onnx"
 )
 
-// cmdCheck is the "check" command.
+// errCheckFailed means at least one checked item was bad; each was printed on its own line.
+var errCheckFailed = errors.New("check failed")
+
+// checkFlags are run's flags: check takes the same command line as run (plus
+// nothing), so a service's ExecStart arguments can be checked as they are.
+type checkFlags struct {
+	fs *flag.FlagSet
+	cf *commonFlags
+	rf runFlags
+	co *controlOptions
+	do *diffusionOptions
+	oo *outputOptions
+}
+
+// newCheckFlags registers run's flags on a "check" flag set.
+func newCheckFlags() *checkFlags {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	kf := &checkFlags{fs: fs, cf: addCommonFlags(fs)}
+	fs.StringVar(&kf.rf.config, "config", "", "run config file (YAML; default: the embedded config)")
+	fs.StringVar(&kf.rf.source, "source", "", "frame source, as run's --source")
+	fs.StringVar(&kf.rf.poseModel, "pose-model", "", "pose model, as run's --pose-model")
+	fs.Var(&kf.rf.oscOut, "osc-out", "OSC pose target HOST:PORT, as run's --osc-out")
+	fs.Uint64Var(&kf.rf.frames, "frames", 0, "accepted for run's command line; not used")
+	kf.co = registerControlFlags(fs)
+	kf.do = registerDiffusionFlags(fs)
+	kf.oo = registerOutputFlags(fs)
+	return kf
+}
+
+// cmdCheck is the "check" command: it validates the run config, mapping and presets
+// files (from the flags or the config) and the models the config needs, printing one
+// "ok …" or "error …" line per item.
 func cmdCheck(ctx context.Context, args []string) error {
-	return errors.New("check: not built yet")
+	kf := newCheckFlags()
+	pos, err := parseFlags(kf.fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return printUsage(kf.fs, "check [--config FILE] [--mapping FILE]... [--presets FILE] [--diffusion-model DIR] [--offline] [any run flag]")
+	}
+	if !flagSet(kf.fs, "log-level") {
+		kf.cf.LogLevel = "warn" // the ok/error lines are the output; fetch progress stays quiet
+	}
+	log, err := kf.cf.logger()
+	if err != nil {
+		return err
+	}
+	c := &checker{out: os.Stdout, log: log}
+	c.run(ctx, kf)
+	if c.failed > 0 {
+		return fmt.Errorf("%w: %d of %d items bad", errCheckFailed, c.failed, c.items)
+	}
+	return nil
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// checker prints one line per item and counts the failures.
+type checker struct {
+	out           io.Writer
+	log           *slog.Logger
+	items, failed int
+}
+
+func (c *checker) ok(kind, what string) {
+	c.items++
+	fmt.Fprintf(c.out, "ok %s %s\n", kind, what)
+}
+
+func (c *checker) bad(kind, msg string) {
+	c.items++
+	c.failed++
+	fmt.Fprintf(c.out, "error %s %s\n", kind, msg)
+}
+
+// run checks every item: config (with run's flag overrides), source, mappings,
+// presets, models, diffusion folder. Mapping, presets and diffusion come from the
+// flags, else from the config, as in run.
+func (c *checker) run(ctx context.Context, kf *checkFlags) {
+	name := kf.rf.config
+	if name == "" {
+		name = "(embedded default)"
+	}
+	cfg, err := loadRunConfig(kf.rf.config)
+	switch {
+	case err != nil:
+		c.bad("config", configErrorLine(kf.rf.config, err))
+		cfg = nil
+	default:
+		if err := kf.rf.apply(cfg); err != nil {
+			c.bad("flags", err.Error())
+			cfg = nil
+			break
+		}
+		c.ok("config", name)
+		applyConfig(kf.fs, cfg, kf.co, kf.do, kf.oo)
+		c.checkSource(cfg)
+	}
+	for _, f := range kf.co.mappings {
+		m, err := mapping.Load(f)
+		if err != nil {
+			c.bad("mapping", fileErrorLine("mapping", f, err))
+			continue
+		}
+		c.ok("mapping", fmt.Sprintf("%s (%d rules)", f, len(m.Rules)))
+	}
+	if kf.co.presets != "" {
+		p, err := mapping.LoadPresets(kf.co.presets)
+		if err != nil {
+			c.bad("presets", fileErrorLine("presets", kf.co.presets, err))
+		} else {
+			c.ok("presets", fmt.Sprintf("%s (%d presets)", kf.co.presets, p.Len()))
+		}
+	}
+	var need []string
+	if cfg != nil && cfg.Pose.Enabled {
+		need = append(need, cfg.Pose.Model)
+	}
+	if len(need) > 0 || kf.do.model != "" {
+		c.checkModels(ctx, kf.cf, need)
+	}
+	if kf.do.model != "" {
+		c.checkDiffusion(ctx, kf.cf, kf.do)
+	}
+}
+
+// checkSource parses the source spec as run would, without opening it.
+func (c *checker) checkSource(cfg *runConfig) {
+	src, err := engine.ParseSource(cfg.Source.Spec, engine.SourceOptions{
+		Width: cfg.Source.Width, Height: cfg.Source.Height, FPS: cfg.Source.FPS, Stdin: strings.NewReader(""),
+	})
+	if err != nil {
+		c.bad("source", err.Error())
+		return
+	}
+	c.ok("source", src.Name())
+}
+
+// checkModels checks ONNX Runtime and the named models. Offline: Verify (rehash,
+// fetch nothing; see verifyOffline). Online: Path, which fetches or converts a
+// missing or bad model as run would, then verifies it.
+func (c *checker) checkModels(ctx context.Context, cf *commonFlags, names []string) {
+	st, err := cf.openModels(c.log)
+	if err != nil {
+		c.bad("models", err.Error())
+		return
+	}
+	lib := cf.ORTLib
+	if lib == "" {
+		lib = os.Getenv("ONNXRUNTIME_LIB")
+	}
+	if lib != "" {
+		if _, err := os.Stat(lib); err != nil {
+			c.bad("runtime", err.Error())
+		} else {
+			c.ok("runtime", lib)
+		}
+	} else {
+		names = append([]string{"onnxruntime"}, names...)
+	}
+	for _, n := range names {
+		if err := ctx.Err(); err != nil {
+			c.bad("model", fmt.Sprintf("%s: %v", n, err))
+			return
+		}
+		if st.Offline() {
+			c.verifyOffline(ctx, st, n)
+			continue
+		}
+		p, err := st.Path(ctx, n)
+		if err != nil {
+			c.bad("model", fmt.Sprintf("%s: %v", n, err))
+			continue
+		}
+		c.ok("model", fmt.Sprintf("%s %s", n, p))
+	}
+}
+
+// verifyOffline rehashes a model. A converted model that fails but whose source
+// verifies is ok: run converts it again at start, offline too (the line says why).
+func (c *checker) verifyOffline(ctx context.Context, st *models.Store, name string) {
+	e, err := st.Entry(name)
+	if err != nil {
+		c.bad("model", err.Error())
+		return
+	}
+	err = st.Verify(ctx, name)
+	if err == nil {
+		c.ok("model", fmt.Sprintf("%s %s", name, st.EntryDir(e)))
+		return
+	}
+	if e.Source.Type == models.SourceDerived {
+		if serr := st.Verify(ctx, e.Source.From); serr == nil {
+			c.ok("model", fmt.Sprintf("%s %s (run converts it again from %s at start: %v)", name, st.EntryDir(e), e.Source.From, err))
+			return
+		} else {
+			err = errors.Join(err, serr)
+		}
+	}
+	c.bad("model", fmt.Sprintf("%s: %v", name, strings.ReplaceAll(err.Error(), "\n", "; ")))
+}
+
+// checkDiffusion loads the diffusion folder as run would (tokenizers, scheduler, every
+// ONNX model on the configured providers) and closes it again.
+func (c *checker) checkDiffusion(ctx context.Context, cf *commonFlags, do *diffusionOptions) {
+	if do.size < 8 || do.size%8 != 0 {
+		c.bad("diffusion", fmt.Sprintf("%s: size %d: want a positive multiple of 8", do.model, do.size))
+		return
+	}
+	if onnx.LibraryPath() == "" {
+		st, err := cf.openModels(c.log)
+		if err == nil {
+			_, err = cf.initORT(ctx, st, c.log)
+		}
+		if err != nil {
+			c.bad("diffusion", fmt.Sprintf("%s: onnx runtime: %v", do.model, err))
+			return
+		}
+	}
+	p, err := openPipeline(ctx, do.model, do.size, do.flags, cf, c.log)
+	if err != nil {
+		c.bad("diffusion", fmt.Sprintf("%s: %v", do.model, err))
+		return
+	}
+	desc := fmt.Sprintf("%s (scheduler %s, providers %s)", do.model, p.SchedulerName(), strings.Join(p.Providers(), ","))
+	if err := p.Close(); err != nil {
+		c.bad("diffusion", fmt.Sprintf("%s: close: %v", do.model, err))
+		return
+	}
+	c.ok("diffusion", desc)
+}
+
+// yamlPos matches the "line L, column C: " that config decoding errors start with.
+var yamlPos = regexp.MustCompile(`^line (\d+), column (\d+): `)
+
+// configErrorLine rewrites loadRunConfig's error as "FILE:LINE:COL: message"
+// (or "FILE: message" when the error has no position).
+func configErrorLine(path string, err error) string {
+	msg := err.Error()
+	file := path
+	if file == "" {
+		file = "(embedded default)"
+	}
+	msg = strings.TrimPrefix(msg, "config "+path+": ")
+	msg = strings.TrimPrefix(msg, "config: ")
+	if m := yamlPos.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s:%s:%s: %s", file, m[1], m[2], msg[len(m[0]):])
+	}
+	if strings.HasPrefix(msg, "open ") || strings.HasPrefix(msg, "read ") {
+		return msg // the os error names the file already
+	}
+	return file + ": " + msg
+}
+
+// fileErrorLine formats a mapping/presets load error: a positioned error prints as
+// FILE:LINE:COL: message; a read error as "FILE: reason".
+func fileErrorLine(kind, path string, err error) string {
+	var pe *mapping.PosError
+	if errors.As(err, &pe) {
+		return pe.Error()
+	}
+	msg := strings.TrimPrefix(err.Error(), kind+" "+path+": ")
+	var pathErr *os.PathError
+	if errors.As(err, &pathErr) {
+		msg = pathErr.Op + ": " + pathErr.Err.Error()
+	}
+	return path + ": " + msg
 }

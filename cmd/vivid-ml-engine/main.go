@@ -42,6 +42,11 @@ func main() {
 	defer stop()
 
 	cmd, args := os.Args[1], os.Args[2:]
+	if cmd == "run" {
+		// SIGHUP's default action kills the process: a reload (systemctl reload) that comes
+		// while models load must not, so ignore it until run's control installs its handler.
+		signal.Ignore(syscall.SIGHUP)
+	}
 	var err error
 	switch cmd {
 	case "run":
