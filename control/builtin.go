@@ -241,6 +241,10 @@ func (c *Controller) evalRules(in mapping.Input) bool {
 		}
 		matched = true
 		if out == nil {
+			if r.NonFinite(in) {
+				c.st.rejected.Add(1)
+				c.log.Debug("rule input rejected: not a finite number", "file", r.File, "line", r.Line)
+			}
 			continue
 		}
 		var err error

@@ -5,8 +5,11 @@ import (
 	"context"
 	"errors"
 	"image"
+	"image/png"
 	"log/slog"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -180,5 +183,43 @@ func TestTestPatternAndImageSource(t *testing.T) {
 	bad := &ImageSource{Path: "/nonexistent.png"}
 	if err := bad.Run(context.Background(), nil); err == nil || err.Error() != "image source: stat /nonexistent.png: no such file or directory" {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestImageFolderSkipsUnreadable: one broken file in a folder is skipped, the rest play.
+func TestImageFolderSkipsUnreadable(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a-broken.png"), []byte("not a png"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(filepath.Join(dir, "b-good.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(f, image.NewRGBA(image.Rect(0, 0, 4, 3))); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	src := &ImageSource{Path: dir, FPS: 1000}
+	got := 0
+	err = src.Run(ctx, func(img *image.RGBA, _ time.Time) {
+		if img.Rect.Dx() != 4 {
+			t.Errorf("frame width %d, want 4", img.Rect.Dx())
+		}
+		if got++; got == 3 {
+			cancel()
+		}
+	})
+	if got < 3 || !errors.Is(err, context.Canceled) {
+		t.Fatalf("frames %d, err %v; want 3 frames then context.Canceled", got, err)
+	}
+	// Only broken files: the first decoding error.
+	if err := os.Remove(filepath.Join(dir, "b-good.png")); err != nil {
+		t.Fatal(err)
+	}
+	if err := (&ImageSource{Path: dir, FPS: 1000}).Run(context.Background(), func(*image.RGBA, time.Time) {}); err == nil {
+		t.Fatal("a folder of broken images ran")
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"image/draw"
 	_ "image/jpeg" // register JPEG for image.Decode
 	_ "image/png"  // register PNG for image.Decode
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,8 +18,9 @@ import (
 // ImageSource plays one image file, or every PNG/JPEG of a folder in name order,
 // in a loop at FPS frames per second.
 type ImageSource struct {
-	Path string
-	FPS  float64
+	Path   string
+	FPS    float64
+	Logger *slog.Logger // reports skipped files; nil: silent
 }
 
 // Name implements Source.
@@ -31,11 +33,25 @@ func (s *ImageSource) Run(ctx context.Context, emit func(*image.RGBA, time.Time)
 	if err != nil {
 		return err
 	}
-	imgs := make([]*image.RGBA, len(files))
-	for i, f := range files {
-		if imgs[i], err = LoadImage(f); err != nil {
-			return err
+	// A folder keeps playing when some of its files can't be decoded: they are
+	// skipped and reported; only a source with no readable image fails.
+	imgs := make([]*image.RGBA, 0, len(files))
+	var firstErr error
+	for _, f := range files {
+		img, err := LoadImage(f)
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			if s.Logger != nil {
+				s.Logger.Warn("skipping unreadable image", "file", f, "err", err)
+			}
+			continue
 		}
+		imgs = append(imgs, img)
+	}
+	if len(imgs) == 0 {
+		return firstErr
 	}
 	p := newPacer(s.FPS)
 	for i := 0; p.wait(ctx); i = (i + 1) % len(imgs) {

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ type SourceOptions struct {
 	FPS           float64   // test pattern and image sources
 	Stdin         io.Reader // for stdin:WxH
 	FFmpeg        string    // ffmpeg binary, default "ffmpeg"
+	Logger        *slog.Logger
 }
 
 // ParseSource turns a source spec into a Source:
@@ -62,7 +64,7 @@ func ParseSource(spec string, o SourceOptions) (Source, error) {
 		if _, err := ImageFiles(spec); err != nil {
 			return nil, err
 		}
-		return &ImageSource{Path: spec, FPS: o.FPS}, nil
+		return &ImageSource{Path: spec, FPS: o.FPS, Logger: o.Logger}, nil
 	}
 	// A video file plays at its own rate and loops.
 	return &FFmpegSource{Label: "video:" + spec, InputArgs: []string{"-re", "-stream_loop", "-1", "-i", spec},

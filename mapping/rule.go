@@ -132,6 +132,13 @@ func Number(a any) (float64, bool) {
 	return 0, false
 }
 
+// NonFinite reports whether the rule's source matched in with a NaN or infinite
+// value: Eval ignores such input, and the caller counts it as rejected.
+func (r *Rule) NonFinite(in Input) bool {
+	x, ok := r.raw(in)
+	return ok && (math.IsNaN(x) || math.IsInf(x, 0))
+}
+
 // Eval runs the rule on in. matched says whether the source matched; out is nil when
 // the rule matched but asks for nothing (button release, pickup not yet caught).
 func (r *Rule) Eval(in Input, cur *engine.Params) (out *Outcome, matched bool) {

@@ -66,7 +66,7 @@ func cmdRun(ctx context.Context, args []string) error {
 	}
 	applyConfig(fs, cfg, co, do, oo) // control, diffusion, outputs: the file unless a flag was given
 	src, err := parseSource(cfg.Source.Spec, engine.SourceOptions{
-		Width: cfg.Source.Width, Height: cfg.Source.Height, FPS: cfg.Source.FPS, Stdin: os.Stdin,
+		Width: cfg.Source.Width, Height: cfg.Source.Height, FPS: cfg.Source.FPS, Stdin: os.Stdin, Logger: log,
 	}, log)
 	if err != nil {
 		return err
