@@ -93,6 +93,11 @@ func applyBlend(ps *mapping.Presets, p *engine.Params) {
 func (c *Controller) setString(name, v string) error {
 	var err error
 	c.update(func(p *engine.Params) { err = p.SetString(name, v) })
+	if err == nil && len(v) > engine.MaxPromptBytes {
+		// Kept, but cut: counted with the clamped values and said once per message.
+		c.st.clamped.Add(1)
+		c.log.Warn("text too long; cut", "param", name, "bytes", len(v), "kept", engine.MaxPromptBytes)
+	}
 	return err
 }
 

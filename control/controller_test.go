@@ -55,7 +55,7 @@ func TestValidation(t *testing.T) {
 	msg("/vivid/strength", float32(math.NaN()))      // rejected
 	msg("/vivid/steps", math.Inf(1))                 // rejected
 	msg("/vivid/prompt", "bad \xff utf8")            // rejected
-	msg("/vivid/prompt", strings.Repeat("x", 10000)) // capped
+	msg("/vivid/prompt", strings.Repeat("x", 10000)) // capped, counted as clamped
 	msg("/vivid/strength", "text")                   // rejected
 	msg("/vivid/pose_model", "nope")                 // rejected
 	msg("/vivid/preset", "missing")                  // rejected: no presets
@@ -66,7 +66,7 @@ func TestValidation(t *testing.T) {
 		t.Fatalf("params %+v", p)
 	}
 	st := c.Stats()
-	if st.Clamped != 1 || st.Rejected != 6 || st.OSCMalformed != 1 || st.OSCUnmatched != 1 {
+	if st.Clamped != 2 || st.Rejected != 6 || st.OSCMalformed != 1 || st.OSCUnmatched != 1 {
 		t.Fatalf("stats %+v", st)
 	}
 }

@@ -84,6 +84,7 @@ func (t *runTelemetry) controlCounters(c io.Closer) {
 		{"osc_denied_total", "OSC datagrams from senders not on the allow-list.", nil, func() uint64 { return h.Stats().OSCDenied }},
 		{"midi_messages_total", "MIDI messages received.", nil, func() uint64 { return h.Stats().MIDIMessages }},
 		{"values_rejected_total", "Control values rejected (NaN, wrong type, bad UTF-8…).", nil, func() uint64 { return h.Stats().Rejected }},
+		{"values_clamped_total", "Control values clamped into range or text cut to length.", nil, func() uint64 { return h.Stats().Clamped }},
 		{"reloads_total", "Mapping/presets reloads.", map[string]string{"result": "ok"}, func() uint64 { return h.Stats().ReloadsOK }},
 		{"reloads_total", "Mapping/presets reloads.", map[string]string{"result": "failed"}, func() uint64 { return h.Stats().ReloadsFailed }},
 	} {
