@@ -44,6 +44,7 @@ type Loop struct {
 
 	poseBox, imageBox  *Mailbox[job]
 	loopM, poseM, imgM meter
+	poseSup, imgSup    *supervisor
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -65,9 +66,11 @@ func NewLoop(cfg LoopConfig) *Loop {
 	if cfg.Params == nil {
 		cfg.Params = NewParamStore(DefaultParams())
 	}
+	log := cfg.Logger.With("component", "loop")
 	return &Loop{
-		cfg: cfg, log: cfg.Logger.With("component", "loop"),
+		cfg: cfg, log: log,
 		poseBox: NewMailbox[job](), imageBox: NewMailbox[job](),
+		poseSup: newSupervisor("pose", cfg.Pose, log), imgSup: newSupervisor("diffusion", cfg.ImageStage, log),
 		done: make(chan struct{}),
 	}
 }
@@ -105,6 +108,7 @@ func (l *Loop) Stats() Stats {
 		Pose:      l.poseM.snapshot(l.poseBox.Drops()),
 		Diffusion: l.imgM.snapshot(l.imageBox.Drops()),
 	}
+	s.Pose.Restarts, s.Diffusion.Restarts = l.poseSup.restarts.Load(), l.imgSup.restarts.Load()
 	if c := l.cfg.Capture; c != nil {
 		s.Capture, s.Restarts = c.Stats(), c.Restarts()
 	}
@@ -164,6 +168,7 @@ func (l *Loop) sendFrame(stream string, f *Frame) {
 func (l *Loop) runPose() {
 	defer l.wg.Done()
 	errs := newErrorLimiter(l.log, "pose")
+	sup := l.poseSup
 	for {
 		j, ok := l.poseBox.Get(l.ctx)
 		if !ok {
@@ -174,8 +179,12 @@ func (l *Loop) runPose() {
 		if err != nil {
 			l.poseM.failed()
 			errs.log(start, err)
+			if !sup.failed(l.ctx, err) {
+				return
+			}
 			continue
 		}
+		sup.ok()
 		l.poseM.done(time.Now(), time.Since(start), j.f.Captured)
 		for _, s := range l.cfg.PoseSinks {
 			s.WritePose(r)
@@ -191,6 +200,7 @@ func (l *Loop) runPose() {
 func (l *Loop) runImage() {
 	defer l.wg.Done()
 	errs := newErrorLimiter(l.log, "diffusion")
+	sup := l.imgSup
 	for {
 		j, ok := l.imageBox.Get(l.ctx)
 		if !ok {
@@ -201,8 +211,12 @@ func (l *Loop) runImage() {
 		if err != nil {
 			l.imgM.failed()
 			errs.log(start, err)
+			if !sup.failed(l.ctx, err) {
+				return
+			}
 			continue
 		}
+		sup.ok()
 		if !produced || out == nil {
 			continue
 		}

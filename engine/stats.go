@@ -14,6 +14,7 @@ type StageStats struct {
 	FPS       float64 `json:"fps"`        // smoothed output rate
 	LatencyMs float64 `json:"latency_ms"` // smoothed time spent inside the stage
 	AgeMs     float64 `json:"age_ms"`     // smoothed capture → stage-done time
+	Restarts  uint64  `json:"restarts"`   // restarts after repeated failures (pose, diffusion)
 }
 
 // Stats is a snapshot of the whole engine.

@@ -55,6 +55,8 @@ func (t *runTelemetry) engineGauges() {
 		{Name: "source_restarts_total", Help: "Source restarts after an end or failure.", Value: stat(func(s engine.Stats) float64 { return float64(s.Restarts) })},
 		{Name: "pose_drops_total", Help: "Frames the pose stage skipped (newest wins).", Value: stat(func(s engine.Stats) float64 { return float64(s.Pose.Drops) })},
 		{Name: "pose_errors_total", Help: "Pose stage failures.", Value: stat(func(s engine.Stats) float64 { return float64(s.Pose.Errors) })},
+		{Name: "stage_restarts_total", Help: "Stage restarts after repeated failures.", Labels: map[string]string{"stage": "pose"}, Value: stat(func(s engine.Stats) float64 { return float64(s.Pose.Restarts) })},
+		{Name: "stage_restarts_total", Help: "Stage restarts after repeated failures.", Labels: map[string]string{"stage": "diffusion"}, Value: stat(func(s engine.Stats) float64 { return float64(s.Diffusion.Restarts) })},
 	} {
 		_ = t.metrics.AddCounter(g)
 	}

@@ -99,6 +99,19 @@ func (s *Stage) closeModel() {
 	s.model = nil
 }
 
+// Restart implements engine.Restarter: it closes the model so the next frame
+// loads it again (a fresh ONNX Runtime session), and forgets a failed switch.
+func (s *Stage) Restart() error {
+	if s.name == "" {
+		return nil
+	}
+	name := s.name
+	s.closeModel()
+	s.est, s.name, s.failed = nil, "", ""
+	s.logger.Info("pose model closed for a restart; reloading on the next frame", "model", name)
+	return nil
+}
+
 // Close releases the current model.
 func (s *Stage) Close() error {
 	s.closeModel()
