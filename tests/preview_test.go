@@ -98,44 +98,8 @@ func TestPreviewInChromium(t *testing.T) {
 	startShmWriter(t, "preview", "320x180", "--fps", "30")
 	port := freePort(t)
 	view := engine("shm", "view", "preview", "--http", fmt.Sprintf(":%d", port))
-	var logs syncBuffer
-	view.Stderr = &logs
-	if err := view.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		view.Process.Signal(os.Interrupt)
-		if err := view.Wait(); err != nil {
-			t.Errorf("shm view exit: %v\n%s", err, logs.String())
-		}
-	}()
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var st struct {
-			Streams map[string]struct{ Frames uint64 }
-		}
-		resp, err := http.Get(base + "/api/status")
-		if err == nil {
-			err = json.NewDecoder(resp.Body).Decode(&st)
-			resp.Body.Close()
-		}
-		if err == nil && st.Streams["input"].Frames > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("preview not serving frames: %v\n%s", err, logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	a := chromiumShot(t, chromium, base+"/")
-	b := chromiumShot(t, chromium, base+"/")
-	if n := colors(a, region); n < 50 {
-		t.Fatalf("stream region looks blank: %d colours", n)
-	}
-	if !differs(a, b, region) {
-		t.Fatal("stream picture did not change between screenshots")
-	}
+	checkPreview(t, chromium, view, port, previewCheck{
+		name: "shm view", wait: 30 * time.Second, what: "stream", minColors: 50})
 }
 
 // TestPreviewRunInChromium: the same check against `run --http` (test-pattern source,
@@ -144,19 +108,36 @@ func TestPreviewRunInChromium(t *testing.T) {
 	chromium := needTool(t, "chromium")
 	port := freePort(t)
 	run := engine("run", "--http", fmt.Sprintf(":%d", port))
+	checkPreview(t, chromium, run, port, previewCheck{
+		name: "run", wait: 60 * time.Second, what: "input", minColors: 20})
+}
+
+// previewCheck names what checkPreview expects of one preview server.
+type previewCheck struct {
+	name      string        // command, for messages
+	wait      time.Duration // until /api/status reports input frames
+	what      string        // the picture's name in messages
+	minColors int           // distinct colours the stream region must show
+}
+
+// checkPreview starts cmd (serving the preview on port), waits for input frames,
+// then takes two headless-Chromium screenshots: the stream region must be drawn
+// and must change between them.
+func checkPreview(t *testing.T, chromium string, cmd *exec.Cmd, port int, c previewCheck) {
+	t.Helper()
 	var logs syncBuffer
-	run.Stdout, run.Stderr = &logs, &logs
-	if err := run.Start(); err != nil {
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer func() {
-		run.Process.Signal(os.Interrupt)
-		if err := run.Wait(); err != nil {
-			t.Errorf("run exit: %v\n%s", err, logs.String())
+		cmd.Process.Signal(os.Interrupt)
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("%s exit: %v\n%s", c.name, err, logs.String())
 		}
 	}()
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(c.wait)
 	for {
 		var st struct {
 			Streams map[string]struct{ Frames uint64 }
@@ -170,16 +151,16 @@ func TestPreviewRunInChromium(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("run --http not serving frames: %v\n%s", err, logs.String())
+			t.Fatalf("%s not serving frames: %v\n%s", c.name, err, logs.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	a := chromiumShot(t, chromium, base+"/")
 	b := chromiumShot(t, chromium, base+"/")
-	if n := colors(a, region); n < 20 {
-		t.Fatalf("input region looks blank: %d colours", n)
+	if n := colors(a, region); n < c.minColors {
+		t.Fatalf("%s region looks blank: %d colours", c.what, n)
 	}
 	if !differs(a, b, region) {
-		t.Fatal("input picture did not change between screenshots")
+		t.Fatalf("%s picture did not change between screenshots", c.what)
 	}
 }
