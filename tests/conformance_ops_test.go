@@ -24,14 +24,7 @@ import (
 // Split/SplitV, Tile, Fill, Range and float16-quantized weights. Every branch is its own graph
 // output ("out_*") and must agree within conformanceTolerance.
 func TestConformanceTFJSOps(t *testing.T) {
-	node := needTool(t, "node")
-	rig, err := filepath.Abs("tfjs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(rig, "node_modules", "@tensorflow", "tfjs-converter")); err != nil {
-		skipOrFail(t, "tests/tfjs/node_modules missing (run: cd tests/tfjs && npm ci --ignore-scripts)")
-	}
+	node, rig := tfjsRig(t)
 	ortInit(t)
 	dir := t.TempDir()
 	if d := os.Getenv("VIVID_KEEP_DIR"); d != "" {

@@ -22,14 +22,7 @@ const conformanceTolerance = 1e-3
 // ONNX Runtime and the original on TensorFlow.js (WASM backend, tests/tfjs/ref.mjs) over the same
 // ≥20 synthetic inputs, and requires every output value to agree within conformanceTolerance.
 func TestConformanceTFJS(t *testing.T) {
-	node := needTool(t, "node")
-	rig, err := filepath.Abs("tfjs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(rig, "node_modules", "@tensorflow", "tfjs-converter")); err != nil {
-		skipOrFail(t, "tests/tfjs/node_modules missing (run: cd tests/tfjs && npm ci --ignore-scripts)")
-	}
+	node, rig := tfjsRig(t)
 	ortInit(t)
 	models := []struct {
 		name   string
@@ -131,6 +124,23 @@ type conformanceCase struct {
 }
 
 // skipOrFail skips, or fails under strict (make test / CI).
+// tfjsRig returns node and the TensorFlow.js reference rig folder (tests/tfjs); without
+// its node_modules the test fails under strict, else it is skipped.
+func tfjsRig(t *testing.T) (node, rig string) {
+	t.Helper()
+	node = needTool(t, "node")
+	rig, err := filepath.Abs("tfjs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pkg := range []string{"tfjs-converter", "tfjs-backend-wasm"} {
+		if _, err := os.Stat(filepath.Join(rig, "node_modules", "@tensorflow", pkg)); err != nil {
+			skipOrFail(t, "tests/tfjs/node_modules missing (run: cd tests/tfjs && npm ci --ignore-scripts)")
+		}
+	}
+	return node, rig
+}
+
 func skipOrFail(t testing.TB, msg string) {
 	t.Helper()
 	if strict() {

@@ -60,14 +60,7 @@ func runPose(t *testing.T, args ...string) ([]poseLine, string, error) {
 // same pixels through the TFJS graph model (tests/tfjs/ref.mjs, WASM backend):
 // keypoints must be the model's own output within 1e-3.
 func TestPoseJSONMatchesTFJS(t *testing.T) {
-	node := needTool(t, "node")
-	rig, _ := filepath.Abs("tfjs")
-	if _, err := os.Stat(filepath.Join(rig, "node_modules", "@tensorflow", "tfjs-converter")); err != nil {
-		if strict() {
-			t.Fatal("tests/tfjs/node_modules missing (run: cd tests/tfjs && npm ci --ignore-scripts)")
-		}
-		t.Skip("tests/tfjs/node_modules missing")
-	}
+	node, rig := tfjsRig(t)
 	for _, m := range []struct {
 		name string
 		side int
@@ -238,14 +231,7 @@ for (const r of job.resizes) {
 // TestResampleMatchesTFJS checks the engine's smart-crop sampling and MultiPose
 // resize+pad against tf.image.cropAndResize / resizeBilinear on a 640x480 frame.
 func TestResampleMatchesTFJS(t *testing.T) {
-	node := needTool(t, "node")
-	rig, _ := filepath.Abs("tfjs")
-	if _, err := os.Stat(filepath.Join(rig, "node_modules", "@tensorflow", "tfjs-backend-wasm")); err != nil {
-		if strict() {
-			t.Fatal("tests/tfjs/node_modules missing")
-		}
-		t.Skip("tests/tfjs/node_modules missing")
-	}
+	node, rig := tfjsRig(t)
 	dir := t.TempDir()
 	const w, h = 640, 480
 	img := vivid.DrawTestPattern(w, h, 0.7)
