@@ -22,11 +22,15 @@ func TestEmbeddedManifest(t *testing.T) {
 		}
 	}
 	ort := linux["onnxruntime"]
-	if ort.Files[0].SHA256 != "92ba8e44d31b80a34f5e805076a044122c3be1fffe0d88ed790de7267b0b2682" ||
-		ort.Source.SHA256 != "aa1bb5fa261ea68de05dd53efbba210cd7adf2d2850f4c3a201054c74cc78040" {
+	if ort.Files[0].SHA256 != "89688f5cf51c7e31befbb7b9101bc027799009b18d1baa9a5b1146a72e69538d" ||
+		ort.Source.SHA256 != "cfdfb45ec4044b1fdca43e5d2e180fb6817e649ff8ad1e0dfc90e18e51b67037" {
 		t.Errorf("onnxruntime hashes changed: %+v", ort)
 	}
-	if got := len(m.ForPlatform("windows", "amd64")); got != len(linux) {
+	if _, ok := linux[CUDAProviders]; !ok {
+		t.Errorf("manifest lacks %s for linux/amd64", CUDAProviders)
+	}
+	if got := len(m.ForPlatform("windows", "amd64")); got != len(linux)-1 { // the CUDA providers are linux/amd64 only
+
 		t.Errorf("windows has %d entries, linux %d", got, len(linux))
 	}
 }

@@ -29,3 +29,8 @@ var ErrBadShape = errors.New("onnx: invalid tensor shape")
 
 // ErrClosed means the session or tensor was already closed/destroyed.
 var ErrClosed = errors.New("onnx: use after close")
+
+// ErrNoDeviceIO means device-resident inputs and outputs are unavailable here (no CUDA
+// runtime, another platform, or the ONNX Runtime C API did not match); models then
+// run on host tensors.
+var ErrNoDeviceIO = errors.New("onnx: device I/O unavailable")

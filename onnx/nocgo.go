@@ -2,6 +2,12 @@
 
 package onnx
 
+import (
+	"log/slog"
+
+	"github.com/vivid-ml/vivid-ml-engine/engine/infer"
+)
+
 // This file keeps builds without cgo (cross-compiles, GOOS=windows vet) compiling:
 // ONNX Runtime needs cgo, so everything here returns ErrNoCgo.
 
@@ -100,3 +106,7 @@ func (s *Scalar[T]) Destroy() error { return nil }
 
 // CheckProvider returns ErrNoCgo.
 func CheckProvider(p ProviderConfig) error { return ErrNoCgo }
+
+func newModel(s *Session, spec infer.Spec, log *slog.Logger) (infer.Model, error) {
+	return nil, ErrNoCgo
+}

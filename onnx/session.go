@@ -26,6 +26,7 @@ type Session struct {
 	outputs  []TensorInfo
 	inBuf    []ort.Value // reused by run, guarded by mu
 	outBuf   []ort.Value
+	deviceIO bool // inputs and outputs bound to device buffers (CUDA, see deviceio.go)
 }
 
 // NewSession opens modelPath, trying opts.Providers in order (CPU when empty); each
@@ -53,20 +54,55 @@ func NewSession(modelPath string, opts SessionOptions) (*Session, error) {
 	}
 	var skipped []ProviderSkip
 	for _, p := range providers {
+		p, dev := prepareDeviceIO(p, log)
 		s, err := openWith(modelPath, inputs, outputs, opts.Threads, p)
+		if err != nil && p.Options["enable_cuda_graph"] == "1" {
+			log.Warn("CUDA graph capture refused; retrying without it", "model", modelPath, "reason", ortError(err).Error())
+			p.Options = withoutKey(p.Options, "enable_cuda_graph")
+			s, err = openWith(modelPath, inputs, outputs, opts.Threads, p)
+		}
 		if err != nil {
 			skipped = append(skipped, ProviderSkip{Name: p.Name, Reason: err.Error()})
 			log.Warn("execution provider skipped", "provider", p.Name, "model", modelPath, "reason", err.Error())
 			continue
 		}
-		log.Info("model loaded", "model", modelPath, "provider", p.Name, "threads", opts.Threads)
-		return &Session{s: s, path: modelPath, provider: p.Name, skipped: skipped, inputs: inputs, outputs: outputs}, nil
+		log.Info("model loaded", "model", modelPath, "provider", p.Name, "threads", opts.Threads,
+			"device_io", dev, "cuda_graph", p.Options["enable_cuda_graph"] == "1")
+		return &Session{s: s, path: modelPath, provider: p.Name, skipped: skipped, inputs: inputs, outputs: outputs, deviceIO: dev}, nil
 	}
 	reasons := make([]string, len(skipped))
 	for i, sk := range skipped {
 		reasons[i] = sk.Name + ": " + sk.Reason
 	}
 	return nil, fmt.Errorf("%w %s: %s", ErrNoProvider, modelPath, strings.Join(reasons, "; "))
+}
+
+// prepareDeviceIO turns on device-resident I/O for a CUDA provider that asks for it,
+// when the device layer can be bound; otherwise it drops the request and the CUDA
+// graph option, which needs fixed device addresses, and says why.
+func prepareDeviceIO(p ProviderConfig, log *slog.Logger) (ProviderConfig, bool) {
+	if p.Name != ProviderCUDA || !p.DeviceIO {
+		return p, false
+	}
+	dev := 0
+	fmt.Sscan(p.Options["device_id"], &dev)
+	if err := devOpen(dev); err != nil {
+		log.Warn("CUDA device I/O off: host tensors, no CUDA graph", "reason", err.Error())
+		p.DeviceIO = false
+		p.Options = withoutKey(p.Options, "enable_cuda_graph")
+		return p, false
+	}
+	return p, true
+}
+
+func withoutKey(m map[string]string, key string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if k != key {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 func knownProvider(name string) bool {

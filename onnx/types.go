@@ -97,6 +97,10 @@ const (
 type ProviderConfig struct {
 	Name    string
 	Options map[string]string
+	// DeviceIO (cuda) binds every input and output to a device buffer that keeps its
+	// address between runs, so only the tensors' bytes cross PCIe and the CUDA graph
+	// option (enable_cuda_graph=1) can be used. Off where the CUDA runtime is missing.
+	DeviceIO bool
 }
 
 // ProviderSkip records why an execution provider earlier in the list was not used.

@@ -73,7 +73,7 @@ func TestModelsFetchVerifyDetectsFlippedByte(t *testing.T) {
 	}
 	// The ONNX Runtime library from the shared cache (provisioned by make), copied in.
 	if lib, _, code := runEngine(t, "models", "path", "onnxruntime"); code == 0 {
-		dst := filepath.Join(cache, "onnxruntime", "1.24.3", filepath.Base(strings.TrimSpace(lib)))
+		dst := filepath.Join(cache, "onnxruntime", "1.29.0", filepath.Base(strings.TrimSpace(lib)))
 		os.MkdirAll(filepath.Dir(dst), 0o755)
 		if b, err := os.ReadFile(strings.TrimSpace(lib)); err == nil {
 			os.WriteFile(dst, b, 0o644)

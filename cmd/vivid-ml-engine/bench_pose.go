@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/vivid-ml/vivid-ml-engine/engine/pose"
 	"github.com/vivid-ml/vivid-ml-engine/onnx"
 )
 
@@ -39,6 +40,8 @@ func benchPoseModel(ctx context.Context, args []string) error {
 	warmup := fs.Int("warmup", 5, "untimed runs first")
 	threads := fs.Int("threads", 0, "intra-op threads (0: one per core)")
 	size := fs.Int("size", 256, "input side for models whose height/width are dynamic (multiple of 32)")
+	providers := fs.String("providers", "cpu", "execution providers in order, e.g. cuda,cpu")
+	deviceIO := fs.Bool("cuda-device-io", true, "CUDA: keep the input and output tensors on the GPU between runs")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -54,7 +57,11 @@ func benchPoseModel(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	ortLib, err := cf.initORT(ctx, st, log)
+	chain, err := poseProviders(*providers, *deviceIO)
+	if err != nil {
+		return err
+	}
+	be, err := cf.ortBackend(ctx, st, log, wantsGPU(*providers))
 	if err != nil {
 		return err
 	}
@@ -65,72 +72,47 @@ func benchPoseModel(ctx context.Context, args []string) error {
 		}
 		label = *name
 	}
-	sess, err := onnx.NewSession(path, onnx.SessionOptions{Threads: *threads, Logger: log})
+	m, err := pose.OpenModel(be.With(func(string) []onnx.ProviderConfig { return chain }, *threads), path)
 	if err != nil {
 		return err
 	}
-	defer sess.Close()
-	ins, outs := sess.Inputs(), sess.Outputs()
-	if len(ins) != 1 || ins[0].Elem != onnx.ElemInt32 || len(ins[0].Shape) != 4 || len(outs) != 1 {
-		return fmt.Errorf("%s: want one int32 [1,H,W,3] input and one output, have %v → %v", label, ins, outs)
+	defer m.Close()
+	h, w := *size, *size
+	if spec, ok := pose.Specs[*name]; ok && spec.Kind == pose.Single && *onnxPath == "" {
+		h, w = spec.Input, spec.Input
 	}
-	shape := slices.Clone(ins[0].Shape)
-	for i, d := range shape {
-		if d < 0 {
-			shape[i] = map[bool]int64{true: int64(*size), false: 1}[i == 1 || i == 2]
-		}
+	shape := []int64{1, int64(h), int64(w), 3}
+	img, err := m.InputBuffer(h, w)
+	if err != nil {
+		return err
 	}
-	img := make([]int32, shape[0]*shape[1]*shape[2]*shape[3])
 	for i := range img {
-		img[i] = int32((i*7 + i/int(3*shape[2])*3) % 256)
+		img[i] = int32((i*7 + i/(3*w)*3) % 256)
 	}
-	in, err := onnx.NewTensorFrom(img, shape...)
-	if err != nil {
-		return err
-	}
-	defer in.Destroy()
-	d, err := timePose(ctx, sess, in, outs[0], *warmup, *frames)
+	d, err := timePose(ctx, m, h, w, *warmup, *frames)
 	if err != nil {
 		return fmt.Errorf("%s: %w", label, err)
 	}
 	res := poseBenchResult{
 		Bench: "pose-model", Model: label, Input: shape, Frames: *frames,
 		P50ms: posePct(d, 50), P90ms: posePct(d, 90), P99ms: posePct(d, 99), MeanMs: poseMean(d),
-		Provider: sess.Provider(), Threads: *threads, ORT: onnx.Version(),
+		Provider: m.Provider(), Threads: *threads, ORT: onnx.Version(),
 	}
-	log.Debug("benchmarked", "library", ortLib, "model", path)
+	log.Debug("benchmarked", "library", be.Library(), "model", path)
 	return json.NewEncoder(os.Stdout).Encode(res)
 }
 
-// timePose runs the session warmup+frames times and returns the timed durations, sorted.
-// Outputs with a static shape are allocated once; a dynamic one is allocated by ORT per run.
-func timePose(ctx context.Context, sess *onnx.Session, in onnx.Value, out onnx.TensorInfo, warmup, frames int) ([]time.Duration, error) {
-	var outT *onnx.Tensor[float32]
-	if !slices.ContainsFunc(out.Shape, func(d int64) bool { return d < 0 }) && out.Elem == onnx.ElemFloat32 {
-		var err error
-		if outT, err = onnx.NewTensor[float32](out.Shape...); err != nil {
-			return nil, err
-		}
-		defer outT.Destroy()
-	}
+// timePose runs the model warmup+frames times on its own input buffer and returns the
+// timed durations, sorted.
+func timePose(ctx context.Context, m *pose.InferModel, h, w, warmup, frames int) ([]time.Duration, error) {
 	d := make([]time.Duration, 0, frames)
 	for i := range warmup + frames {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		t0 := time.Now()
-		if outT != nil {
-			if err := sess.Run([]onnx.Value{in}, []onnx.Value{outT}); err != nil {
-				return nil, err
-			}
-		} else {
-			vals, err := sess.RunAlloc([]onnx.Value{in})
-			if err != nil {
-				return nil, err
-			}
-			for _, v := range vals {
-				v.Destroy()
-			}
+		if _, err := m.Infer(nil, h, w); err != nil {
+			return nil, err
 		}
 		if i >= warmup {
 			d = append(d, time.Since(t0))

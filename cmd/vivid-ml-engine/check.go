@@ -14,7 +14,6 @@ import (
 	"github.com/vivid-ml/vivid-ml-engine/engine"
 	"github.com/vivid-ml/vivid-ml-engine/mapping"
 	"github.com/vivid-ml/vivid-ml-engine/models"
-	"github.com/vivid-ml/vivid-ml-engine/onnx"
 )
 
 // errCheckFailed means at least one checked item was bad; each was printed on its own line.
@@ -231,16 +230,6 @@ func (c *checker) checkDiffusion(ctx context.Context, cf *commonFlags, do *diffu
 	if do.size < 8 || do.size%8 != 0 {
 		c.bad("diffusion", fmt.Sprintf("%s: size %d: want a positive multiple of 8", do.model, do.size))
 		return
-	}
-	if onnx.LibraryPath() == "" {
-		st, err := cf.openModels(c.log)
-		if err == nil {
-			_, err = cf.initORT(ctx, st, c.log)
-		}
-		if err != nil {
-			c.bad("diffusion", fmt.Sprintf("%s: onnx runtime: %v", do.model, err))
-			return
-		}
 	}
 	p, err := openPipeline(ctx, do.model, do.size, do.flags, cf, c.log)
 	if err != nil {

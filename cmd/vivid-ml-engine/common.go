@@ -8,7 +8,7 @@ package main
 //	names, err := parseFlags(fs, args)          // positional args, flags may be interleaved
 //	log, err := cf.logger()                     // slog to stderr
 //	st, err := cf.openModels(log)               // the model cache (lazy fetch unless --offline)
-//	lib, err := cf.initORT(ctx, st, log)        // loads ONNX Runtime once (onnx.Init)
+//	be, err := cf.ortBackend(ctx, st, log, gpu) // ONNX Runtime, built once per command and passed to the stages
 //	path, err := st.Path(ctx, "movenet-lightning")
 
 import (
@@ -30,6 +30,8 @@ type commonFlags struct {
 	CacheDir  string // model cache; empty: $VIVID_CACHE_DIR, else the XDG cache dir
 	Offline   bool   // never fetch; a missing model is an error naming `models fetch NAME`
 	ORTLib    string // ONNX Runtime library; empty: $ONNXRUNTIME_LIB, else the cached "onnxruntime"
+
+	backend *onnx.Backend // built once by ortBackend
 }
 
 // addCommonFlags registers the shared flags on fs.
@@ -86,28 +88,55 @@ func (c *commonFlags) openModels(log *slog.Logger) (*models.Store, error) {
 }
 
 // ortLibrary picks the ONNX Runtime library: --ort-lib, else $ONNXRUNTIME_LIB, else the
-// cache's "onnxruntime" entry (fetched on first use unless --offline).
-func (c *commonFlags) ortLibrary(ctx context.Context, st *models.Store) (string, error) {
+// cache's "onnxruntime" entry (fetched on first use unless --offline). With gpu set and
+// neither flag nor variable given, the cached core comes with the CUDA and TensorRT
+// providers beside it ("onnxruntime-cuda"); where they cannot be had, one line says
+// why and the CPU library is used.
+func (c *commonFlags) ortLibrary(ctx context.Context, st *models.Store, log *slog.Logger, gpu bool) (string, error) {
 	if c.ORTLib != "" {
 		if _, err := os.Stat(c.ORTLib); err != nil {
 			return "", fmt.Errorf("--ort-lib: %w", err)
 		}
 		return c.ORTLib, nil
 	}
+	if gpu && os.Getenv("ONNXRUNTIME_LIB") == "" {
+		lib, err := st.ORTGPULibrary(ctx)
+		if err == nil {
+			return lib, nil
+		}
+		log.Warn("CUDA/TensorRT execution providers unavailable; loading the CPU library", "reason", err.Error(),
+			"fetch", "vivid-ml-engine models fetch "+models.CUDAProviders)
+	}
 	return st.ORTLibrary(ctx)
 }
 
-// initORT finds and loads ONNX Runtime (once per process) and returns the library path.
-func (c *commonFlags) initORT(ctx context.Context, st *models.Store, log *slog.Logger) (string, error) {
-	lib, err := c.ortLibrary(ctx, st)
-	if err != nil {
-		return "", err
+// ortBackend loads ONNX Runtime once per command (ortLibrary) and returns the backend
+// every stage of the command runs its models on.
+func (c *commonFlags) ortBackend(ctx context.Context, st *models.Store, log *slog.Logger, gpu bool) (*onnx.Backend, error) {
+	if c.backend != nil {
+		return c.backend, nil
 	}
-	if err := onnx.Init(lib); err != nil {
-		return "", err
+	lib, err := c.ortLibrary(ctx, st, log, gpu)
+	if err != nil {
+		return nil, err
+	}
+	b, err := onnx.NewBackend(onnx.BackendConfig{Library: lib, Logger: log})
+	if err != nil {
+		return nil, err
 	}
 	log.Debug("onnx runtime loaded", "version", onnx.Version(), "library", lib)
-	return lib, nil
+	c.backend = b
+	return b, nil
+}
+
+// wantsGPU reports whether a provider list names a GPU provider.
+func wantsGPU(providers ...string) bool {
+	for _, p := range providers {
+		if strings.Contains(p, onnx.ProviderCUDA) || strings.Contains(p, onnx.ProviderTensorRT) {
+			return true
+		}
+	}
+	return false
 }
 
 // printUsage writes a one-line usage plus fs's flags to stderr and returns errUsage.
@@ -116,4 +145,14 @@ func printUsage(fs *flag.FlagSet, line string) error {
 	fs.SetOutput(os.Stderr)
 	fs.PrintDefaults()
 	return errUsage
+}
+
+// ortBackendFor builds the command's backend before any stage opens a model, with the
+// CUDA providers when any of the given provider lists (of stages that are on) names a GPU.
+func (c *commonFlags) ortBackendFor(ctx context.Context, log *slog.Logger, posePro, diffPro string, diffusionOn bool) (*onnx.Backend, error) {
+	st, err := c.openModels(log)
+	if err != nil {
+		return nil, err
+	}
+	return c.ortBackend(ctx, st, log, wantsGPU(posePro) || (diffusionOn && wantsGPU(diffPro)))
 }

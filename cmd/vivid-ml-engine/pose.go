@@ -10,12 +10,14 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine"
+	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion"
 	"github.com/vivid-ml/vivid-ml-engine/engine/pose"
-	"github.com/vivid-ml/vivid-ml-engine/models"
 	"github.com/vivid-ml/vivid-ml-engine/onnx"
+	"github.com/vivid-ml/vivid-ml-engine/tensorrt"
 )
 
 // poseJSON is one line of `pose --json`.
@@ -64,7 +66,7 @@ func cmdPose(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	load, err := poseLoader(ctx, cf, *threads, log)
+	load, err := poseLoader(ctx, cf, *threads, nil, log)
 	if err != nil {
 		return err
 	}
@@ -117,31 +119,47 @@ func toPoseJSON(path string, w, h int, people []engine.Person) poseJSON {
 	return r
 }
 
-// poseLoader initializes ONNX Runtime and returns a loader of provisioned pose
-// models (fetched and converted through the model store on first use unless
-// --offline). Callers close the models they load.
-func poseLoader(ctx context.Context, cf *commonFlags, threads int, log *slog.Logger) (pose.Loader, error) {
+// poseLoader builds the command's ONNX Runtime backend (once: cf.ortBackend) and returns a
+// loader of provisioned pose models (fetched and converted through the model store on
+// first use unless --offline) on the provider chain. Callers close the models they load.
+func poseLoader(ctx context.Context, cf *commonFlags, threads int, chain []onnx.ProviderConfig, log *slog.Logger) (pose.Loader, error) {
 	st, err := cf.openModels(log)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := cf.initORT(ctx, st, log); err != nil {
+	gpu := slices.ContainsFunc(chain, func(p onnx.ProviderConfig) bool { return wantsGPU(p.Name) })
+	be, err := cf.ortBackend(ctx, st, log, gpu)
+	if err != nil {
 		return nil, err
 	}
-	return storeLoader(ctx, st, threads, log), nil
-}
-
-// storeLoader opens the .onnx of a pose model name from the store.
-func storeLoader(ctx context.Context, st *models.Store, threads int, log *slog.Logger) pose.Loader {
+	b := be.With(func(string) []onnx.ProviderConfig { return chain }, threads)
 	return func(name string) (pose.Model, error) {
 		path, err := st.Path(ctx, name)
 		if err != nil {
 			return nil, err
 		}
-		m, err := pose.OpenONNX(path, onnx.SessionOptions{Threads: threads, Logger: log})
+		m, err := pose.OpenModel(b, path)
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", name, err)
 		}
 		return m, nil
+	}, nil
+}
+
+// poseProviders parses a pose provider list ("cuda,cpu") into configs; CUDA keeps
+// the model's input and output on the GPU when deviceIO is set.
+func poseProviders(list string, deviceIO bool) ([]onnx.ProviderConfig, error) {
+	names, err := diffusion.ParseChain(list)
+	if err != nil {
+		return nil, err
 	}
+	out := make([]onnx.ProviderConfig, len(names))
+	for i, n := range names {
+		out[i] = onnx.ProviderConfig{Name: n}
+		if n == onnx.ProviderCUDA {
+			out[i].Options = tensorrt.CUDAOptions(0, 0)
+			out[i].DeviceIO = deviceIO
+		}
+	}
+	return out, nil
 }

@@ -26,11 +26,12 @@ func (r *repeatedFlag) Set(v string) error { *r = append(*r, v); return nil }
 
 // runFlags are run's own flags (a stable interface: scripts and docs use them).
 type runFlags struct {
-	config    string
-	source    string
-	poseModel string
-	oscOut    repeatedFlag
-	frames    uint64
+	config        string
+	source        string
+	poseModel     string
+	poseProviders string
+	oscOut        repeatedFlag
+	frames        uint64
 }
 
 // cmdRun is the "run" command: source → pose (→ diffusion) → OSC and frame outputs.
@@ -41,6 +42,7 @@ func cmdRun(ctx context.Context, args []string) error {
 	fs.StringVar(&rf.config, "config", "", "config file (YAML, docs/config.md; flags given here override it; default: the embedded config)")
 	fs.StringVar(&rf.source, "source", "", "frame source: testpattern, an image/video file or folder, ffmpeg:<input args>, /dev/videoN, stdin:WxH")
 	fs.StringVar(&rf.poseModel, "pose-model", "", "movenet-lightning, movenet-thunder or movenet-multipose")
+	fs.StringVar(&rf.poseProviders, "pose-providers", "cpu", "pose execution providers in order, e.g. cuda,cpu")
 	fs.Var(&rf.oscOut, "osc-out", "OSC pose target HOST:PORT (repeatable; replaces the config's targets)")
 	fs.Uint64Var(&rf.frames, "frames", 0, "stop after N frames (0: run until interrupted)")
 	co := registerControlFlags(fs)
@@ -94,7 +96,15 @@ func cmdRun(ctx context.Context, args []string) error {
 
 	var stage *pose.Stage
 	if cfg.Pose.Enabled {
-		load, err := poseLoader(ctx, cf, cfg.Pose.Threads, log)
+		chain, err := poseProviders(rf.poseProviders, true)
+		if err != nil {
+			return fmt.Errorf("pose stage: %w", err)
+		}
+		// One ONNX Runtime for the whole engine: with the CUDA providers if any stage wants them.
+		if _, err := cf.ortBackendFor(ctx, log, rf.poseProviders, do.flags.providers, do.model != ""); err != nil {
+			return fmt.Errorf("pose stage: %w", err)
+		}
+		load, err := poseLoader(ctx, cf, cfg.Pose.Threads, chain, log)
 		if err != nil {
 			return fmt.Errorf("pose stage: %w", err)
 		}
@@ -117,7 +127,7 @@ func cmdRun(ctx context.Context, args []string) error {
 
 	for i, start := range []func() (io.Closer, error){
 		func() (io.Closer, error) { return startControl(ctx, co, env) },
-		func() (io.Closer, error) { return startDiffusion(ctx, do, env) },
+		func() (io.Closer, error) { return startDiffusion(ctx, do, cf, env) },
 		func() (io.Closer, error) { return startOutputs(ctx, oo, env) },
 	} {
 		c, err := start()

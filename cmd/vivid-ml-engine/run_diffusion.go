@@ -19,6 +19,8 @@ import (
 // pipelineFlags are the model-loading flags shared by `run`, `diffusion run` and `bench diffusion`.
 type pipelineFlags struct {
 	providers    string
+	cudaOptions  string
+	deviceIO     bool
 	threads      int
 	deviceID     int
 	cudaMemLimit int64
@@ -42,30 +44,36 @@ func addPipelineFlags(fs *flag.FlagSet, prefix string) *pipelineFlags {
 	fs.BoolVar(&f.trtTiming, prefix+"trt-timing-cache", true, "TensorRT timing cache (needs a cache folder)")
 	fs.BoolVar(&f.trtDynamic, prefix+"trt-dynamic", false, "TensorRT dynamic profile 256²..1024², batch 1..2, instead of static size, batch 1")
 	fs.BoolVar(&f.taesd, prefix+"taesd", false, "use the tiny VAE (taesd_encoder/, taesd_decoder/)")
+	fs.StringVar(&f.cudaOptions, prefix+"cuda-options", "", "extra CUDA provider options k=v,… (e.g. enable_cuda_graph=1,prefer_nhwc=1)")
+	fs.BoolVar(&f.deviceIO, prefix+"cuda-device-io", true, "CUDA: bind model inputs/outputs to GPU buffers that keep their address (needed for enable_cuda_graph)")
 	fs.StringVar(&f.scheduler, prefix+"scheduler", "", "scheduler override: euler|euler-ancestral|ddim|tcd|lcm (default: the folder's)")
 	return f
 }
 
-// openPipeline loads ONNX Runtime (through cf: --ort-lib, $ONNXRUNTIME_LIB or the model
-// cache) unless another stage already did, and then the model folder.
+// openPipeline opens the model folder on the command's ONNX Runtime backend (built once
+// from cf: --ort-lib, $ONNXRUNTIME_LIB or the model cache, under --cache-dir and --offline;
+// with the CUDA providers when the chain names cuda or tensorrt).
 func openPipeline(ctx context.Context, dir string, size int, f *pipelineFlags, cf *commonFlags, log *slog.Logger) (*diffusion.Pipeline, error) {
-	if onnx.LibraryPath() == "" {
-		st, err := cf.openModels(log)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := cf.initORT(ctx, st, log); err != nil {
-			return nil, err
-		}
-	}
 	chain, perModel, err := diffusion.ParseProviders(f.providers)
+	if err != nil {
+		return nil, err
+	}
+	cudaOpts, err := parseOptionList(f.cudaOptions)
+	if err != nil {
+		return nil, fmt.Errorf("--cuda-options: %w", err)
+	}
+	st, err := cf.openModels(log)
+	if err != nil {
+		return nil, err
+	}
+	be, err := cf.ortBackend(ctx, st, log, wantsGPU(f.providers))
 	if err != nil {
 		return nil, err
 	}
 	prov := diffusion.Providers{
 		Chain: chain, PerModel: perModel, DeviceID: f.deviceID, CUDAMemLimit: f.cudaMemLimit,
 		TRTFP16: f.trtFP16, TRTCacheDir: f.trtCache, TRTTimingCache: f.trtTiming,
-		Size: size, Dynamic: f.trtDynamic,
+		Size: size, Dynamic: f.trtDynamic, CUDAOptions: cudaOpts, DeviceIO: f.deviceIO,
 	}
 	prov.Versions.ORT = onnx.Version()
 	if gpu.Available() && strings.Contains(f.providers, onnx.ProviderTensorRT) {
@@ -99,8 +107,7 @@ func openPipeline(ctx context.Context, dir string, size int, f *pipelineFlags, c
 	}
 	p, err := diffusion.Open(diffusion.Config{
 		Dir: dir, Scheduler: f.scheduler, TAESD: f.taesd, Logger: log, GPU: dev,
-		Backend: &diffusion.ORTBackend{Threads: f.threads, Logger: log,
-			Providers: func(name string) []onnx.ProviderConfig { return byModel[name] }},
+		Backend: be.With(func(name string) []onnx.ProviderConfig { return byModel[name] }, f.threads),
 	})
 	return p, err // Open closes dev when it fails
 }
@@ -139,7 +146,7 @@ func (c stageCloser) Close() error {
 }
 
 // startDiffusion starts the diffusion subsystem for `run`; it returns nil, nil when nothing is configured.
-func startDiffusion(ctx context.Context, o *diffusionOptions, env *runEnv) (io.Closer, error) {
+func startDiffusion(ctx context.Context, o *diffusionOptions, cf *commonFlags, env *runEnv) (io.Closer, error) {
 	if o == nil || o.model == "" {
 		return nil, nil
 	}
@@ -151,7 +158,7 @@ func startDiffusion(ctx context.Context, o *diffusionOptions, env *runEnv) (io.C
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
 	log = log.With("component", "diffusion")
-	p, err := openPipeline(ctx, o.model, o.size, o.flags, &commonFlags{}, log)
+	p, err := openPipeline(ctx, o.model, o.size, o.flags, cf, log)
 	if err != nil {
 		return nil, err
 	}
@@ -171,4 +178,20 @@ func startDiffusion(ctx context.Context, o *diffusionOptions, env *runEnv) (io.C
 	env.reportProvider("diffusion", strings.Join(p.Providers(), ","))
 	log.Info("diffusion stage ready", "model", o.model, "size", o.size, "scheduler", p.SchedulerName(), "providers", p.Providers())
 	return stageCloser{s: s, p: p}, nil
+}
+
+// parseOptionList reads "k=v,k2=v2" into a map ("" gives nil).
+func parseOptionList(s string) (map[string]string, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	out := map[string]string{}
+	for _, kv := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("%q: want KEY=VALUE", kv)
+		}
+		out[k] = v
+	}
+	return out, nil
 }

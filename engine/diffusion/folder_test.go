@@ -85,7 +85,7 @@ func TestOpenErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := tinyDir(t, tiny.Options{Seed: 1})
 			tc.break_(t, dir)
-			p, err := diffusion.Open(diffusion.Config{Dir: dir, Backend: &diffusion.ORTBackend{Threads: 1}})
+			p, err := diffusion.Open(diffusion.Config{Dir: dir, Backend: cpuBackend(t)})
 			if err == nil {
 				p.Close()
 				t.Fatal("Open succeeded")

@@ -41,6 +41,17 @@ func initORT(t testing.TB) {
 	}
 }
 
+// cpuBackend loads ONNX Runtime (initORT) and returns a one-thread CPU backend.
+func cpuBackend(t testing.TB) *onnx.Backend {
+	t.Helper()
+	initORT(t)
+	b, err := onnx.NewBackend(onnx.BackendConfig{Library: onnx.LibraryPath(), Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // tinyDir writes tiny models into a temp dir.
 func tinyDir(t testing.TB, o tiny.Options) string {
 	t.Helper()
@@ -54,7 +65,7 @@ func tinyDir(t testing.TB, o tiny.Options) string {
 func openTiny(t testing.TB, o tiny.Options, taesd bool) *diffusion.Pipeline {
 	t.Helper()
 	initORT(t)
-	p, err := diffusion.Open(diffusion.Config{Dir: tinyDir(t, o), Backend: &diffusion.ORTBackend{Threads: 1}, TAESD: taesd})
+	p, err := diffusion.Open(diffusion.Config{Dir: tinyDir(t, o), Backend: cpuBackend(t), TAESD: taesd})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,7 +69,7 @@ func TestNVIDIANaming(t *testing.T) {
 
 	var outs [][]byte
 	for _, dir := range []string{optimum, nvidia} {
-		p, err := diffusion.Open(diffusion.Config{Dir: dir, Backend: &diffusion.ORTBackend{Threads: 1}})
+		p, err := diffusion.Open(diffusion.Config{Dir: dir, Backend: cpuBackend(t)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion/clip"
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion/sched"
+	"github.com/vivid-ml/vivid-ml-engine/engine/infer"
 	"github.com/vivid-ml/vivid-ml-engine/tensorrt/gpu"
 )
 
@@ -88,7 +89,7 @@ func Open(cfg Config) (p *Pipeline, err error) {
 		return nil, fmt.Errorf("diffusion: %w", err)
 	}
 	open := func(file, name string) (Model, error) {
-		m, err := cfg.Backend.Open(filepath.Join(cfg.Dir, filepath.FromSlash(file)), name)
+		m, err := cfg.Backend.Open(infer.Spec{Path: filepath.Join(cfg.Dir, filepath.FromSlash(file)), Name: name})
 		if err != nil {
 			return nil, fmt.Errorf("diffusion: %s: %w", file, err)
 		}

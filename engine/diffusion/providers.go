@@ -25,6 +25,12 @@ type Providers struct {
 	Size, MinSize, MaxSize int
 	Dynamic                bool
 	Versions               tensorrt.Versions // ORT/TensorRT/GPU facts for the cache key
+
+	// CUDAOptions are passed to the CUDA provider on top of the defaults
+	// (e.g. enable_cuda_graph=1, prefer_nhwc=1, cudnn_conv_algo_search=EXHAUSTIVE).
+	CUDAOptions map[string]string
+	// DeviceIO keeps CUDA models' inputs and outputs in GPU buffers (onnx.ProviderConfig.DeviceIO).
+	DeviceIO bool
 }
 
 // ParseChain splits a comma-separated provider list and checks the names.
@@ -101,6 +107,10 @@ func (p Providers) For(model string) ([]onnx.ProviderConfig, error) {
 			pc.Options = o
 		case onnx.ProviderCUDA:
 			pc.Options = tensorrt.CUDAOptions(p.DeviceID, p.CUDAMemLimit)
+			for k, v := range p.CUDAOptions {
+				pc.Options[k] = v
+			}
+			pc.DeviceIO = p.DeviceIO
 		case onnx.ProviderDirectML:
 			pc.Options = map[string]string{"device_id": fmt.Sprint(p.DeviceID)}
 		}

@@ -1,109 +1,20 @@
 package diffusion
 
-import (
-	"fmt"
+import "github.com/vivid-ml/vivid-ml-engine/engine/infer"
 
-	"github.com/vivid-ml/vivid-ml-engine/engine/convert"
+// Tensor and Elem are the inference contract's (package infer).
+type (
+	Tensor = infer.Tensor
+	Elem   = infer.DType
 )
-
-// Elem is a tensor element type; values are ONNX's TensorProto.DataType numbers.
-type Elem int
 
 // Element types the pipeline feeds and reads.
 const (
-	Float32 Elem = 1
-	Int32   Elem = 6
-	Int64   Elem = 7
-	Float16 Elem = 10
+	Float32 = infer.Float32
+	Int32   = infer.Int32
+	Int64   = infer.Int64
+	Float16 = infer.Float16
 )
 
-func (e Elem) String() string {
-	switch e {
-	case Float32:
-		return "float32"
-	case Int32:
-		return "int32"
-	case Int64:
-		return "int64"
-	case Float16:
-		return "float16"
-	}
-	return fmt.Sprintf("elem(%d)", int(e))
-}
-
-// Tensor is a model input or output in Go memory, allocated once per shape and reused
-// every frame. Exactly one data slice (matching Elem) is set. Backends attach their
-// native handle in Native the first time they see the tensor.
-type Tensor struct {
-	Elem  Elem
-	Shape []int64
-	F32   []float32
-	F16   []uint16
-	I32   []int32
-	I64   []int64
-
-	Native any // backend-owned handle sharing the data slice
-}
-
 // NewTensor allocates a zeroed tensor.
-func NewTensor(elem Elem, shape ...int64) (*Tensor, error) {
-	n := int64(1)
-	for _, d := range shape {
-		if d < 1 {
-			return nil, fmt.Errorf("diffusion: tensor shape %v has a dimension below 1", shape)
-		}
-		n *= d
-	}
-	t := &Tensor{Elem: elem, Shape: append([]int64(nil), shape...)}
-	switch elem {
-	case Float32:
-		t.F32 = make([]float32, n)
-	case Float16:
-		t.F16 = make([]uint16, n)
-	case Int32:
-		t.I32 = make([]int32, n)
-	case Int64:
-		t.I64 = make([]int64, n)
-	default:
-		return nil, fmt.Errorf("diffusion: unsupported element type %s", elem)
-	}
-	return t, nil
-}
-
-// Len is the element count.
-func (t *Tensor) Len() int {
-	switch t.Elem {
-	case Float32:
-		return len(t.F32)
-	case Float16:
-		return len(t.F16)
-	case Int32:
-		return len(t.I32)
-	}
-	return len(t.I64)
-}
-
-// SetFloats copies src into a float tensor from element offset off (converting to fp16 if needed).
-func (t *Tensor) SetFloats(off int, src []float32) {
-	switch t.Elem {
-	case Float32:
-		copy(t.F32[off:], src)
-	case Float16:
-		dst := t.F16[off : off+len(src)]
-		for i, v := range src {
-			dst[i] = convert.Float16(v)
-		}
-	}
-}
-
-// Floats copies len(dst) elements from element offset off of a float tensor into dst.
-func (t *Tensor) Floats(off int, dst []float32) {
-	switch t.Elem {
-	case Float32:
-		copy(dst, t.F32[off:off+len(dst)])
-	case Float16:
-		for i, h := range t.F16[off : off+len(dst)] {
-			dst[i] = convert.Float32From16(h)
-		}
-	}
-}
+func NewTensor(elem Elem, shape ...int64) (*Tensor, error) { return infer.NewTensor(elem, shape...) }
