@@ -37,7 +37,7 @@ func NewBackend(cfg BackendConfig) (*Backend, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Backend{cfg: cfg, log: log.With("backend", "ort")}, nil
+	return &Backend{cfg: cfg, log: log}, nil
 }
 
 // With returns a backend on the same runtime with another provider chain and thread

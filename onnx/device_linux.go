@@ -164,6 +164,10 @@ func devOpen(device int) error {
 	return nil
 }
 
+// OpenDevice binds the CUDA runtime for device (after Init), so DeviceMemory can
+// report; it fails with ErrNoDeviceIO where there is no CUDA runtime or GPU.
+func OpenDevice(device int) error { return devOpen(device) }
+
 // devBuffer is one device allocation wrapped as an ORT value.
 type devBuffer struct {
 	ptr, value unsafe.Pointer

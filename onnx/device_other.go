@@ -11,6 +11,9 @@ type devBuffer struct {
 
 func devOpen(int) error { return ErrNoDeviceIO }
 
+// OpenDevice returns ErrNoDeviceIO: device I/O is built for Linux only.
+func OpenDevice(int) error { return ErrNoDeviceIO }
+
 func devAlloc(int, []int64, ElemType) (devBuffer, error) { return devBuffer{}, ErrNoDeviceIO }
 
 func (b devBuffer) free() {}

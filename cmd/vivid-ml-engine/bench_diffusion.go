@@ -12,6 +12,7 @@ import (
 
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion"
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion/tiny"
+	"github.com/vivid-ml/vivid-ml-engine/onnx"
 )
 
 // benchDiffusion times the img2img pipeline per stage and prints one JSON line. Without
@@ -52,11 +53,17 @@ func benchDiffusion(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if _, err := cf.ortBackendFor(ctx, log, "", pf.providers, true); err != nil {
+		return err
+	}
+	vram := newVRAMMeter(wantsGPU(pf.providers))
 	p, err := openPipeline(ctx, dir, *size, pf, cf, log)
 	if err != nil {
 		return err
 	}
 	defer p.Close()
+	vram.sample()
+	loaded := vram.used()
 
 	img := image.NewRGBA(image.Rect(0, 0, *size, *size))
 	for i := range img.Pix {
@@ -87,6 +94,7 @@ func benchDiffusion(ctx context.Context, args []string) error {
 		if _, err := p.Generate(req, img); err != nil {
 			return err
 		}
+		vram.sample()
 		t := p.Timings()
 		venc, vdec, sch = append(venc, t.VAEEncode), append(vdec, t.VAEDecode), append(sch, t.Scheduler)
 		run, total, over = append(run, t.Run), append(total, t.Total), append(over, t.Overhead())
@@ -107,6 +115,8 @@ func benchDiffusion(ctx context.Context, args []string) error {
 		"tokenize_ms": diffMedianMS(tok), "text_encode_ms": diffMedianMS(enc),
 		"vae_encode_ms": diffMedianMS(venc), "unet_step_ms": unetMS, "scheduler_ms": diffMedianMS(sch), "vae_decode_ms": diffMedianMS(vdec),
 		"model_run_ms": diffMedianMS(run), "frame_ms": diffMedianMS(total),
+		"frame_p50_ms": diffPctMS(total, 50), "frame_p99_ms": diffPctMS(total, 99),
+		"vram_models_mb": loaded, "vram_peak_mb": vram.peak(),
 		"overhead_ms": diffMedianMS(over), "overhead_max_ms": diffMS(slices.Max(over)),
 		"note": "medians; overhead = frame time minus ONNX Runtime Run time (tokenize/text encode run off the frame path)",
 	})
@@ -119,3 +129,50 @@ func diffMedianMS(ds []time.Duration) float64 {
 }
 
 func diffMS(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// diffPctMS is the nearest-rank percentile p of ds in milliseconds.
+func diffPctMS(ds []time.Duration, p int) float64 {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	k := min(max((len(s)*p+99)/100, 1), len(s))
+	return diffMS(s[k-1])
+}
+
+// vramMeter samples the GPU's used memory (total − free, through the CUDA runtime
+// the CUDA provider loads) relative to the first sample; -1 where there is none.
+type vramMeter struct {
+	on         bool
+	base, high int64
+}
+
+func newVRAMMeter(gpu bool) *vramMeter {
+	m := &vramMeter{on: gpu, base: -1, high: -1}
+	if gpu {
+		if err := onnx.OpenDevice(0); err != nil {
+			m.on = false
+		} else {
+			m.sample()
+			m.base = m.high
+		}
+	}
+	return m
+}
+
+func (m *vramMeter) sample() {
+	if !m.on {
+		return
+	}
+	free, total, err := onnx.DeviceMemory()
+	if err == nil && total-free > m.high {
+		m.high = total - free
+	}
+}
+
+func (m *vramMeter) used() float64 {
+	if !m.on || m.base < 0 {
+		return -1
+	}
+	return float64((m.high - m.base) >> 20)
+}
+
+func (m *vramMeter) peak() float64 { return m.used() }
