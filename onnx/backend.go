@@ -16,6 +16,9 @@ type BackendConfig struct {
 	// nil means CPU only for every model.
 	Providers func(name string) []ProviderConfig
 	Logger    *slog.Logger
+	// NoOptimize turns ONNX Runtime's graph optimisations off (every node runs as written):
+	// a second CPU execution path for the conformance suite.
+	NoOptimize bool
 }
 
 // Backend is ONNX Runtime as an infer.Backend. Build it once with NewBackend and
@@ -52,7 +55,19 @@ func (b *Backend) With(providers func(name string) []ProviderConfig, threads int
 }
 
 // Name implements infer.Backend.
-func (b *Backend) Name() string { return "ort" }
+func (b *Backend) Name() string {
+	if b.cfg.NoOptimize {
+		return "ort-noopt"
+	}
+	return "ort"
+}
+
+// Unoptimized returns the same backend with ONNX Runtime's graph optimisations off.
+func (b *Backend) Unoptimized() *Backend {
+	c := b.cfg
+	c.NoOptimize = true
+	return &Backend{cfg: c, log: b.log}
+}
 
 // Library is the loaded ONNX Runtime library's path.
 func (b *Backend) Library() string { return b.cfg.Library }
@@ -64,7 +79,7 @@ func (b *Backend) Open(spec infer.Spec) (infer.Model, error) {
 	if b.cfg.Providers != nil {
 		providers = b.cfg.Providers(spec.Name)
 	}
-	s, err := NewSession(spec.Path, SessionOptions{Threads: b.cfg.Threads, Providers: providers, Logger: b.log})
+	s, err := NewSession(spec.Path, SessionOptions{Threads: b.cfg.Threads, Providers: providers, Logger: b.log, NoOptimize: b.cfg.NoOptimize})
 	if err != nil {
 		return nil, err
 	}

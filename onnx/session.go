@@ -55,11 +55,11 @@ func NewSession(modelPath string, opts SessionOptions) (*Session, error) {
 	var skipped []ProviderSkip
 	for _, p := range providers {
 		p, dev := prepareDeviceIO(p, log)
-		s, err := openWith(modelPath, inputs, outputs, opts.Threads, p)
+		s, err := openWith(modelPath, inputs, outputs, opts, p)
 		if err != nil && p.Options["enable_cuda_graph"] == "1" {
 			log.Warn("CUDA graph capture refused; retrying without it", "model", modelPath, "reason", ortError(err).Error())
 			p.Options = withoutKey(p.Options, "enable_cuda_graph")
-			s, err = openWith(modelPath, inputs, outputs, opts.Threads, p)
+			s, err = openWith(modelPath, inputs, outputs, opts, p)
 		}
 		if err != nil {
 			skipped = append(skipped, ProviderSkip{Name: p.Name, Reason: err.Error()})
@@ -114,12 +114,17 @@ func knownProvider(name string) bool {
 }
 
 // openWith creates the ORT session for one provider.
-func openWith(path string, inputs, outputs []TensorInfo, threads int, p ProviderConfig) (*ort.DynamicAdvancedSession, error) {
-	o, err := newOptions(threads, p)
+func openWith(path string, inputs, outputs []TensorInfo, so SessionOptions, p ProviderConfig) (*ort.DynamicAdvancedSession, error) {
+	o, err := newOptions(so.Threads, p)
 	if err != nil {
 		return nil, err
 	}
 	defer o.Destroy()
+	if so.NoOptimize {
+		if err := o.SetGraphOptimizationLevel(ort.GraphOptimizationLevelDisableAll); err != nil {
+			return nil, ortError(err)
+		}
+	}
 	s, err := ort.NewDynamicAdvancedSession(path, names(inputs), names(outputs), o)
 	if err != nil {
 		return nil, ortError(err)

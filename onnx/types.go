@@ -117,4 +117,6 @@ type SessionOptions struct {
 	Providers []ProviderConfig
 	// Logger receives provider fallback messages; nil discards them.
 	Logger *slog.Logger
+	// NoOptimize disables ONNX Runtime's graph optimisations.
+	NoOptimize bool
 }
