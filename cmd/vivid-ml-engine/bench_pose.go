@@ -78,8 +78,8 @@ func benchPoseModel(ctx context.Context, args []string) error {
 	}
 	defer m.Close()
 	h, w := *size, *size
-	if spec, ok := pose.Specs[*name]; ok && spec.Kind == pose.Single && *onnxPath == "" {
-		h, w = spec.Input, spec.Input
+	if s := m.InputShape(); len(s) == 4 && s[1] > 0 && s[2] > 0 {
+		h, w = int(s[1]), int(s[2])
 	}
 	shape := []int64{1, int64(h), int64(w), 3}
 	img, err := m.InputBuffer(h, w)

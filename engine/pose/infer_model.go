@@ -61,6 +61,9 @@ func outputShape(decl []int64) ([]int64, error) {
 	return out, nil
 }
 
+// InputShape is the model's declared input shape (-1: dynamic).
+func (m *InferModel) InputShape() []int64 { return append([]int64(nil), m.m.Inputs()[0].Shape...) }
+
 // Provider is the execution provider that runs the model.
 func (m *InferModel) Provider() string { return m.m.Provider() }
 

@@ -1,6 +1,6 @@
 """Export real-architecture SDXL (random weights) into the Optimum diffusers ONNX layout.
 
-usage: PYTHONPATH=/tmp/diffusers/src:. python3 sdxl_export.py OUT TINY_DIR
+usage: PYTHONPATH=/tmp/diffusers/src:. python3 sdxl_export.py OUT TINY_DIR [--static] [--no-text]
   OUT      folder to write (text_encoder*/, unet/, vae_encoder/, vae_decoder/, taesd_*/)
   TINY_DIR a folder from `vivid-ml-engine models make-tiny-sdxl` for tokenizer/ and scheduler/
            (its ids are < 49408, valid for the real embedding tables; the weights are random anyway)
@@ -14,6 +14,9 @@ import torch
 import sdxl_modules
 
 out, tiny = sys.argv[1], sys.argv[2]
+# --static: no dynamic axes (batch 1, 512²): shape subgraphs fold away, which the CUDA
+# provider's graph capture needs. --no-text: leave the text encoders out (link them).
+static, no_text = "--static" in sys.argv, "--no-text" in sys.argv
 os.makedirs(out, exist_ok=True)
 for sub in ("tokenizer", "tokenizer_2", "scheduler"):
     shutil.copytree(os.path.join(tiny, sub), os.path.join(out, sub), dirs_exist_ok=True)
@@ -26,7 +29,7 @@ def export(module, args, path, inputs, outputs, axes):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     t0 = time.time()
     torch.onnx.export(module, args, path, input_names=inputs, output_names=outputs,
-                      dynamic_axes=axes, opset_version=17, dynamo=False, do_constant_folding=True)
+                      dynamic_axes=None if static else axes, opset_version=17, dynamo=False, do_constant_folding=True)
     print(json.dumps({"export": path, "s": round(time.time() - t0, 1)}), flush=True)
 
 
@@ -43,7 +46,7 @@ class TextEnc(torch.nn.Module):
 
 
 ids = torch.zeros(1, 77, dtype=torch.int32, device=dev)
-for name, proj in (("text_encoder", False), ("text_encoder_2", True)):
+for name, proj in () if no_text else (("text_encoder", False), ("text_encoder_2", True)):
     m = mods[name].to(dev)
     n = m.config.num_hidden_layers
     heads = ["text_embeds", "last_hidden_state"] if proj else ["last_hidden_state", "pooler_output"]

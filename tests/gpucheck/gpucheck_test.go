@@ -1,0 +1,115 @@
+//go:build gpucheck
+
+// Package gpucheck is the GPU machine's check of the inference contract: every model
+// of a real-architecture SDXL folder ($VIVID_SDXL_DIR) and the MoveNets ($VIVID_POSE_DIR)
+// through ONNX Runtime's CUDA provider against its CPU provider, on the same inputs.
+// Built here with `go test -c -tags gpucheck`, run there (scripts/gpu/h200_ort.sh).
+package gpucheck
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/vivid-ml/vivid-ml-engine/engine/infer"
+	"github.com/vivid-ml/vivid-ml-engine/engine/infer/conformance"
+	"github.com/vivid-ml/vivid-ml-engine/onnx"
+	"github.com/vivid-ml/vivid-ml-engine/tensorrt"
+)
+
+func backends(t *testing.T) (infer.Backend, []infer.Backend) {
+	lib := os.Getenv("ONNXRUNTIME_LIB")
+	if lib == "" {
+		t.Skip("set ONNXRUNTIME_LIB to the ONNX Runtime core with the CUDA provider beside it")
+	}
+	cpu, err := onnx.NewBackend(onnx.BackendConfig{Library: lib})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cuda := func(dev bool) infer.Backend {
+		return cpu.With(func(string) []onnx.ProviderConfig {
+			return []onnx.ProviderConfig{{Name: onnx.ProviderCUDA, Options: tensorrt.CUDAOptions(0, 0), DeviceIO: dev}}
+		}, -1)
+	}
+	return cpu, []infer.Backend{cuda(true)}
+}
+
+type result struct {
+	Model, Output, Backend string
+	MaxAbs, RelL2          float64
+	NaN                    bool
+	Limit                  float64
+}
+
+func check(t *testing.T, c conformance.Case, limit float64) {
+	ref, others := backends(t)
+	if _, err := os.Stat(c.Path); err != nil {
+		t.Skip(err)
+	}
+	res, err := conformance.Run(c, ref, others, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := json.NewEncoder(os.Stdout)
+	for backend, diffs := range res {
+		for _, d := range diffs {
+			enc.Encode(result{Model: d.Model, Output: d.Output, Backend: backend, MaxAbs: d.MaxAbs, RelL2: d.RelL2, NaN: d.NaN, Limit: limit})
+			if d.NaN || d.RelL2 > limit {
+				t.Errorf("%s vs cpu: %s (limit rel L2 %g)", backend, d, limit)
+			}
+		}
+	}
+}
+
+func textShapes() map[string][]int64 {
+	s := map[string][]int64{"input_ids": {1, 77}, "last_hidden_state": {1, 77, -1}, "pooler_output": {1, -1}, "text_embeds": {1, -1}}
+	for i := range 40 {
+		s["hidden_states."+strconv.Itoa(i)] = []int64{1, 77, -1}
+	}
+	return s
+}
+
+// TestSDXLPartsCUDAvsCPU: fp32 text encoders within 1e-2 relative L2 (the CUDA provider
+// uses TF32 matmuls), fp16 UNet/VAE/TAESD within 3e-2 (fp16 accumulation order).
+func TestSDXLPartsCUDAvsCPU(t *testing.T) {
+	dir := os.Getenv("VIVID_SDXL_DIR")
+	if dir == "" {
+		t.Skip("set VIVID_SDXL_DIR")
+	}
+	lat, img := []int64{1, 4, 64, 64}, []int64{1, 3, 512, 512}
+	cases := []struct {
+		name   string
+		shapes map[string][]int64
+		limit  float64
+	}{
+		{"text_encoder", textShapes(), 1e-2},
+		{"text_encoder_2", textShapes(), 1e-2},
+		{"unet", map[string][]int64{"sample": lat, "timestep": {1}, "encoder_hidden_states": {1, 77, 2048},
+			"text_embeds": {1, 1280}, "time_ids": {1, 6}, "out_sample": lat}, 3e-2},
+		{"vae_encoder", map[string][]int64{"sample": img, "latent_parameters": {1, 8, 64, 64}}, 3e-2},
+		{"vae_decoder", map[string][]int64{"latent_sample": lat, "sample": img}, 3e-2},
+		{"taesd_encoder", map[string][]int64{"sample": img, "latent_sample": lat}, 3e-2},
+		{"taesd_decoder", map[string][]int64{"latent_sample": lat, "sample": img}, 3e-2},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			check(t, conformance.Case{Name: c.name, Path: filepath.Join(dir, c.name, "model.onnx"), Shapes: c.shapes, Ints: 1000}, c.limit)
+		})
+	}
+}
+
+// TestMoveNetCUDAvsCPU: the three MoveNets on CUDA equal the CPU within 1e-4.
+func TestMoveNetCUDAvsCPU(t *testing.T) {
+	dir := os.Getenv("VIVID_POSE_DIR")
+	if dir == "" {
+		t.Skip("set VIVID_POSE_DIR")
+	}
+	for name, side := range map[string]int64{"movenet-lightning": 192, "movenet-thunder": 256, "movenet-multipose": 256} {
+		t.Run(name, func(t *testing.T) {
+			check(t, conformance.Case{Name: name, Path: filepath.Join(dir, name+".onnx"),
+				Shapes: map[string][]int64{"input": {1, side, side, 3}}, Ints: 256}, 1e-4)
+		})
+	}
+}
