@@ -40,19 +40,19 @@ stage2)
   for p in text_encoder text_encoder_2; do ln -sfn $V/sdxl/$p $V/sdxl-static/$p; done
   du -sh $V/sdxl $V/sdxl-static | tee -a $OUT/export.log
   echo "export took $(( $(date +%s) - T0 )) s" | tee -a $OUT/export.log
-  python3 $here/scripts/gpu/torch_peer.py 2>&1 | grep '^{' | tee $OUT/torch_peer.jsonl
-  ;;
+    ;;
 stage3)
   cp $G/c3/part.* $V/; mkdir -p $V/ort $V/bin
   cp $G/c3/zstd $V/bin/zstd; chmod +x $V/bin/zstd
   $V/bin/zstd -d -q -f $G/c3/core.zst -o $ORT
   cp $G/c3/libonnxruntime_providers_shared.so $G/c3/libonnxruntime_providers_tensorrt.so $V/ort/
+  timeout ${PEER_S:-240} python3 $here/scripts/gpu/torch_peer.py ${PEER_ARGS:-} 2>&1 | grep --line-buffered '^{' | tee $OUT/torch_peer.jsonl
   if [ -f $G/xla/run.sh ]; then (cd $G/xla && SDXL_DIR=$V/sdxl timeout 420 bash run.sh) > $OUT/xla.log 2>&1; tail -30 $OUT/xla.log; fi
   ;;
 stage4)
-  cp $G/c4/part.* $V/
+  cp $G/c4/part.* $V/ 2>/dev/null
   cat $V/part.0* | $V/bin/zstd -d -q -f -o $V/ort/libonnxruntime_providers_cuda.so
-  for b in vivid-ml-engine gpucheck.test; do $V/bin/zstd -d -q -f $G/c4/bin/$b.zst -o $V/bin/$b; chmod +x $V/bin/$b; done
+  for b in vivid-ml-engine gpucheck.test; do for c in c4 c5; do [ -f $G/$c/bin/$b.zst ] && $V/bin/zstd -d -q -f $G/$c/bin/$b.zst -o $V/bin/$b; done; chmod +x $V/bin/$b; done
   (cd $V/ort && sha256sum * | tee $OUT/ort-sha256.txt)
   mkdir -p $V/pose
   for m in lightning thunder multipose; do $V/bin/vivid-ml-engine models import-tfjs $V/tfjs/movenet-$m.json $V/pose/movenet-$m.onnx >/dev/null 2>&1; done
@@ -61,21 +61,19 @@ stage4)
   E="$V/bin/vivid-ml-engine --ort-lib $ORT --log-level warn"
   {
   for m in lightning thunder multipose; do
-    $E bench pose-model --onnx $V/pose/movenet-$m.onnx --providers cuda --frames 300
-    $E bench pose-model --onnx $V/pose/movenet-$m.onnx --providers cpu --threads 16 --frames 100
+    $E bench pose-model --onnx $V/pose/movenet-$m.onnx --providers cuda --frames 200
   done
-  B="bench diffusion --providers cuda --size 512 --steps 4 --strength 1 --frames 10"
-  $E $B --model $V/sdxl --cuda-device-io=false
+  $E bench pose-model --onnx $V/pose/movenet-lightning.onnx --providers cpu --threads 16 --frames 100
+  B="bench diffusion --providers cuda --size 512 --steps 4 --strength 1 --frames 8"
   $E $B --model $V/sdxl
   $E $B --model $V/sdxl-static --cuda-options enable_cuda_graph=1
   $E $B --model $V/sdxl-static --cuda-options enable_cuda_graph=1 --taesd
-  $E $B --model $V/sdxl --taesd
   } 2>$OUT/engine-bench.log | tee $OUT/engine-bench.jsonl
   grep -E "skipped|refused|device I/O|rror" $OUT/engine-bench.log | cut -c1-400 | sort | uniq -c | head -20
   $V/bin/vivid-ml-engine --ort-lib $ORT diffusion run --model $V/sdxl --providers tensorrt,cuda,cpu --size 512 --steps 4 --strength 0.75 \
     --input $G/c4/in/in.png --prompt "a neon city at night" --seed 42 --out $OUT/sdxl-cuda.png >> $OUT/engine-bench.jsonl 2> $V/diffusion-run.log
   tail -1 $OUT/engine-bench.jsonl; grep -E "skipped|rror" $V/diffusion-run.log | cut -c1-300 | head -5
-  VIVID_SDXL_DIR=$V/sdxl VIVID_POSE_DIR=$V/pose ONNXRUNTIME_LIB=$ORT $V/bin/gpucheck.test -test.v -test.timeout 8m > $OUT/gpucheck.log 2>&1
+  VIVID_SDXL_DIR=$V/sdxl VIVID_POSE_DIR=$V/pose ONNXRUNTIME_LIB=$ORT timeout ${CHECK_S:-150} $V/bin/gpucheck.test -test.v -test.timeout 8m > $OUT/gpucheck.log 2>&1
   grep -E '^\s*(---|ok|FAIL|PASS)|rror' $OUT/gpucheck.log | head -40
   nvidia-smi --query-gpu=memory.used --format=csv | tee -a $OUT/gpu.txt
   ;;

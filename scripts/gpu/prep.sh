@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 G=.gpu
 mkdir -p $G/c1 $G/c2 $G/c3 $G/c4/bin $G/c4/in
+# Results come back as ≤ 8 files of ≤ 16 MiB each: keep what stage scripts write to $OUT small.
 if [ ! -f $G/cuda.zst ]; then zstd -19 -T2 -q -f -o $G/cuda.zst "$1"; fi
 rm -f $G/part.*; split -n 4 -d $G/cuda.zst $G/part.
 mv $G/part.00 $G/c1/; mv $G/part.01 $G/c2/; mv $G/part.02 $G/c3/; mv $G/part.03 $G/c4/
@@ -19,7 +20,9 @@ cp $C/movenet-thunder-tfjs/4/* $G/c1/
 cp $C/movenet-lightning-tfjs/4/* $C/movenet-multipose-tfjs/1/* $G/c2/
 rm -rf $G/c2/tiny; go run ./cmd/vivid-ml-engine models make-tiny-sdxl $G/c2/tiny >/dev/null
 cp "$(command -v zstd)" $G/c3/zstd
-go build -o $G/c4/bin/vivid-ml-engine ./cmd/vivid-ml-engine
+# nomidi: the GPU machine has no libasound (RtMidi's ALSA); refuse a binary that needs it.
+go build -tags nomidi -o $G/c4/bin/vivid-ml-engine ./cmd/vivid-ml-engine
+if ldd $G/c4/bin/vivid-ml-engine | grep -q asound; then echo "engine binary links libasound" >&2; exit 1; fi
 go test -c -tags gpucheck -o $G/c4/bin/gpucheck.test ./tests/gpucheck/
 (cd $G/c4/bin && zstd -19 -T2 -q -f vivid-ml-engine gpucheck.test && rm vivid-ml-engine gpucheck.test)
 python3 - <<'PY'
