@@ -48,6 +48,7 @@ type poseConfig struct {
 	MinKeypointScore float64       `yaml:"min_keypoint_score"`
 	MinPersonScore   float64       `yaml:"min_person_score"`
 	Threads          int           `yaml:"threads"`
+	Providers        string        `yaml:"providers"`
 	Tracker          string        `yaml:"tracker"`
 	TrackerMaxAge    time.Duration `yaml:"tracker_max_age"`
 }

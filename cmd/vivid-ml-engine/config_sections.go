@@ -43,6 +43,8 @@ type diffusionConfig struct {
 	TRTDynamic     bool    `yaml:"trt_dynamic"`
 	TAESD          bool    `yaml:"taesd"`
 	Scheduler      string  `yaml:"scheduler"`
+	CUDAOptions    string  `yaml:"cuda_options"`
+	CUDADeviceIO   bool    `yaml:"cuda_device_io"`
 }
 
 // outputsConfig is the `outputs` section: the twin of --shm-out, --td-shm, --shm-slots,

@@ -42,7 +42,7 @@ func cmdRun(ctx context.Context, args []string) error {
 	fs.StringVar(&rf.config, "config", "", "config file (YAML, docs/config.md; flags given here override it; default: the embedded config)")
 	fs.StringVar(&rf.source, "source", "", "frame source: testpattern, an image/video file or folder, ffmpeg:<input args>, /dev/videoN, stdin:WxH")
 	fs.StringVar(&rf.poseModel, "pose-model", "", "movenet-lightning, movenet-thunder or movenet-multipose")
-	fs.StringVar(&rf.poseProviders, "pose-providers", "cpu", "pose execution providers in order, e.g. cuda,cpu")
+	fs.StringVar(&rf.poseProviders, "pose-providers", "", "pose execution providers in order, e.g. cuda,cpu (default: the config's pose.providers, cpu)")
 	fs.Var(&rf.oscOut, "osc-out", "OSC pose target HOST:PORT (repeatable; replaces the config's targets)")
 	fs.Uint64Var(&rf.frames, "frames", 0, "stop after N frames (0: run until interrupted)")
 	co := registerControlFlags(fs)
@@ -96,12 +96,12 @@ func cmdRun(ctx context.Context, args []string) error {
 
 	var stage *pose.Stage
 	if cfg.Pose.Enabled {
-		chain, err := poseProviders(rf.poseProviders, true)
+		chain, err := poseProviders(cfg.Pose.Providers, true)
 		if err != nil {
 			return fmt.Errorf("pose stage: %w", err)
 		}
 		// One ONNX Runtime for the whole engine: with the CUDA providers if any stage wants them.
-		if _, err := cf.ortBackendFor(ctx, log, rf.poseProviders, do.flags.providers, do.model != ""); err != nil {
+		if _, err := cf.ortBackendFor(ctx, log, cfg.Pose.Providers, do.flags.providers, do.model != ""); err != nil {
 			return fmt.Errorf("pose stage: %w", err)
 		}
 		load, err := poseLoader(ctx, cf, cfg.Pose.Threads, chain, log)
@@ -192,6 +192,9 @@ func (rf *runFlags) apply(cfg *runConfig) error {
 	}
 	if rf.poseModel != "" {
 		cfg.Pose.Model = rf.poseModel
+	}
+	if rf.poseProviders != "" {
+		cfg.Pose.Providers = rf.poseProviders
 	}
 	if len(rf.oscOut) > 0 {
 		for _, t := range rf.oscOut {
