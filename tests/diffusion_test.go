@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // diffDevORTLib is the development copy of ONNX Runtime on the project's build machine;
@@ -203,15 +204,13 @@ func TestRunDiffusionStage(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := filepath.Join(dir, "out.mp4")
-	cmd := diffusionEngine("run", "--config", cfg, "--frames", "5", "--diffusion-model", models, "--diffusion-size", "64",
-		"--diffusion-threads", "1", "--record", rec)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%v\n%s", err, stderr.String())
+	eng := startCmd(t, diffusionEngine(withFreeListeners([]string{"run", "--config", cfg, "--frames", "5", "--diffusion-model", models,
+		"--diffusion-size", "64", "--diffusion-threads", "1", "--record", rec})...))
+	if err := eng.wait(t, 3*time.Minute); err != nil {
+		t.Fatalf("%v\n%s", err, eng)
 	}
-	if !strings.Contains(stderr.String(), `msg="diffusion stage ready"`) || !strings.Contains(stderr.String(), "stream=diffusion") {
-		t.Fatalf("no diffusion stage / stream in the log:\n%s", stderr.String())
+	if log := eng.String(); !strings.Contains(log, `msg="diffusion stage ready"`) || !strings.Contains(log, "stream=diffusion") {
+		t.Fatalf("no diffusion stage / stream in the log:\n%s", log)
 	}
 	out, err := exec.Command(ffprobe, "-v", "error", "-count_frames", "-select_streams", "v:0",
 		"-show_entries", "stream=nb_read_frames,width,height", "-of", "json", rec).Output()
