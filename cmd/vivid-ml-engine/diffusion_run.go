@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion"
+	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion/sched"
 )
 
 // diffusionRun runs one SDXL img2img: --input image → --out PNG.
@@ -43,6 +44,15 @@ func diffusionRun(ctx context.Context, args []string) error {
 	log, err := cf.logger()
 	if err != nil {
 		return err
+	}
+	// Checked before any model is loaded (that takes seconds to minutes).
+	if *size < 8 || *size%8 != 0 {
+		return fmt.Errorf("--size %d: want a positive multiple of 8", *size)
+	}
+	if _, err := sched.Img2ImgStart(*steps, *strength); errors.Is(err, sched.ErrNoSteps) {
+		return fmt.Errorf("%w (%d steps × strength %v)", diffusion.ErrNoSteps, *steps, *strength)
+	} else if err != nil {
+		return fmt.Errorf("diffusion: %w", err)
 	}
 
 	img, err := readRGBA(*input)
@@ -107,6 +117,9 @@ func writePNG(path string, img image.Image) error {
 		return err
 	}
 	err = png.Encode(tmp, img)
+	if err == nil { // CreateTemp makes 0600; an output picture is for everyone to read
+		err = tmp.Chmod(0o644)
+	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
