@@ -84,7 +84,7 @@ func TestDiffusionRunTiny(t *testing.T) {
 				if img.Bounds().Dx() != 64 || img.Bounds().Dy() != 64 {
 					t.Fatalf("output is %v, want 64×64", img.Bounds())
 				}
-				if st, err := os.Stat(out); err != nil || st.Mode().Perm() != 0o644 &^ umask() {
+				if st, err := os.Stat(out); err != nil || st.Mode().Perm() != 0o644&^umask() {
 					t.Fatalf("output mode %v (%v), want %v", st.Mode().Perm(), err, os.FileMode(0o644&^umask()))
 				}
 				return b
