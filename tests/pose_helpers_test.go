@@ -1,6 +1,8 @@
 package tests
 
 import (
+	"encoding/binary"
+	"hash/crc32"
 	"image/png"
 	"net"
 	"os"
@@ -190,4 +192,22 @@ func tempPNGDir(t *testing.T, n, w, h int, step float64) string {
 		writeTestPattern(t, filepath.Join(dir, "f"+strconv.Itoa(100+i)+".png"), w, h, float64(i)*step)
 	}
 	return dir
+}
+
+// writePNGHeader writes a PNG that declares w×h RGBA pixels but holds no image data:
+// enough for a decoder to size its buffers from, nothing to decode.
+func writePNGHeader(t *testing.T, path string, w, h uint32) {
+	t.Helper()
+	chunk := func(typ string, data []byte) []byte {
+		b := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
+		b = append(append(b, typ...), data...)
+		return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(append([]byte(typ), data...)))
+	}
+	ihdr := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, w), h)
+	ihdr = append(ihdr, 8, 6, 0, 0, 0) // 8-bit RGBA, deflate, no filter method, no interlace
+	b := append([]byte("\x89PNG\r\n\x1a\n"), chunk("IHDR", ihdr)...)
+	b = append(b, chunk("IEND", nil)...)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

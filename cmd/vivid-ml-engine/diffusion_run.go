@@ -7,12 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"image"
-	"image/draw"
 	_ "image/jpeg" // --input may be a JPEG
 	"image/png"
 	"os"
 	"path/filepath"
 
+	"github.com/vivid-ml/vivid-ml-engine/engine"
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion"
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion/sched"
 )
@@ -91,24 +91,8 @@ func diffusionRun(ctx context.Context, args []string) error {
 	})
 }
 
-// readRGBA decodes a PNG or JPEG into RGBA.
-func readRGBA(path string) (*image.RGBA, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	src, _, err := image.Decode(f)
-	if err != nil {
-		return nil, fmt.Errorf("decode %s: %w", path, err)
-	}
-	if rgba, ok := src.(*image.RGBA); ok && rgba.Rect.Min == (image.Point{}) {
-		return rgba, nil
-	}
-	dst := image.NewRGBA(image.Rect(0, 0, src.Bounds().Dx(), src.Bounds().Dy()))
-	draw.Draw(dst, dst.Bounds(), src, src.Bounds().Min, draw.Src)
-	return dst, nil
-}
+// readRGBA decodes a PNG or JPEG into RGBA (size-checked from the header first).
+func readRGBA(path string) (*image.RGBA, error) { return engine.LoadImage(path) }
 
 // writePNG writes img atomically (temp file + rename).
 func writePNG(path string, img image.Image) error {
