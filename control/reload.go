@@ -11,6 +11,9 @@ import (
 // its old rules at once; an invalid one keeps the old rules and is reported in the
 // log and as /vivid/error. Models are never touched. It returns the first error.
 func (c *Controller) Reload() error {
+	if c.watcher != nil {
+		c.watcher.Rearm() // follow folders and links that changed under a missed event
+	}
 	var errs []error
 	for _, f := range c.cfg.MappingFiles {
 		errs = append(errs, c.reloadOne(f))
