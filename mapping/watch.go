@@ -78,6 +78,14 @@ func watchSet(f string) (dirs, names []string) {
 			}
 			dirs = append(dirs, parent)
 			names = append(names, filepath.Join(parent, filepath.Base(p)))
+			// Where it points, even when that does not exist (yet): its creation is seen.
+			if to, err := os.Readlink(p); err == nil {
+				if !filepath.IsAbs(to) {
+					to = filepath.Join(parent, to)
+				}
+				dirs = append(dirs, filepath.Dir(to))
+				names = append(names, filepath.Clean(to))
+			}
 		}
 		if filepath.Dir(p) == p {
 			break
