@@ -23,11 +23,13 @@ func TestSIGHUPReloadsConfig(t *testing.T) {
 	eng := startEngine(t, "run", "--config", cfg, "--osc-out", discardAddr)
 	eng.waitLog(t, 0, "engine running", readyWait)
 
-	write("pose:\n  smoothing: false\n  min_keypoint_score: 0.4\noutputs:\n  shm: [reload-test]\n")
+	write("pose:\n  smoothing: false\n  min_keypoint_score: 0.4\n  tracker: keypoint\n  min_person_score: 0.3\noutputs:\n  shm: [reload-test]\n")
 	from := eng.mark()
 	eng.signal(t, syscall.SIGHUP)
-	eng.waitLog(t, from, "config reload: pose settings applied", readyWait)
-	eng.waitLog(t, from, `section changed; restart the engine to apply it" section=outputs`, readyWait)
+	// What is live is applied and named; what only applies at start is named as needing a restart.
+	eng.waitLog(t, from, `msg="config reload: pose settings applied" fields="[smoothing min_keypoint_score]"`, readyWait)
+	eng.waitLog(t, from, `restart the engine to apply them" section=pose fields="[min_person_score tracker]"`, readyWait)
+	eng.waitLog(t, from, `section changed; restart the engine to apply it" section=outputs fields=[shm]`, readyWait)
 
 	write("pose:\n  smoothng: false\n")
 	from = eng.mark()
