@@ -37,6 +37,7 @@ type Controller struct {
 	learnBy  buckets        // learned rules per source (rate limit)
 	typoWarn every          // /vivid/error for unknown /vivid/ addresses
 	cutWarn  every          // "text too long; cut" warnings
+	files    map[string]*FileState
 
 	st statsCounters
 
@@ -87,6 +88,7 @@ func New(cfg Config) (*Controller, error) {
 			return nil, err
 		}
 		c.mappings[i] = m
+		c.noteLoaded(f, "mapping", len(m.Rules))
 	}
 	c.rebuildRules()
 	if cfg.PresetsFile != "" {
@@ -95,6 +97,7 @@ func New(cfg Config) (*Controller, error) {
 			return nil, err
 		}
 		c.presets.Store(p)
+		c.noteLoaded(cfg.PresetsFile, "presets", p.Len())
 	}
 	for _, t := range cfg.Feedback {
 		a, err := net.ResolveUDPAddr("udp", t)

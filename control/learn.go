@@ -97,6 +97,7 @@ func (c *Controller) learn(rule mapping.RuleSpec) {
 			return
 		}
 		c.mappings[0] = m
+		c.noteLoaded(file, "mapping", len(m.Rules))
 		c.rebuildRules()
 		c.st.learned.Add(1)
 		c.log.Info("learned", "target", rule.Target, "source", desc, "file", file)

@@ -35,8 +35,9 @@ func (c *Controller) reloadOne(path string) error {
 		}
 		c.mu.Lock()
 		c.presets.Store(p)
+		c.noteLoaded(path, "presets", p.Len())
 		c.mu.Unlock()
-		c.reloadOK(path, 0)
+		c.reloadOK(path, p.Len())
 		return nil
 	}
 	m, err := mapping.Load(path)
@@ -47,6 +48,7 @@ func (c *Controller) reloadOne(path string) error {
 	for i, f := range c.cfg.MappingFiles {
 		if filepath.Clean(f) == filepath.Clean(path) {
 			c.mappings[i] = m
+			c.noteLoaded(f, "mapping", len(m.Rules))
 		}
 	}
 	c.rebuildRules()
@@ -65,6 +67,7 @@ func (c *Controller) reloadFailed(path string, err error) error {
 	c.st.reloadsFailed.Add(1)
 	c.log.Error("reload rejected, keeping the previous version", "file", path, "err", err)
 	c.mu.Lock()
+	c.noteRejected(path, err)
 	c.reportError(err.Error())
 	c.mu.Unlock()
 	return err

@@ -3,6 +3,7 @@ package main
 import (
 	"log/slog"
 
+	"github.com/vivid-ml/vivid-ml-engine/control"
 	"github.com/vivid-ml/vivid-ml-engine/engine"
 )
 
@@ -17,6 +18,9 @@ type runEnv struct {
 	ImageStage engine.ImageStage // diffusion; nil when off
 
 	Stats func() engine.Stats // engine counters (frames, drops, fps, latency per stage), for /metrics
+
+	// ControlState, set once control runs, is the mapping files in force and the learn state.
+	ControlState func() control.State
 
 	// OnProvider, when set, is told which execution provider each loaded model runs on.
 	OnProvider func(model, provider string)

@@ -154,7 +154,7 @@ func startOutputs(ctx context.Context, o *outputOptions, env *runEnv) (io.Closer
 }
 
 // defaultStatus is the status page's view of env: stage rates and latencies from
-// env.Stats and the parameter snapshot (the mapping fields stay empty).
+// env.Stats, the parameter snapshot, and the mapping files in force with their last error.
 func defaultStatus(env *runEnv) preview.EngineStatus {
 	var st preview.EngineStatus
 	if env.Stats != nil {
@@ -170,6 +170,17 @@ func defaultStatus(env *runEnv) preview.EngineStatus {
 	}
 	if env.Params != nil {
 		st.Params = env.Params.Load()
+	}
+	if env.ControlState != nil {
+		cs := env.ControlState()
+		var files []string
+		for _, f := range cs.Files {
+			files = append(files, fmt.Sprintf("%s (%s, %d)", f.Path, f.Kind, f.Rules))
+			if f.LastError != "" && st.MappingError == "" {
+				st.MappingError = f.LastError
+			}
+		}
+		st.Mapping = strings.Join(files, ", ")
 	}
 	return st
 }

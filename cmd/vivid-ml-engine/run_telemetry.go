@@ -28,10 +28,8 @@ func newRunTelemetry(env *runEnv, poseOn bool) *runTelemetry {
 		stages = append(stages, "pose")
 	}
 	t := &runTelemetry{metrics: telemetry.NewMetrics(), health: telemetry.NewHealth(stages...), env: env}
-	t.health.Paused = func() bool {
-		p := env.Params.Load()
-		return p.Paused || !p.PoseEnabled && poseOn
-	}
+	t.health.Paused = func() bool { return env.Params.Load().Paused }
+	t.health.Off = func(stage string) bool { return stage == "pose" && !env.Params.Load().PoseEnabled }
 	sink := telemetry.Sink{M: t.metrics, H: t.health}
 	env.FrameSinks = append(env.FrameSinks, sink)
 	env.PoseSinks = append(env.PoseSinks, sink)
