@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine"
@@ -22,6 +23,7 @@ type outputOptions struct {
 	tdShm        []shmOutSpec
 	shmSlots     int
 	http         string
+	httpHosts    stringList
 	record       string
 	recordStream string
 	recordFPS    float64
@@ -67,6 +69,7 @@ func registerOutputFlags(fs *flag.FlagSet) *outputOptions {
 	})
 	fs.IntVar(&o.shmSlots, "shm-slots", shm.DefaultSlots, "ring slots per shared-memory segment")
 	fs.StringVar(&o.http, "http", "", "serve the web preview at `ADDR:PORT` (\":PORT\" binds loopback only)")
+	fs.Var(&o.httpHosts, "http-allow-host", "answer HTTP for this Host `NAME` too (repeatable; default: IP addresses and localhost; \"*\": any)")
 	fs.StringVar(&o.record, "record", "", "record a stream to `FILE` (e.g. out.mp4) through ffmpeg")
 	fs.StringVar(&o.recordStream, "record-stream", "", "stream to record (default: diffusion when it runs, else input)")
 	fs.Float64Var(&o.recordFPS, "record-fps", 30, "frame rate written into the recording")
@@ -142,7 +145,11 @@ func startOutputs(ctx context.Context, o *outputOptions, env *runEnv) (io.Closer
 		if status == nil {
 			status = func() preview.EngineStatus { return defaultStatus(env) }
 		}
-		srv, err := preview.New(preview.Config{Addr: o.http, Status: status, Logger: env.Logger})
+		var hosts []string // nil: preview.DefaultAllowedHosts
+		if len(o.httpHosts) > 0 {
+			hosts = append(slices.Clone(preview.DefaultAllowedHosts), o.httpHosts...)
+		}
+		srv, err := preview.New(preview.Config{Addr: o.http, Status: status, Logger: env.Logger, AllowedHosts: hosts})
 		if err != nil {
 			return fail(err)
 		}
