@@ -233,6 +233,12 @@ func (b *browser) waitTrue(t *testing.T, expr string) {
 	}
 }
 
+// resize sets the page's viewport (CSS pixels), e.g. tall enough for a whole page.
+func (b *browser) resize(t *testing.T, w, h int) {
+	t.Helper()
+	b.call(t, "Emulation.setDeviceMetricsOverride", map[string]any{"width": w, "height": h, "deviceScaleFactor": 1, "mobile": false}, nil)
+}
+
 // screenshot captures the viewport as it is painted now.
 func (b *browser) screenshot(t *testing.T) image.Image {
 	t.Helper()

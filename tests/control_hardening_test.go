@@ -25,8 +25,14 @@ type ctlEngine struct {
 // startCtlEngine starts `run` with a pose-off config and extra flags.
 func startCtlEngine(t *testing.T, extra ...string) *ctlEngine {
 	t.Helper()
+	return startCtlEngineCfg(t, "source: {spec: testpattern, fps: 10}\npose: {enabled: false}\nosc_out: {targets: []}\n", extra...)
+}
+
+// startCtlEngineCfg is startCtlEngine with the config file's body.
+func startCtlEngineCfg(t *testing.T, body string, extra ...string) *ctlEngine {
+	t.Helper()
 	cfg := filepath.Join(t.TempDir(), "engine.yaml")
-	if err := os.WriteFile(cfg, []byte("source: {spec: testpattern, fps: 10}\npose: {enabled: false}\nosc_out: {targets: []}\n"), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	fb := newUDPSink(t)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/vivid-ml/vivid-ml-engine/control"
 	"github.com/vivid-ml/vivid-ml-engine/engine"
+	"github.com/vivid-ml/vivid-ml-engine/output/preview"
 )
 
 // runEnv is what `run` hands to each optional subsystem (control, diffusion, frame
@@ -21,6 +22,9 @@ type runEnv struct {
 
 	// ControlState, set once control runs, is the mapping files in force and the learn state.
 	ControlState func() control.State
+
+	// ModelProviders, when set, lists the execution provider of each loaded model.
+	ModelProviders func() []preview.ModelStatus
 
 	// OnProvider, when set, is told which execution provider each loaded model runs on.
 	OnProvider func(model, provider string)

@@ -160,38 +160,6 @@ func startOutputs(ctx context.Context, o *outputOptions, env *runEnv) (io.Closer
 	return started, nil
 }
 
-// defaultStatus is the status page's view of env: stage rates and latencies from
-// env.Stats, the parameter snapshot, and the mapping files in force with their last error.
-func defaultStatus(env *runEnv) preview.EngineStatus {
-	var st preview.EngineStatus
-	if env.Stats != nil {
-		s := env.Stats()
-		for _, g := range []struct {
-			name string
-			s    engine.StageStats
-		}{{"capture", s.Capture}, {"pose", s.Pose}, {"diffusion", s.Diffusion}, {"loop", s.Loop}} {
-			if g.s.Frames > 0 || g.name == "capture" {
-				st.Stages = append(st.Stages, preview.StageStatus{Name: g.name, FPS: g.s.FPS, LatencyMS: g.s.LatencyMs})
-			}
-		}
-	}
-	if env.Params != nil {
-		st.Params = env.Params.Load()
-	}
-	if env.ControlState != nil {
-		cs := env.ControlState()
-		var files []string
-		for _, f := range cs.Files {
-			files = append(files, fmt.Sprintf("%s (%s, %d)", f.Path, f.Kind, f.Rules))
-			if f.LastError != "" && st.MappingError == "" {
-				st.MappingError = f.LastError
-			}
-		}
-		st.Mapping = strings.Join(files, ", ")
-	}
-	return st
-}
-
 // parseSource is engine.ParseSource plus "shm:NAME" (frames another engine or app
 // writes into shared memory; see docs/shm.md). engine cannot import output/shm.
 func parseSource(spec string, o engine.SourceOptions, log *slog.Logger) (engine.Source, error) {

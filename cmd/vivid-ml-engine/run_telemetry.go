@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"sync"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine"
 	"github.com/vivid-ml/vivid-ml-engine/engine/pose"
@@ -18,6 +20,9 @@ type runTelemetry struct {
 	metrics *telemetry.Metrics
 	health  *telemetry.Health
 	env     *runEnv
+
+	mu        sync.Mutex
+	providers []preview.ModelStatus // for the status page
 }
 
 // newRunTelemetry registers the telemetry sink on env; the input stream (and pose,
@@ -33,7 +38,23 @@ func newRunTelemetry(env *runEnv, poseOn bool) *runTelemetry {
 	sink := telemetry.Sink{M: t.metrics, H: t.health}
 	env.FrameSinks = append(env.FrameSinks, sink)
 	env.PoseSinks = append(env.PoseSinks, sink)
-	env.OnProvider = t.metrics.SetProvider
+	env.OnProvider = func(model, provider string) {
+		t.metrics.SetProvider(model, provider)
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		for i, m := range t.providers {
+			if m.Model == model {
+				t.providers[i].Provider = provider
+				return
+			}
+		}
+		t.providers = append(t.providers, preview.ModelStatus{Model: model, Provider: provider})
+	}
+	env.ModelProviders = func() []preview.ModelStatus {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		return slices.Clone(t.providers)
+	}
 	t.engineGauges()
 	return t
 }
