@@ -161,4 +161,6 @@ func (c *Controller) isTarget(ap netip.AddrPort) bool {
 }
 
 // unmapped turns a v4-in-v6 address into plain IPv4, for comparing addresses.
-func unmapped(ap netip.AddrPort) netip.AddrPort { return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()) }
+func unmapped(ap netip.AddrPort) netip.AddrPort {
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+}

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"image"
 	"image/draw"
-	"io"
 	_ "image/jpeg" // register JPEG for image.Decode
 	_ "image/png"  // register PNG for image.Decode
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"

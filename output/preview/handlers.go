@@ -17,7 +17,7 @@ type EngineStatus struct {
 	MappingError string        `json:"mapping_error"` // last mapping load error, "" if none
 	Files        []FileStatus  `json:"files"`         // mapping and presets files, each with its last error
 	Learn        LearnStatus   `json:"learn"`
-	Models       []ModelStatus `json:"models"` // execution provider per loaded model
+	Models       []ModelStatus `json:"models"`  // execution provider per loaded model
 	Control      string        `json:"control"` // "read-only": the page changes nothing
 }
 
