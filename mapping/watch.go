@@ -123,9 +123,8 @@ func (wt *Watcher) arm() {
 		}
 	}
 	for d := range want {
-		if wt.dirs[d] {
-			continue
-		}
+		// Added again even when already watched: a folder deleted and created again in
+		// between has a new inode that the old watch does not see (Add is idempotent).
 		if err := wt.w.Add(d); err != nil {
 			wt.Logger.Debug("file watcher: cannot watch folder yet", "dir", d, "err", err)
 			continue
@@ -160,7 +159,11 @@ func (wt *Watcher) run() {
 			if !ok {
 				return
 			}
-			files := wt.names[filepath.Clean(ev.Name)]
+			name := filepath.Clean(ev.Name)
+			if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
+				delete(wt.dirs, name) // a watched folder gone: its watch went with it
+			}
+			files := wt.names[name]
 			for _, f := range files {
 				pending[f] = time.Now().Add(Debounce)
 			}
