@@ -96,7 +96,9 @@ func (c *Controller) setString(name, v string) error {
 	if err == nil && len(v) > engine.MaxPromptBytes {
 		// Kept, but cut: counted with the clamped values and said once per message.
 		c.st.clamped.Add(1)
-		c.log.Warn("text too long; cut", "param", name, "bytes", len(v), "kept", engine.MaxPromptBytes)
+		if ok, n := c.cutWarn.ok(time.Now()); ok {
+			c.log.Warn("text too long; cut", "param", name, "bytes", len(v), "kept", engine.MaxPromptBytes, "more_since_last_warning", n)
+		}
 	}
 	return err
 }

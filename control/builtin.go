@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -59,8 +60,20 @@ var builtins = map[string]method{
 		}
 		return c.action(&mapping.Outcome{Action: "preset.fade", Preset: name, Index: idx, Fade: time.Duration(secs * float64(time.Second))})
 	},
-	"/vivid/get": func(c *Controller, _ []any) error {
-		c.sendAll(c.replyTo)
+	"/vivid/get": func(c *Controller, a []any) error {
+		if name, ok := stringArg(a); ok { // one parameter, to the sender: a reply no bigger than the request's order
+			v, found := c.ps.Load().GetParam(name)
+			if !found {
+				return fmt.Errorf("%w %q", engine.ErrUnknownParam, name)
+			}
+			if c.replyTo.IsValid() {
+				c.send([]*net.UDPAddr{net.UDPAddrFromAddrPort(c.replyTo)}, "/vivid/param/"+name, paramArg(v))
+			}
+			return nil
+		}
+		// Everything goes to the feedback targets only: a spoofable 16-byte request must
+		// not make the engine send kilobytes to whatever source address it claims.
+		c.sendParams(slices.Clone(c.targets))
 		return nil
 	},
 	"/vivid/reload": func(c *Controller, _ []any) error {
@@ -82,30 +95,29 @@ var builtins = map[string]method{
 		return nil
 	},
 	"/vivid/feedback/add": func(c *Controller, a []any) error {
-		addr, err := targetArg(a)
+		host, port, err := targetArg(a)
 		if err != nil {
 			return err
 		}
-		for _, t := range c.targets {
-			if t.String() == addr.String() {
-				return nil
-			}
-		}
-		if len(c.targets) >= maxTargets {
-			return fmt.Errorf("%w: already %d feedback targets", ErrBadArgs, maxTargets)
-		}
-		c.targets = append(c.targets, addr)
-		c.sendAll(addr.AddrPort())
-		return nil
+		return c.addFeedback(host, port)
 	},
 	"/vivid/feedback/remove": func(c *Controller, a []any) error {
-		addr, err := targetArg(a)
+		host, port, err := targetArg(a)
 		if err != nil {
 			return err
 		}
+		addr, err := netip.ParseAddr(host)
+		if err != nil { // a name: what it resolved to when it was added
+			l, ok := c.res.cache[host]
+			if !ok || l.err != nil {
+				return fmt.Errorf("%w: %s is not a feedback target", ErrBadArgs, host)
+			}
+			addr = l.addr
+		}
+		ap := netip.AddrPortFrom(addr.Unmap(), uint16(port))
 		kept := c.targets[:0]
 		for _, t := range c.targets {
-			if t.String() != addr.String() {
+			if unmapped(t.AddrPort()) != ap {
 				kept = append(kept, t)
 			}
 		}
@@ -176,16 +188,17 @@ func presetArg(a []any) (string, int, error) {
 	return "", int(v), nil
 }
 
-func targetArg(a []any) (*net.UDPAddr, error) {
+// targetArg reads (s host, i port); the host is not resolved here (see addFeedback).
+func targetArg(a []any) (string, int, error) {
 	host, ok := stringArg(a)
-	if !ok || len(a) < 2 {
-		return nil, fmt.Errorf("%w: wants (s host, i port)", ErrBadArgs)
+	if !ok || len(a) < 2 || host == "" || len(host) > 253 {
+		return "", 0, fmt.Errorf("%w: wants (s host, i port)", ErrBadArgs)
 	}
 	port, ok := mapping.Number(a[1])
 	if !ok || port < 1 || port > 65535 {
-		return nil, fmt.Errorf("%w: port must be 1..65535", ErrBadArgs)
+		return "", 0, fmt.Errorf("%w: port must be 1..65535", ErrBadArgs)
 	}
-	return net.ResolveUDPAddr("udp", net.JoinHostPort(host, fmt.Sprint(int(port))))
+	return host, int(port), nil
 }
 
 // applyMessage dispatches one OSC message to matching built-ins and mapping rules,
@@ -228,6 +241,17 @@ func (c *Controller) applyMessage(m *osc.Message) {
 	}
 	if !matched {
 		c.st.oscUnmatched.Add(1)
+		if strings.HasPrefix(m.Address, "/vivid/") && pat.IsLiteral() {
+			c.st.unknownVivid.Add(1)
+			if ok, n := c.typoWarn.ok(time.Now()); ok {
+				msg := fmt.Sprintf("unknown address %s", m.Address[:min(len(m.Address), 128)])
+				if n > 0 {
+					msg += fmt.Sprintf(" (and %d more unknown /vivid/ messages)", n)
+				}
+				c.log.Warn("osc: unknown /vivid/ address", "address", m.Address[:min(len(m.Address), 128)], "more", n)
+				c.reportError(msg)
+			}
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package control
 
 import (
+	"context"
 	"log/slog"
 	"net/netip"
 	"time"
@@ -31,6 +32,10 @@ type Config struct {
 	// reused); nil lists with MIDIDriver.Ins(), which rtmididrv must not be polled with
 	// (it leaks a sequencer client per call).
 	MIDIPortNames func() ([]string, error)
+
+	// Resolve looks up a /vivid/feedback/add host name; nil uses the system resolver.
+	// It runs off the control goroutine and is cancelled by Close.
+	Resolve func(ctx context.Context, host string) ([]netip.Addr, error)
 
 	Status         func() Status // engine telemetry for /vivid/status; nil sends zeros
 	StatusInterval time.Duration // default 1 s
@@ -63,6 +68,8 @@ type Stats struct {
 	ReloadsOK      uint64
 	ReloadsFailed  uint64
 	Learned        uint64
+	LearnRefused   uint64 // learned rules not written: over the size limit or the per-source rate
+	UnknownVivid   uint64 // messages to /vivid/… addresses that do not exist (typos), also in OSCUnmatched
 	FeedbackSent   uint64
 	FeedbackErrors uint64
 }

@@ -33,6 +33,11 @@ type Controller struct {
 	targets  []*net.UDPAddr
 	errs     []string       // /vivid/error messages waiting to be sent
 	replyTo  netip.AddrPort // sender of the packet being applied (for /vivid/get)
+	res      *resolver      // feedback host name lookups
+	learnBy  buckets        // learned rules per source (rate limit)
+	typoWarn every          // /vivid/error for unknown /vivid/ addresses
+	cutWarn  every          // "text too long; cut" warnings
+	files    map[string]*FileState
 
 	st statsCounters
 
@@ -68,6 +73,9 @@ func New(cfg Config) (*Controller, error) {
 		log:       cfg.Logger.With("component", "control"),
 		ps:        cfg.Params,
 		glides:    map[string]glide{},
+		res:       newResolver(cfg.Resolve),
+		typoWarn:  every{interval: time.Second},
+		cutWarn:   every{interval: 10 * time.Second},
 		kick:      make(chan struct{}, 1),
 		reloadReq: make(chan struct{}, 1),
 		stop:      make(chan struct{}),
@@ -80,6 +88,7 @@ func New(cfg Config) (*Controller, error) {
 			return nil, err
 		}
 		c.mappings[i] = m
+		c.noteLoaded(f, "mapping", len(m.Rules))
 	}
 	c.rebuildRules()
 	if cfg.PresetsFile != "" {
@@ -88,6 +97,7 @@ func New(cfg Config) (*Controller, error) {
 			return nil, err
 		}
 		c.presets.Store(p)
+		c.noteLoaded(cfg.PresetsFile, "presets", p.Len())
 	}
 	for _, t := range cfg.Feedback {
 		a, err := net.ResolveUDPAddr("udp", t)
@@ -146,6 +156,7 @@ func (c *Controller) Close() error {
 		<-c.rxDone
 	}
 	<-c.done
+	c.res.close()
 	c.midi.close()
 	c.fbConn.Close()
 	return nil
@@ -242,7 +253,8 @@ func (c *Controller) tick(now time.Time) time.Duration {
 type statsCounters struct {
 	oscPackets, oscMessages, oscMalformed, oscDenied, oscUnmatched atomic.Uint64
 	bundlesHeld, bundlesDropped, midiMessages, rejected, clamped   atomic.Uint64
-	reloadsOK, reloadsFailed, learned, fbSent, fbErrors            atomic.Uint64
+	reloadsOK, reloadsFailed, learned, learnRefused, fbSent        atomic.Uint64
+	fbErrors, unknownVivid                                         atomic.Uint64
 }
 
 // Stats returns a copy of the counters.
@@ -253,6 +265,7 @@ func (c *Controller) Stats() Stats {
 		OSCDenied: s.oscDenied.Load(), OSCUnmatched: s.oscUnmatched.Load(), BundlesHeld: s.bundlesHeld.Load(),
 		BundlesDropped: s.bundlesDropped.Load(), MIDIMessages: s.midiMessages.Load(), Rejected: s.rejected.Load(),
 		Clamped: s.clamped.Load(), ReloadsOK: s.reloadsOK.Load(), ReloadsFailed: s.reloadsFailed.Load(),
-		Learned: s.learned.Load(), FeedbackSent: s.fbSent.Load(), FeedbackErrors: s.fbErrors.Load(),
+		Learned: s.learned.Load(), LearnRefused: s.learnRefused.Load(), FeedbackSent: s.fbSent.Load(),
+		FeedbackErrors: s.fbErrors.Load(), UnknownVivid: s.unknownVivid.Load(),
 	}
 }

@@ -12,3 +12,6 @@ var ErrNoMIDIPort = errors.New("no MIDI port")
 
 // ErrBadArgs means an OSC message had the wrong argument types for its address.
 var ErrBadArgs = errors.New("bad osc arguments")
+
+// ErrLearnRate means a source learned more rules than the learn rate allows.
+var ErrLearnRate = errors.New("learning too fast")

@@ -2,7 +2,6 @@ package control
 
 import (
 	"net"
-	"net/netip"
 	"slices"
 
 	"github.com/vivid-ml/vivid-ml-engine/control/osc"
@@ -84,12 +83,8 @@ func (c *Controller) sendParamFeedback(last *engine.Params) *engine.Params {
 	return cur
 }
 
-// sendAll sends every parameter to the targets and to reply (if valid). Caller holds mu.
-func (c *Controller) sendAll(reply netip.AddrPort) {
-	targets := slices.Clone(c.targets)
-	if reply.IsValid() {
-		targets = append(targets, net.UDPAddrFromAddrPort(reply))
-	}
+// sendParams sends every parameter to targets.
+func (c *Controller) sendParams(targets []*net.UDPAddr) {
 	p := c.ps.Load()
 	for _, s := range engine.ParamSpecs {
 		v, _ := p.GetParam(s.Name)

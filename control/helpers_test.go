@@ -112,3 +112,6 @@ func writeFileB(b *testing.B, path, body string) string {
 	}
 	return path
 }
+
+// deadline10s is the generous read deadline of the UDP tests.
+func deadline10s() time.Time { return time.Now().Add(10 * time.Second) }

@@ -2,6 +2,7 @@ package control
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine"
 	"github.com/vivid-ml/vivid-ml-engine/mapping"
@@ -60,34 +61,66 @@ func (c *Controller) learnMIDI(ev mapping.MIDIEvent) bool {
 	return true
 }
 
+// Learned rules per source (an OSC sender's address, or MIDI): a burst, then one
+// every learnEvery. Learning is a human gesture; a flood of it is not.
+const (
+	learnBurst = 8
+	learnEvery = 6 * time.Second
+	maxLearned = 64 // rules learned without a file to write them to
+)
+
 // learn completes learning with rule's source: it writes the rule to the first
 // mapping file (atomically; the watcher then reloads it) and puts it in force now.
+// A rule that would push the file past mapping.MaxFileSize, or a source learning
+// faster than the rate, is refused and reported on /vivid/error; the file is never
+// left unloadable.
 func (c *Controller) learn(rule mapping.RuleSpec) {
 	rule.Target = c.learning
 	c.learning = ""
-	c.st.learned.Add(1)
-	desc := "osc"
+	desc, key := "osc", "osc "+c.replyTo.Addr().Unmap().String()
 	if rule.MIDI != nil {
-		desc = "midi"
+		desc, key = "midi", "midi"
+	}
+	if !c.learnBy.allow(key, time.Now(), learnBurst, learnEvery) {
+		c.learnRefused(fmt.Errorf("learn: %w: more than %d rules from %s (one more every %s)", ErrLearnRate, learnBurst, key, learnEvery))
+		return
 	}
 	if len(c.cfg.MappingFiles) > 0 {
 		file := c.cfg.MappingFiles[0]
 		if err := mapping.AppendRule(file, rule); err != nil {
-			c.log.Error("learn: writing mapping file", "file", file, "err", err)
-			c.reportError(fmt.Sprintf("learn: %v", err))
-		} else if m, err := mapping.Load(file); err == nil {
-			c.mappings[0] = m
-			c.rebuildRules()
-			c.log.Info("learned", "target", rule.Target, "source", desc, "file", file)
+			c.learnRefused(fmt.Errorf("learn: %s not written: %w", file, err))
 			return
 		}
+		m, err := mapping.Load(file)
+		if err != nil {
+			c.learnRefused(fmt.Errorf("learn: %s written but not loaded: %w", file, err))
+			return
+		}
+		c.mappings[0] = m
+		c.noteLoaded(file, "mapping", len(m.Rules))
+		c.rebuildRules()
+		c.st.learned.Add(1)
+		c.log.Info("learned", "target", rule.Target, "source", desc, "file", file)
+		return
+	}
+	if len(c.learned) >= maxLearned {
+		c.learnRefused(fmt.Errorf("learn: %w: already %d rules learned without a --mapping file", ErrLearnRate, maxLearned))
+		return
 	}
 	r, err := mapping.CompileRule("(learned)", rule)
 	if err != nil {
-		c.reportError(fmt.Sprintf("learn: %v", err))
+		c.learnRefused(fmt.Errorf("learn: %w", err))
 		return
 	}
 	c.learned = append(c.learned, r)
 	c.rebuildRules()
+	c.st.learned.Add(1)
 	c.log.Info("learned (not saved: no --mapping file)", "target", rule.Target, "source", desc)
+}
+
+// learnRefused logs, counts and reports a learned rule that was not taken. Caller holds mu.
+func (c *Controller) learnRefused(err error) {
+	c.st.learnRefused.Add(1)
+	c.log.Error("learned rule refused", "err", err)
+	c.reportError(err.Error())
 }

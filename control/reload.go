@@ -11,6 +11,9 @@ import (
 // its old rules at once; an invalid one keeps the old rules and is reported in the
 // log and as /vivid/error. Models are never touched. It returns the first error.
 func (c *Controller) Reload() error {
+	if c.watcher != nil {
+		c.watcher.Rearm() // follow folders and links that changed under a missed event
+	}
 	var errs []error
 	for _, f := range c.cfg.MappingFiles {
 		errs = append(errs, c.reloadOne(f))
@@ -32,8 +35,9 @@ func (c *Controller) reloadOne(path string) error {
 		}
 		c.mu.Lock()
 		c.presets.Store(p)
+		c.noteLoaded(path, "presets", p.Len())
 		c.mu.Unlock()
-		c.reloadOK(path, 0)
+		c.reloadOK(path, p.Len())
 		return nil
 	}
 	m, err := mapping.Load(path)
@@ -44,6 +48,7 @@ func (c *Controller) reloadOne(path string) error {
 	for i, f := range c.cfg.MappingFiles {
 		if filepath.Clean(f) == filepath.Clean(path) {
 			c.mappings[i] = m
+			c.noteLoaded(f, "mapping", len(m.Rules))
 		}
 	}
 	c.rebuildRules()
@@ -62,6 +67,7 @@ func (c *Controller) reloadFailed(path string, err error) error {
 	c.st.reloadsFailed.Add(1)
 	c.log.Error("reload rejected, keeping the previous version", "file", path, "err", err)
 	c.mu.Lock()
+	c.noteRejected(path, err)
 	c.reportError(err.Error())
 	c.mu.Unlock()
 	return err

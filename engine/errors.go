@@ -14,3 +14,7 @@ var ErrFFmpegNotFound = errors.New("ffmpeg not found on PATH")
 
 // ErrNoImages means an image folder holds no PNG or JPEG file.
 var ErrNoImages = errors.New("no png or jpeg images")
+
+// ErrImageTooLarge means an image file declares more pixels than MaxImagePixels (or a
+// side over MaxImageSide); it is refused from its header, before anything is allocated.
+var ErrImageTooLarge = errors.New("image too large")

@@ -7,6 +7,7 @@ import (
 	"image/draw"
 	_ "image/jpeg" // register JPEG for image.Decode
 	_ "image/png"  // register PNG for image.Decode
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -95,13 +96,32 @@ func ImageFiles(path string) ([]string, error) {
 	return out, nil
 }
 
-// LoadImage decodes a PNG or JPEG file into tightly packed RGBA.
+// MaxImageSide and MaxImagePixels bound the images LoadImage decodes (8K UHD is 33 MP):
+// decoding allocates 4 bytes per pixel at least, so the header is checked first.
+const (
+	MaxImageSide   = 16384
+	MaxImagePixels = 40_000_000
+)
+
+// LoadImage decodes a PNG or JPEG file into tightly packed RGBA. The size in the file's
+// header is checked against MaxImageSide and MaxImagePixels before decoding.
 func LoadImage(path string) (*image.RGBA, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("load image: %w", err)
 	}
 	defer f.Close()
+	cfg, _, err := image.DecodeConfig(f)
+	if err != nil {
+		return nil, fmt.Errorf("load image %s: %w", path, err)
+	}
+	if cfg.Width > MaxImageSide || cfg.Height > MaxImageSide || cfg.Width*cfg.Height > MaxImagePixels {
+		return nil, fmt.Errorf("load image %s: %w: %dx%d (at most %d pixels, %d a side)",
+			path, ErrImageTooLarge, cfg.Width, cfg.Height, MaxImagePixels, MaxImageSide)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("load image %s: %w", path, err)
+	}
 	img, _, err := image.Decode(f)
 	if err != nil {
 		return nil, fmt.Errorf("load image %s: %w", path, err)

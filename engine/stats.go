@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"sync"
 	"time"
 )
@@ -11,10 +12,13 @@ type StageStats struct {
 	Frames    uint64  `json:"frames"`     // frames this stage finished
 	Drops     uint64  `json:"drops"`      // frames replaced before this stage took them
 	Errors    uint64  `json:"errors"`     // failed runs (stage errors, source failures)
-	FPS       float64 `json:"fps"`        // smoothed output rate
+	FPS       float64 `json:"fps"`        // frames per second over the last 2 s (0 when none came)
 	LatencyMs float64 `json:"latency_ms"` // smoothed time spent inside the stage
-	AgeMs     float64 `json:"age_ms"`     // smoothed capture → stage-done time
-	Restarts  uint64  `json:"restarts"`   // restarts after repeated failures (pose, diffusion)
+	// LatencyP50Ms and LatencyP99Ms are percentiles of the stage time over the last 2 s.
+	LatencyP50Ms float64 `json:"latency_p50_ms"`
+	LatencyP99Ms float64 `json:"latency_p99_ms"`
+	AgeMs        float64 `json:"age_ms"`   // smoothed capture → stage-done time
+	Restarts     uint64  `json:"restarts"` // restarts after repeated failures (pose, diffusion)
 }
 
 // Stats is a snapshot of the whole engine.
@@ -26,26 +30,40 @@ type Stats struct {
 	Restarts  uint64     `json:"source_restarts"`
 }
 
-// meter accumulates StageStats with exponential smoothing (factor 0.1).
+// meter accumulates StageStats. Rates and latency percentiles come from the frames
+// of the last rateWindow (a true count, not a smoothed 1/Δt: bursts cannot spike it
+// to thousands, and it falls to 0 when frames stop, e.g. while paused); the mean
+// latency and age are smoothed (factor 0.1).
 type meter struct {
-	mu   sync.Mutex
-	s    StageStats
-	last time.Time
+	mu    sync.Mutex
+	s     StageStats
+	first time.Time
+	ring  [meterRing]sample // the most recent frames, oldest overwritten
+	n     int               // samples written in total
+	now   func() time.Time  // for tests; nil is time.Now
 }
 
-const ewma = 0.1
+type sample struct {
+	at   time.Time
+	took float64 // ms
+}
+
+const (
+	ewma       = 0.1
+	rateWindow = 2 * time.Second
+	meterRing  = 2048 // frames kept: 1024 fps over the window
+)
 
 // done records one finished frame: took is the time in the stage, captured the frame's capture time.
 func (m *meter) done(now time.Time, took time.Duration, captured time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.s.Frames++
-	if !m.last.IsZero() {
-		if dt := now.Sub(m.last).Seconds(); dt > 0 {
-			m.s.FPS = smooth(m.s.FPS, 1/dt, m.s.Frames)
-		}
+	if m.first.IsZero() {
+		m.first = now
 	}
-	m.last = now
+	m.ring[m.n%meterRing] = sample{at: now, took: float64(took) / 1e6}
+	m.n++
 	m.s.LatencyMs = smooth(m.s.LatencyMs, float64(took)/1e6, m.s.Frames)
 	if !captured.IsZero() {
 		m.s.AgeMs = smooth(m.s.AgeMs, float64(now.Sub(captured))/1e6, m.s.Frames)
@@ -59,11 +77,47 @@ func (m *meter) failed() {
 }
 
 func (m *meter) snapshot(drops uint64) StageStats {
+	now := time.Now()
+	if m.now != nil {
+		now = m.now()
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s := m.s
 	s.Drops = drops
+	s.FPS, s.LatencyP50Ms, s.LatencyP99Ms = m.window(now)
 	return s
+}
+
+// window is the frame rate over the last rateWindow (over the time since the first
+// frame, at least one second, while the engine is younger than that) and the
+// 50th/99th percentile of the stage time of those frames. Caller holds mu.
+func (m *meter) window(now time.Time) (fps, p50, p99 float64) {
+	if m.n == 0 {
+		return 0, 0, 0
+	}
+	span := rateWindow
+	if age := now.Sub(m.first); age < span {
+		span = max(age, time.Second)
+	}
+	from := now.Add(-span)
+	var took []float64
+	for i := 1; i <= min(m.n, meterRing); i++ {
+		x := m.ring[(m.n-i)%meterRing]
+		if !x.at.After(from) {
+			break
+		}
+		took = append(took, x.took)
+	}
+	if len(took) == 0 {
+		return 0, 0, 0
+	}
+	if len(took) == meterRing { // more frames than the ring holds: rate over what it holds
+		span = now.Sub(m.ring[m.n%meterRing].at)
+	}
+	slices.Sort(took)
+	pct := func(q float64) float64 { return took[min(len(took)-1, int(q*float64(len(took))))] }
+	return float64(len(took)) / span.Seconds(), pct(0.5), pct(0.99)
 }
 
 func smooth(old, v float64, n uint64) float64 {

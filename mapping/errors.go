@@ -10,3 +10,6 @@ var ErrInvalid = errors.New("invalid mapping")
 
 // ErrUnknownPreset means a preset name or index does not exist in the presets file.
 var ErrUnknownPreset = errors.New("unknown preset")
+
+// ErrTooLarge means a mapping file would grow past MaxFileSize (a learned rule is then not written).
+var ErrTooLarge = errors.New("mapping file too large")

@@ -61,6 +61,9 @@ func AppendRule(file string, rule RuleSpec) error {
 	if err != nil {
 		return fmt.Errorf("encoding mapping: %w", err)
 	}
+	if len(out) > MaxFileSize {
+		return fmt.Errorf("%w: with the learned rule the file would be %d bytes, over the %d-byte limit", ErrTooLarge, len(out), MaxFileSize)
+	}
 	if _, err := Parse(file, out); err != nil {
 		return fmt.Errorf("learned mapping does not parse: %w", err)
 	}

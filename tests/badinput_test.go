@@ -316,25 +316,23 @@ func TestBadInputMatrix(t *testing.T) {
 	}
 }
 
-// runToEnd runs the engine with stdin and returns its exit code and log.
+// runToEnd runs the engine under the harness with stdin (written frame bytes at a
+// time, pace apart, once the source starts) and returns its exit code and log.
 func runToEnd(t *testing.T, stdin []byte, pace time.Duration, frame int, args ...string) (int, string) {
 	t.Helper()
-	cmd := engine(args...)
-	var log syncBuffer
-	cmd.Stdout, cmd.Stderr = &log, &log
+	cmd := engine(withFreeListeners(args)...)
 	w, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	p := startCmd(t, cmd)
 	go func() { // paced, so the pose stage sees frames instead of dropping all but the newest
 		defer w.Close()
-		for deadline := time.Now().Add(time.Minute); len(stdin) > 0 && !strings.Contains(log.String(), "source starting"); time.Sleep(20 * time.Millisecond) {
-			if time.Now().After(deadline) {
+		for len(stdin) > 0 && !p.has("source starting") {
+			if !p.running() {
 				return
 			}
+			time.Sleep(20 * time.Millisecond)
 		}
 		for len(stdin) > 0 {
 			n := min(frame, len(stdin))
@@ -345,22 +343,10 @@ func runToEnd(t *testing.T, stdin []byte, pace time.Duration, frame int, args ..
 			time.Sleep(pace)
 		}
 	}()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err = <-done:
-	case <-time.After(2 * time.Minute):
-		cmd.Process.Kill()
-		<-done
-		t.Fatalf("engine %v did not finish:\n%s", args, log.String())
-	}
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
+	if err := p.wait(t, 2*time.Minute); err != nil && p.exitCode() == 0 {
 		t.Fatal(err)
 	}
-	return code, log.String()
+	return p.exitCode(), p.String()
 }
 
 // TestBadInputStartup: a broken file named on the command line stops `run` before it

@@ -35,6 +35,7 @@ type lineLog struct {
 
 func (l *lineLog) read(r io.Reader) {
 	s := bufio.NewScanner(r)
+	s.Buffer(make([]byte, 1<<16), 1<<20)
 	for s.Scan() {
 		l.mu.Lock()
 		l.lines = append(l.lines, s.Text())
@@ -69,37 +70,11 @@ func (l *lineLog) String() string {
 	return strings.Join(l.lines, "\n")
 }
 
-// startProc starts cmd, collecting stdout+stderr, and kills it at cleanup.
-func startProc(t *testing.T, cmd *exec.Cmd) *lineLog {
-	t.Helper()
-	l := &lineLog{cmd: cmd}
-	pr, pw := io.Pipe()
-	cmd.Stdout, cmd.Stderr = pw, pw
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go l.read(pr)
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-		pw.Close()
-	})
-	return l
-}
-
 // TestControlOSCEndToEnd drives `run` with Debian's liblo tools: oscsend changes
 // parameters, oscdump receives feedback, a mapping file reloads live, and a broken
 // file keeps the old mapping and produces /vivid/error.
 func TestControlOSCEndToEnd(t *testing.T) {
 	oscsend := needTool(t, "oscsend")
-	oscdump := needTool(t, "oscdump")
 	dir := t.TempDir()
 	mf := filepath.Join(dir, "touchosc.yaml")
 	writeMapping := func(body string) {
@@ -114,27 +89,17 @@ func TestControlOSCEndToEnd(t *testing.T) {
 	}
 	writeMapping("rules:\n  - osc: {address: /1/fader1}\n    target: strength\n    range: [0.2, 0.8]\n    curve: {type: exp, amount: 2}\n")
 
-	fbPort, inPort := freeUDPPort(t), freeUDPPort(t)
-	dump := startProc(t, exec.Command(oscdump, "-L", fmt.Sprint(fbPort)))
+	dump := startOSCDump(t)
 	// Control needs no models: pose off, no pose output, test pattern frames.
 	cfg := filepath.Join(dir, "engine.yaml")
 	if err := os.WriteFile(cfg, []byte("source: {spec: testpattern}\npose: {enabled: false}\nosc_out: {targets: []}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	eng := startProc(t, engine("run", "--config", cfg,
-		"--osc-in", fmt.Sprintf("127.0.0.1:%d", inPort),
-		"--feedback", fmt.Sprintf("127.0.0.1:%d", fbPort),
-		"--mapping", mf))
-
-	for i := 0; i < 20 && !eng.has("osc control in"); i++ {
-		if eng.has("not built yet") {
-			t.Skip("`run` is not built yet in this tree: the control e2e test needs it")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	eng := startEngine(t, "run", "--config", cfg, "--feedback", dump.target(), "--mapping", mf)
+	inPort := eng.oscInPort(t)
 	send := func(args ...string) {
 		t.Helper()
-		a := append([]string{"127.0.0.1", fmt.Sprint(inPort)}, args...)
+		a := append([]string{"127.0.0.1", inPort}, args...)
 		if out, err := exec.Command(oscsend, a...).CombinedOutput(); err != nil {
 			t.Fatalf("oscsend %v: %v\n%s", args, err, out)
 		}
@@ -181,7 +146,7 @@ func TestControlOSCEndToEnd(t *testing.T) {
 	await("/vivid/param/strength f 0.500000", "/1/fader1", "f", "1.0")
 
 	// Malformed packets are counted, never fatal: the engine still answers.
-	if c, err := net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", inPort)); err == nil {
+	if c, err := net.Dial("udp", eng.oscIn(t)); err == nil {
 		c.Write([]byte("not osc at all"))
 		c.Write([]byte("/a[\x00,f\x00\x00\x00\x00\x00\x00"))
 		c.Close()
@@ -224,7 +189,6 @@ func TestDevicesMIDI(t *testing.T) {
 // writes it to the mapping file; presets select and crossfade over OSC.
 func TestControlLearnAndPresetsEndToEnd(t *testing.T) {
 	oscsend := needTool(t, "oscsend")
-	oscdump := needTool(t, "oscdump")
 	dir := t.TempDir()
 	mf := filepath.Join(dir, "learned.yaml")
 	pf := filepath.Join(dir, "presets.yaml")
@@ -238,13 +202,12 @@ func TestControlLearnAndPresetsEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	fbPort, inPort := freeUDPPort(t), freeUDPPort(t)
-	dump := startProc(t, exec.Command(oscdump, "-L", fmt.Sprint(fbPort)))
-	eng := startProc(t, engine("run", "--config", cfg, "--osc-in", fmt.Sprintf("127.0.0.1:%d", inPort),
-		"--feedback", fmt.Sprintf("127.0.0.1:%d", fbPort), "--mapping", mf, "--presets", pf))
+	dump := startOSCDump(t)
+	eng := startEngine(t, "run", "--config", cfg, "--feedback", dump.target(), "--mapping", mf, "--presets", pf)
+	inPort := eng.oscInPort(t)
 	send := func(args ...string) {
 		t.Helper()
-		if out, err := exec.Command(oscsend, append([]string{"127.0.0.1", fmt.Sprint(inPort)}, args...)...).CombinedOutput(); err != nil {
+		if out, err := exec.Command(oscsend, append([]string{"127.0.0.1", inPort}, args...)...).CombinedOutput(); err != nil {
 			t.Fatalf("oscsend %v: %v\n%s", args, err, out)
 		}
 	}

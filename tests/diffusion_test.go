@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // diffDevORTLib is the development copy of ONNX Runtime on the project's build machine;
@@ -83,6 +84,9 @@ func TestDiffusionRunTiny(t *testing.T) {
 				if img.Bounds().Dx() != 64 || img.Bounds().Dy() != 64 {
 					t.Fatalf("output is %v, want 64×64", img.Bounds())
 				}
+				if st, err := os.Stat(out); err != nil || st.Mode().Perm() != 0o644&^umask() {
+					t.Fatalf("output mode %v (%v), want %v", st.Mode().Perm(), err, os.FileMode(0o644&^umask()))
+				}
 				return b
 			}
 			a := run(filepath.Join(dir, variant.name+"-a.png"), "7")
@@ -104,6 +108,7 @@ func TestDiffusionErrors(t *testing.T) {
 	diffWritePNG(t, in, 64)
 	models := filepath.Join(dir, "tiny")
 	diffRunOK(t, engine("models", "make-tiny-sdxl", models))
+	empty := t.TempDir() // no models at all: what is checked before loading them still says what is wrong
 	for _, tc := range []struct {
 		name  string
 		setup func()
@@ -112,6 +117,12 @@ func TestDiffusionErrors(t *testing.T) {
 	}{
 		{"no steps", func() {}, []string{"--steps", "1", "--strength", "0.5"},
 			"diffusion: steps × strength < 1 runs no step (1 steps × strength 0.5)"},
+		{"no steps before loading models", func() {}, []string{"--model", empty, "--steps", "1", "--strength", "0.5"},
+			"diffusion: steps × strength < 1 runs no step (1 steps × strength 0.5)"},
+		{"size before loading models", func() {}, []string{"--model", empty, "--size", "60"},
+			"--size 60: want a positive multiple of 8"},
+		{"strength out of range before loading models", func() {}, []string{"--model", empty, "--strength", "1.5"},
+			"diffusion: strength must be within [0, 1]: 1.5"},
 		{"missing vae decoder", func() { os.Remove(filepath.Join(models, "vae_decoder", "model.onnx")) }, nil,
 			"diffusion: model folder is missing a file: " + filepath.Join(models, "vae_decoder", "model.onnx")},
 	} {
@@ -203,15 +214,13 @@ func TestRunDiffusionStage(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := filepath.Join(dir, "out.mp4")
-	cmd := diffusionEngine("run", "--config", cfg, "--frames", "5", "--diffusion-model", models, "--diffusion-size", "64",
-		"--diffusion-threads", "1", "--record", rec)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%v\n%s", err, stderr.String())
+	eng := startCmd(t, diffusionEngine(withFreeListeners([]string{"run", "--config", cfg, "--frames", "5", "--diffusion-model", models,
+		"--diffusion-size", "64", "--diffusion-threads", "1", "--record", rec})...))
+	if err := eng.wait(t, 3*time.Minute); err != nil {
+		t.Fatalf("%v\n%s", err, eng)
 	}
-	if !strings.Contains(stderr.String(), `msg="diffusion stage ready"`) || !strings.Contains(stderr.String(), "stream=diffusion") {
-		t.Fatalf("no diffusion stage / stream in the log:\n%s", stderr.String())
+	if log := eng.String(); !strings.Contains(log, `msg="diffusion stage ready"`) || !strings.Contains(log, "stream=diffusion") {
+		t.Fatalf("no diffusion stage / stream in the log:\n%s", log)
 	}
 	out, err := exec.Command(ffprobe, "-v", "error", "-count_frames", "-select_streams", "v:0",
 		"-show_entries", "stream=nb_read_frames,width,height", "-of", "json", rec).Output()

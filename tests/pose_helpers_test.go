@@ -1,7 +1,8 @@
 package tests
 
 import (
-	"bufio"
+	"encoding/binary"
+	"hash/crc32"
 	"image/png"
 	"net"
 	"os"
@@ -9,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -52,73 +52,63 @@ type oscLine struct {
 	Args    []string
 }
 
-// oscDump is a running `oscdump -L PORT`.
+// oscDump is a running `oscdump -L PORT` (liblo) under the harness.
 type oscDump struct {
-	Port  int
-	cmd   *exec.Cmd
-	mu    sync.Mutex
-	lines []oscLine
-	done  chan struct{}
+	*proc
+	Port int
 }
 
-// startOSCDump starts oscdump on a free UDP port and waits until it has bound it.
+// probeAddr is what startOSCDump sends until oscdump prints it: proof that it is
+// bound and reading, whatever else shares the machine. Lines for it are dropped.
+const probeAddr = "/vivid-test/probe"
+
+// startOSCDump starts oscdump on a free UDP port and waits until it prints a probe
+// message sent to that port. If the port was taken in between (oscdump exits), it
+// starts again on another one.
 func startOSCDump(t *testing.T) *oscDump {
 	t.Helper()
 	bin := needTool(t, "oscdump")
-	l, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.LocalAddr().(*net.UDPAddr).Port
-	l.Close()
-	d := &oscDump{Port: port, cmd: exec.Command(bin, "-L", strconv.Itoa(port)), done: make(chan struct{})}
-	out, err := d.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		defer close(d.done)
-		sc := bufio.NewScanner(out)
-		sc.Buffer(make([]byte, 1<<16), 1<<20)
-		for sc.Scan() {
-			f := strings.Fields(sc.Text())
-			if len(f) < 3 {
-				continue
-			}
-			d.mu.Lock()
-			d.lines = append(d.lines, oscLine{Timetag: f[0], Addr: f[1], Types: f[2], Args: f[3:]})
-			d.mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() { d.stop() })
-	// Bound once we can no longer bind the port ourselves.
-	for i := 0; i < 200; i++ {
-		c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+	for attempt := 0; ; attempt++ {
+		port := freeUDPPort(t)
+		d := &oscDump{Port: port, proc: startCmd(t, exec.Command(bin, "-L", strconv.Itoa(port)))}
+		probe, err := net.DialUDP("udp4", nil, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
 		if err != nil {
-			return d
+			t.Fatal(err)
 		}
-		c.Close()
-		time.Sleep(10 * time.Millisecond)
+		msg := append([]byte(probeAddr+"\x00\x00\x00"), ',', 0, 0, 0)
+		for deadline := time.Now().Add(readyWait); ; time.Sleep(20 * time.Millisecond) {
+			if d.has(probeAddr) {
+				probe.Close()
+				return d
+			}
+			if !d.running() || time.Now().After(deadline) {
+				break
+			}
+			probe.Write(msg)
+		}
+		probe.Close()
+		if d.running() || attempt == 2 {
+			t.Fatalf("oscdump on port %d never printed a probe (exit %v):\n%s", port, d.err, d.proc)
+		}
 	}
-	t.Fatal("oscdump did not bind its port")
-	return nil
 }
 
 func (d *oscDump) target() string { return "127.0.0.1:" + strconv.Itoa(d.Port) }
 
-// stop ends oscdump and returns every line it printed.
+// stop ends oscdump and returns every line it printed (probes left out).
 func (d *oscDump) stop() []oscLine {
-	if d.cmd.Process != nil && d.cmd.ProcessState == nil {
-		d.cmd.Process.Signal(os.Interrupt)
-		<-d.done
-		d.cmd.Wait()
-	}
+	d.proc.stop()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return append([]oscLine(nil), d.lines...)
+	var out []oscLine
+	for _, l := range d.lines {
+		f := strings.Fields(l)
+		if len(f) < 3 || f[1] == probeAddr {
+			continue
+		}
+		out = append(out, oscLine{Timetag: f[0], Addr: f[1], Types: f[2], Args: f[3:]})
+	}
+	return out
 }
 
 // poseFrame is one /pose/frame bundle group: the messages sharing its timetag.
@@ -202,4 +192,22 @@ func tempPNGDir(t *testing.T, n, w, h int, step float64) string {
 		writeTestPattern(t, filepath.Join(dir, "f"+strconv.Itoa(100+i)+".png"), w, h, float64(i)*step)
 	}
 	return dir
+}
+
+// writePNGHeader writes a PNG that declares w×h RGBA pixels but holds no image data:
+// enough for a decoder to size its buffers from, nothing to decode.
+func writePNGHeader(t *testing.T, path string, w, h uint32) {
+	t.Helper()
+	chunk := func(typ string, data []byte) []byte {
+		b := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
+		b = append(append(b, typ...), data...)
+		return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(append([]byte(typ), data...)))
+	}
+	ihdr := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, w), h)
+	ihdr = append(ihdr, 8, 6, 0, 0, 0) // 8-bit RGBA, deflate, no filter method, no interlace
+	b := append([]byte("\x89PNG\r\n\x1a\n"), chunk("IHDR", ihdr)...)
+	b = append(b, chunk("IEND", nil)...)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -168,13 +168,16 @@ func TestPoseJSONSchemaAndErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	missing := filepath.Join(dir, "missing.jpg")
-	lines, stderr, err := runPose(t, "--json", corrupt, good, missing)
+	huge := filepath.Join(dir, "huge.png") // 20000×20000 RGBA would take 1.6 GB to decode
+	writePNGHeader(t, huge, 20000, 20000)
+	lines, stderr, err := runPose(t, "--json", corrupt, good, missing, huge)
 	if err == nil {
 		t.Fatal("pose with unreadable images exited 0")
 	}
 	for _, want := range []string{
 		"load image " + corrupt + ": image: unknown format",
 		"load image: open " + missing + ": no such file or directory",
+		"load image " + huge + ": image too large: 20000x20000 (at most 40000000 pixels, 16384 a side)",
 		"some images could not be read",
 	} {
 		if !strings.Contains(stderr, want) {

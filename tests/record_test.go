@@ -14,11 +14,7 @@ func TestRunRecord(t *testing.T) {
 	needTool(t, "ffmpeg")
 	ffprobe := needTool(t, "ffprobe")
 	out := filepath.Join(t.TempDir(), "out.mp4")
-	run := engine("run", "--frames", "30", "--record", out, "--record-stream", "input")
-	logs, err := run.CombinedOutput()
-	if err != nil {
-		t.Fatalf("run: %v\n%s", err, logs)
-	}
+	logs := mustRun(t, nil, "run", "--frames", "30", "--record", out, "--record-stream", "input")
 	probe, err := exec.Command(ffprobe, "-v", "error", "-count_frames", "-select_streams", "v:0",
 		"-show_entries", "stream=codec_name,width,height,nb_read_frames", "-of", "json", out).Output()
 	if err != nil {

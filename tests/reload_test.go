@@ -3,23 +3,9 @@ package tests
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
-	"time"
 )
-
-// waitLog waits until the engine's log contains want.
-func waitLog(t *testing.T, log *syncBuffer, want string) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !strings.Contains(log.String(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("log never said %q:\n%s", want, log.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
 
 // TestSIGHUPReloadsConfig: SIGHUP re-reads --config all or nothing; a valid file's
 // pose settings apply at once, a broken one is reported with line:column and the
@@ -34,34 +20,22 @@ func TestSIGHUPReloadsConfig(t *testing.T) {
 		}
 	}
 	write("pose:\n  smoothing: true\n")
-	var log syncBuffer
-	cmd := engine("run", "--config", cfg, "--osc-out", "127.0.0.1:9", "--osc-in", "127.0.0.1:0")
-	cmd.Stderr = &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		_ = cmd.Wait()
-	}()
-	waitLog(t, &log, "engine running")
+	eng := startEngine(t, "run", "--config", cfg, "--osc-out", discardAddr)
+	eng.waitLog(t, 0, "engine running", readyWait)
 
-	write("pose:\n  smoothing: false\n  min_keypoint_score: 0.4\noutputs:\n  shm: [reload-test]\n")
-	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		t.Fatal(err)
-	}
-	waitLog(t, &log, "config reload: pose settings applied")
-	waitLog(t, &log, `section changed; restart the engine to apply it" section=outputs`)
+	write("pose:\n  smoothing: false\n  min_keypoint_score: 0.4\n  tracker: keypoint\n  min_person_score: 0.3\noutputs:\n  shm: [reload-test]\n")
+	from := eng.mark()
+	eng.signal(t, syscall.SIGHUP)
+	// What is live is applied and named; what only applies at start is named as needing a restart.
+	eng.waitLog(t, from, `msg="config reload: pose settings applied" fields="[smoothing min_keypoint_score]"`, readyWait)
+	eng.waitLog(t, from, `restart the engine to apply them" section=pose fields="[min_person_score tracker]"`, readyWait)
+	eng.waitLog(t, from, `section changed; restart the engine to apply it" section=outputs fields=[shm]`, readyWait)
 
 	write("pose:\n  smoothng: false\n")
-	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		t.Fatal(err)
-	}
-	waitLog(t, &log, "line 2, column 3: field smoothng not found")
-	if cmd.ProcessState != nil {
+	from = eng.mark()
+	eng.signal(t, syscall.SIGHUP)
+	eng.waitLog(t, from, "line 2, column 3: field smoothng not found", readyWait)
+	if !eng.running() {
 		t.Fatal("engine exited after a broken config reload")
-	}
-	if err := cmd.Process.Signal(syscall.Signal(0)); err != nil {
-		t.Fatalf("engine not running after a broken reload: %v", err)
 	}
 }

@@ -1,39 +1,25 @@
 package tests
 
 import (
-	"bufio"
 	"bytes"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
 
-// runEngine runs `run --offline ARGS` to completion and returns its stderr.
+// runVivid runs `run --offline ARGS` under the harness to completion and returns its log.
 func runVivid(t *testing.T, stdin io.Reader, args ...string) (string, error) {
 	t.Helper()
-	cmd := engine(append([]string{"run", "--offline"}, args...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr, cmd.Stdin = &stderr, stdin
-	done := make(chan error, 1)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		return stderr.String(), err
-	case <-time.After(2 * time.Minute):
-		cmd.Process.Kill()
-		<-done
-		t.Fatalf("run did not finish:\n%s", stderr.String())
-	}
-	return "", nil
+	cmd := engine(withFreeListeners(append([]string{"run", "--offline"}, args...))...)
+	cmd.Stdin = stdin
+	p := startCmd(t, cmd)
+	err := p.wait(t, 2*time.Minute)
+	return p.String(), err
 }
 
 // TestRunTestPatternToOSCDump: the embedded default (test pattern → Lightning → OSC)
@@ -172,54 +158,14 @@ func TestRunErrors(t *testing.T) {
 // failure is reported and retried while the engine stays up; SIGINT stops it cleanly.
 func TestRunFFmpegMissingRestartsAndStops(t *testing.T) {
 	needPoseModels(t, "movenet-lightning")
-	cmd := engine("run", "--offline", "--source", "ffmpeg:-f lavfi -i testsrc", "--osc-out", "127.0.0.1:9")
+	cmd := engine(withFreeListeners([]string{"run", "--offline", "--source", "ffmpeg:-f lavfi -i testsrc"})...)
 	cmd.Env = append(os.Environ(), "PATH=")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var log strings.Builder
-	restarts := make(chan struct{}, 10)
-	scanned := make(chan struct{})
-	go func() {
-		defer close(scanned)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			mu.Lock()
-			log.WriteString(sc.Text() + "\n")
-			mu.Unlock()
-			if strings.Contains(sc.Text(), "source failed; restarting") && strings.Contains(sc.Text(), "ffmpeg not found on PATH") {
-				select {
-				case restarts <- struct{}{}:
-				default:
-				}
-			}
-		}
-	}()
+	p := startCmd(t, cmd)
+	const restart = "ffmpeg not found on PATH"
 	for i := 0; i < 2; i++ {
-		select {
-		case <-restarts:
-		case <-time.After(time.Minute):
-			cmd.Process.Kill()
-			mu.Lock()
-			defer mu.Unlock()
-			t.Fatalf("no reported restart:\n%s", log.String())
-		}
+		p.waitMatch(t, p.mark(), regexp.MustCompile(`source failed; restarting.*`+restart), time.Minute)
 	}
-	cmd.Process.Signal(syscall.SIGINT)
-	done := make(chan error, 1)
-	go func() { <-scanned; done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("exit after SIGINT: %v\n%s", err, log.String())
-		}
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("engine did not stop after SIGINT")
+	if err := p.stop(); err != nil {
+		t.Fatalf("exit after SIGINT: %v\n%s", err, p)
 	}
 }

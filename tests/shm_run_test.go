@@ -3,12 +3,10 @@ package tests
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -20,31 +18,12 @@ import (
 func TestRunShmOutPython(t *testing.T) {
 	python := needTool(t, "python3")
 	dir := shmDir(t)
-	port := freePort(t)
-	run := engine("run", "--shm-out", "runout:input", "--http", fmt.Sprintf("127.0.0.1:%d", port))
-	var logs syncBuffer
-	run.Stdout, run.Stderr = &logs, &logs
-	if err := run.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	var runErr error
-	go func() { runErr = run.Wait(); close(exited) }()
-	defer func() {
-		run.Process.Kill()
-		<-exited
-	}()
-
+	run := startEngine(t, "run", "--shm-out", "runout:input", "--http", "127.0.0.1:0")
 	deadline := time.Now().Add(90 * time.Second)
 	var out []byte
 	for {
-		select {
-		case <-exited:
-			if strings.Contains(logs.String(), "not built yet") {
-				t.Skip("run is not built yet")
-			}
-			t.Fatalf("run exited: %v\n%s", runErr, logs.String())
-		default:
+		if !run.running() {
+			t.Fatalf("run exited: %v\n%s", run.err, run)
 		}
 		var err error
 		out, err = exec.Command(python, "../examples/python/vivid_shm_read.py", "runout", "--timeout", "2").Output()
@@ -52,7 +31,7 @@ func TestRunShmOutPython(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("python reader got no frame: %v\n%s", err, logs.String())
+			t.Fatalf("python reader got no frame: %v\n%s", err, run)
 		}
 	}
 	var py struct {
@@ -62,7 +41,7 @@ func TestRunShmOutPython(t *testing.T) {
 	if err := json.Unmarshal(out, &py); err != nil || py.Width == 0 || py.Height == 0 || py.Frame == 0 {
 		t.Fatalf("python output %q: %v", out, err)
 	}
-	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/api/status", port))
+	resp, err := http.Get(run.httpBase(t) + "/api/status")
 	if err != nil {
 		t.Fatalf("preview: %v", err)
 	}
@@ -74,14 +53,8 @@ func TestRunShmOutPython(t *testing.T) {
 	if err != nil || st.Streams["input"].Frames == 0 {
 		t.Fatalf("preview status: %+v %v", st, err)
 	}
-	run.Process.Signal(os.Interrupt)
-	select {
-	case <-exited:
-		if runErr != nil {
-			t.Fatalf("run exit: %v\n%s", runErr, logs.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("run did not stop on SIGINT\n%s", logs.String())
+	if err := run.stop(); err != nil {
+		t.Fatalf("run exit: %v\n%s", err, run)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "vivid-shm.runout")); !os.IsNotExist(err) {
 		t.Fatalf("segment left after a clean exit: %v", err)
@@ -94,29 +67,12 @@ func TestRunShmOutPython(t *testing.T) {
 func TestRunChainShmSourceToShmOut(t *testing.T) {
 	dir := shmDir(t)
 	startShmWriter(t, "chain-a", "320x180", "--fps", "30")
-	run := engine("run", "--source", "shm:chain-a", "--shm-out", "chain-b:input")
-	var logs syncBuffer
-	run.Stdout, run.Stderr = &logs, &logs
-	if err := run.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	var runErr error
-	go func() { runErr = run.Wait(); close(exited) }()
-	defer func() {
-		run.Process.Kill()
-		<-exited
-	}()
+	run := startEngine(t, "run", "--source", "shm:chain-a", "--shm-out", "chain-b:input")
 	deadline := time.Now().Add(90 * time.Second)
 	var m map[string]any
 	for {
-		select {
-		case <-exited:
-			if strings.Contains(logs.String(), "not built yet") {
-				t.Skip("run is not built yet")
-			}
-			t.Fatalf("run exited: %v\n%s", runErr, logs.String())
-		default:
+		if !run.running() {
+			t.Fatalf("run exited: %v\n%s", run.err, run)
 		}
 		out, err := engine("shm", "read", "chain-b", "--verify", "--timeout", "2s").Output()
 		if err == nil {
@@ -126,16 +82,14 @@ func TestRunChainShmSourceToShmOut(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no frame in chain-b: %v %s\n%s", err, out, logs.String())
+			t.Fatalf("no frame in chain-b: %v %s\n%s", err, out, run)
 		}
 	}
 	if m["pattern_ok"] != true || m["width"] != 320.0 || m["height"] != 180.0 {
 		t.Fatalf("chained frame: %v", m)
 	}
-	run.Process.Signal(os.Interrupt)
-	<-exited
-	if runErr != nil {
-		t.Fatalf("run exit: %v\n%s", runErr, logs.String())
+	if err := run.stop(); err != nil {
+		t.Fatalf("run exit: %v\n%s", err, run)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "vivid-shm.chain-b")); !os.IsNotExist(err) {
 		t.Fatalf("segment left after a clean exit: %v", err)

@@ -54,20 +54,7 @@ func TestSoak(t *testing.T) {
 	}()
 	cmd := engine("run", "--source", "testpattern", "--osc-out", sink.LocalAddr().String(),
 		"--osc-in", "127.0.0.1:"+strconv.Itoa(oscIn), "--mapping", mapping, "--http", httpAddr, "--log-level", "warn")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-		}
-	}()
+	eng := startCmd(t, cmd)
 
 	conn, err := net.Dial("udp", "127.0.0.1:"+strconv.Itoa(oscIn))
 	if err != nil {
@@ -91,8 +78,8 @@ func TestSoak(t *testing.T) {
 	i := 0
 	for time.Since(start) < dur {
 		select {
-		case err := <-exited:
-			t.Fatalf("engine exited during soak after %s: %v", time.Since(start), err)
+		case <-eng.done:
+			t.Fatalf("engine exited during soak after %s: %v", time.Since(start), eng.err)
 		case <-flood.C:
 			i++
 			msg := osc.NewMessage("/soak/fader", float32(i%100)/100)
@@ -101,7 +88,7 @@ func TestSoak(t *testing.T) {
 		case <-reload.C:
 			writeMapping(i)
 		case <-probe.C:
-			s := sample{T: time.Since(start).Seconds(), RSSKiB: soakRSSKiB(cmd.Process.Pid), OpenFiles: soakOpenFiles(cmd.Process.Pid)}
+			s := sample{T: time.Since(start).Seconds(), RSSKiB: soakRSSKiB(eng.cmd.Process.Pid), OpenFiles: soakOpenFiles(eng.cmd.Process.Pid)}
 			s.Goroutines = soakScrape("http://"+httpAddr+"/metrics", "go_goroutines")
 			samples = append(samples, s)
 		}

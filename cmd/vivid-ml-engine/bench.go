@@ -8,9 +8,13 @@ import (
 
 // cmdBench runs one benchmark and prints one JSON line per result.
 func cmdBench(ctx context.Context, args []string) error {
+	const usage = "usage: vivid-ml-engine bench pose-model|control|diffusion|shm|latency [flags]\n"
 	if len(args) == 0 {
-		fmt.Fprintln(os.Stderr, "usage: vivid-ml-engine bench pose-model|control|diffusion|shm|latency [flags]")
+		fmt.Fprint(os.Stderr, usage)
 		return errUsage
+	}
+	if isHelp(args[0]) {
+		return helpFor(usage)
 	}
 	switch args[0] {
 	case "pose-model":

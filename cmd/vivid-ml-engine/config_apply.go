@@ -54,13 +54,14 @@ func configAppliers(cfg *runConfig, co *controlOptions, do *diffusionOptions, oo
 		"diffusion-cuda-options":     func() { pf.cudaOptions = d.CUDAOptions },
 		"diffusion-cuda-device-io":   func() { pf.deviceIO = d.CUDADeviceIO },
 
-		"shm-out":       func() { oo.shmOut = shmSpecs(o.SHM, shm.CheckName) },
-		"td-shm":        func() { oo.tdShm = shmSpecs(o.TDSHM, tdshm.CheckName) },
-		"shm-slots":     func() { oo.shmSlots = o.SHMSlots },
-		"http":          func() { oo.http = o.HTTP },
-		"record":        func() { oo.record = o.Record.Path },
-		"record-stream": func() { oo.recordStream = o.Record.Stream },
-		"record-fps":    func() { oo.recordFPS = o.Record.FPS },
+		"shm-out":         func() { oo.shmOut = shmSpecs(o.SHM, shm.CheckName) },
+		"td-shm":          func() { oo.tdShm = shmSpecs(o.TDSHM, tdshm.CheckName) },
+		"shm-slots":       func() { oo.shmSlots = o.SHMSlots },
+		"http":            func() { oo.http = o.HTTP },
+		"http-allow-host": func() { oo.httpHosts = listOf(o.HTTPAllowHosts) },
+		"record":          func() { oo.record = o.Record.Path },
+		"record-stream":   func() { oo.recordStream = o.Record.Stream },
+		"record-fps":      func() { oo.recordFPS = o.Record.FPS },
 	}
 }
 

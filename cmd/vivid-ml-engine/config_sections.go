@@ -50,11 +50,13 @@ type diffusionConfig struct {
 // outputsConfig is the `outputs` section: the twin of --shm-out, --td-shm, --shm-slots,
 // --http and --record*.
 type outputsConfig struct {
-	SHM      []string     `yaml:"shm"`    // NAME[:input|pose|diffusion]
-	TDSHM    []string     `yaml:"td_shm"` // NAME[:input|pose|diffusion] (Windows only)
-	SHMSlots int          `yaml:"shm_slots"`
-	HTTP     string       `yaml:"http"` // ADDR:PORT; ":PORT" binds loopback only; "": no preview server
-	Record   recordConfig `yaml:"record"`
+	SHM      []string `yaml:"shm"`    // NAME[:input|pose|diffusion]
+	TDSHM    []string `yaml:"td_shm"` // NAME[:input|pose|diffusion] (Windows only)
+	SHMSlots int      `yaml:"shm_slots"`
+	HTTP     string   `yaml:"http"` // ADDR:PORT; ":PORT" binds loopback only; "": no preview server
+	// HTTPAllowHosts are Host names answered besides IP addresses and localhost ("*": any).
+	HTTPAllowHosts []string     `yaml:"http_allow_hosts"`
+	Record         recordConfig `yaml:"record"`
 }
 
 type recordConfig struct {

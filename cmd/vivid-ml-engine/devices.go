@@ -12,6 +12,9 @@ func cmdDevices(ctx context.Context, args []string) error {
 	if len(args) > 0 {
 		what = args[0]
 	}
+	if isHelp(what) {
+		return helpFor("usage: vivid-ml-engine devices [midi|gpu]\n\n  midi   MIDI ports\n  gpu    GPUs and execution providers\n")
+	}
 	switch what {
 	case "midi":
 		return devicesMIDI(ctx, args[1:])

@@ -7,13 +7,14 @@ import (
 	"flag"
 	"fmt"
 	"image"
-	"image/draw"
 	_ "image/jpeg" // --input may be a JPEG
 	"image/png"
 	"os"
 	"path/filepath"
 
+	"github.com/vivid-ml/vivid-ml-engine/engine"
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion"
+	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion/sched"
 )
 
 // diffusionRun runs one SDXL img2img: --input image → --out PNG.
@@ -43,6 +44,15 @@ func diffusionRun(ctx context.Context, args []string) error {
 	log, err := cf.logger()
 	if err != nil {
 		return err
+	}
+	// Checked before any model is loaded (that takes seconds to minutes).
+	if *size < 8 || *size%8 != 0 {
+		return fmt.Errorf("--size %d: want a positive multiple of 8", *size)
+	}
+	if _, err := sched.Img2ImgStart(*steps, *strength); errors.Is(err, sched.ErrNoSteps) {
+		return fmt.Errorf("%w (%d steps × strength %v)", diffusion.ErrNoSteps, *steps, *strength)
+	} else if err != nil {
+		return fmt.Errorf("diffusion: %w", err)
 	}
 
 	img, err := readRGBA(*input)
@@ -81,24 +91,8 @@ func diffusionRun(ctx context.Context, args []string) error {
 	})
 }
 
-// readRGBA decodes a PNG or JPEG into RGBA.
-func readRGBA(path string) (*image.RGBA, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	src, _, err := image.Decode(f)
-	if err != nil {
-		return nil, fmt.Errorf("decode %s: %w", path, err)
-	}
-	if rgba, ok := src.(*image.RGBA); ok && rgba.Rect.Min == (image.Point{}) {
-		return rgba, nil
-	}
-	dst := image.NewRGBA(image.Rect(0, 0, src.Bounds().Dx(), src.Bounds().Dy()))
-	draw.Draw(dst, dst.Bounds(), src, src.Bounds().Min, draw.Src)
-	return dst, nil
-}
+// readRGBA decodes a PNG or JPEG into RGBA (size-checked from the header first).
+func readRGBA(path string) (*image.RGBA, error) { return engine.LoadImage(path) }
 
 // writePNG writes img atomically (temp file + rename).
 func writePNG(path string, img image.Image) error {
@@ -107,6 +101,9 @@ func writePNG(path string, img image.Image) error {
 		return err
 	}
 	err = png.Encode(tmp, img)
+	if err == nil { // CreateTemp makes 0600; an output picture is for everyone to read
+		err = tmp.Chmod(0o644)
+	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}

@@ -94,6 +94,7 @@ func startControl(ctx context.Context, o *controlOptions, env *runEnv) (io.Close
 	if a := c.OSCAddr(); a != nil {
 		env.Logger.Info("osc control in", "addr", a.String())
 	}
+	env.ControlState = c.State
 	h := &controlHandle{Controller: c, stop: make(chan struct{}), done: make(chan struct{})}
 	go h.reloadOnHUP(env.Logger)
 	return h, nil

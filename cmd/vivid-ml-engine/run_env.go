@@ -3,7 +3,9 @@ package main
 import (
 	"log/slog"
 
+	"github.com/vivid-ml/vivid-ml-engine/control"
 	"github.com/vivid-ml/vivid-ml-engine/engine"
+	"github.com/vivid-ml/vivid-ml-engine/output/preview"
 )
 
 // runEnv is what `run` hands to each optional subsystem (control, diffusion, frame
@@ -17,6 +19,12 @@ type runEnv struct {
 	ImageStage engine.ImageStage // diffusion; nil when off
 
 	Stats func() engine.Stats // engine counters (frames, drops, fps, latency per stage), for /metrics
+
+	// ControlState, set once control runs, is the mapping files in force and the learn state.
+	ControlState func() control.State
+
+	// ModelProviders, when set, lists the execution provider of each loaded model.
+	ModelProviders func() []preview.ModelStatus
 
 	// OnProvider, when set, is told which execution provider each loaded model runs on.
 	OnProvider func(model, provider string)

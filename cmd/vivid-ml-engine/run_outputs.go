@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine"
@@ -22,6 +23,7 @@ type outputOptions struct {
 	tdShm        []shmOutSpec
 	shmSlots     int
 	http         string
+	httpHosts    stringList
 	record       string
 	recordStream string
 	recordFPS    float64
@@ -67,6 +69,7 @@ func registerOutputFlags(fs *flag.FlagSet) *outputOptions {
 	})
 	fs.IntVar(&o.shmSlots, "shm-slots", shm.DefaultSlots, "ring slots per shared-memory segment")
 	fs.StringVar(&o.http, "http", "", "serve the web preview at `ADDR:PORT` (\":PORT\" binds loopback only)")
+	fs.Var(&o.httpHosts, "http-allow-host", "answer HTTP for this Host `NAME` too (repeatable; default: IP addresses and localhost; \"*\": any)")
 	fs.StringVar(&o.record, "record", "", "record a stream to `FILE` (e.g. out.mp4) through ffmpeg")
 	fs.StringVar(&o.recordStream, "record-stream", "", "stream to record (default: diffusion when it runs, else input)")
 	fs.Float64Var(&o.recordFPS, "record-fps", 30, "frame rate written into the recording")
@@ -142,7 +145,11 @@ func startOutputs(ctx context.Context, o *outputOptions, env *runEnv) (io.Closer
 		if status == nil {
 			status = func() preview.EngineStatus { return defaultStatus(env) }
 		}
-		srv, err := preview.New(preview.Config{Addr: o.http, Status: status, Logger: env.Logger})
+		var hosts []string // nil: preview.DefaultAllowedHosts
+		if len(o.httpHosts) > 0 {
+			hosts = append(slices.Clone(preview.DefaultAllowedHosts), o.httpHosts...)
+		}
+		srv, err := preview.New(preview.Config{Addr: o.http, Status: status, Logger: env.Logger, AllowedHosts: hosts})
 		if err != nil {
 			return fail(err)
 		}
@@ -151,27 +158,6 @@ func startOutputs(ctx context.Context, o *outputOptions, env *runEnv) (io.Closer
 		env.FrameSinks = append(env.FrameSinks, srv)
 	}
 	return started, nil
-}
-
-// defaultStatus is the status page's view of env: stage rates and latencies from
-// env.Stats and the parameter snapshot (the mapping fields stay empty).
-func defaultStatus(env *runEnv) preview.EngineStatus {
-	var st preview.EngineStatus
-	if env.Stats != nil {
-		s := env.Stats()
-		for _, g := range []struct {
-			name string
-			s    engine.StageStats
-		}{{"capture", s.Capture}, {"pose", s.Pose}, {"diffusion", s.Diffusion}, {"loop", s.Loop}} {
-			if g.s.Frames > 0 || g.name == "capture" {
-				st.Stages = append(st.Stages, preview.StageStatus{Name: g.name, FPS: g.s.FPS, LatencyMS: g.s.LatencyMs})
-			}
-		}
-	}
-	if env.Params != nil {
-		st.Params = env.Params.Load()
-	}
-	return st
 }
 
 // parseSource is engine.ParseSource plus "shm:NAME" (frames another engine or app

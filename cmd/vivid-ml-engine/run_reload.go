@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/signal"
 	"reflect"
+	"strings"
 	"syscall"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine"
@@ -64,7 +65,15 @@ func (r *configReloader) reload() {
 		return
 	}
 	old := r.current
-	if !reflect.DeepEqual(old.Pose, next.Pose) {
+	var live, restart []string
+	for _, f := range changedFields(old.Pose, next.Pose) {
+		if livePoseFields[f] {
+			live = append(live, f)
+		} else {
+			restart = append(restart, f)
+		}
+	}
+	if len(live) > 0 {
 		was, now := old.Pose.params(engine.Params{}), next.Pose.params(engine.Params{})
 		r.params.Update(func(p *engine.Params) {
 			// Only what the file changed: a controller's live changes to the rest stay.
@@ -81,7 +90,10 @@ func (r *configReloader) reload() {
 				p.PoseMinScore = now.PoseMinScore
 			}
 		})
-		r.log.Info("config reload: pose settings applied", "model", next.Pose.Model, "enabled", next.Pose.Enabled)
+		r.log.Info("config reload: pose settings applied", "fields", live, "model", next.Pose.Model, "enabled", next.Pose.Enabled)
+	}
+	if len(restart) > 0 {
+		r.log.Warn("config reload: pose fields changed that apply only at start; restart the engine to apply them", "section", "pose", "fields", restart)
 	}
 	for _, s := range []struct {
 		name     string
@@ -94,7 +106,7 @@ func (r *configReloader) reload() {
 		{"outputs", old.Outputs, next.Outputs},
 	} {
 		if !reflect.DeepEqual(s.was, s.now) {
-			r.log.Warn("config reload: section changed; restart the engine to apply it", "section", s.name)
+			r.log.Warn("config reload: section changed; restart the engine to apply it", "section", s.name, "fields", changedFields(s.was, s.now))
 		}
 	}
 	r.current = next
@@ -110,4 +122,28 @@ func (r *configReloader) Close() error {
 	}
 	<-r.done
 	return nil
+}
+
+// livePoseFields are the pose keys a reload applies at once (they are live parameters,
+// see poseConfig.params); every other pose key is read only at start.
+var livePoseFields = map[string]bool{"enabled": true, "model": true, "smoothing": true, "min_keypoint_score": true}
+
+// changedFields lists the yaml names of the top-level fields that differ between two
+// values of the same struct type.
+func changedFields(was, now any) []string {
+	a, b := reflect.ValueOf(was), reflect.ValueOf(now)
+	if a.Kind() != reflect.Struct || a.Type() != b.Type() {
+		return nil
+	}
+	var out []string
+	for i := range a.NumField() {
+		if !reflect.DeepEqual(a.Field(i).Interface(), b.Field(i).Interface()) {
+			name, _, _ := strings.Cut(a.Type().Field(i).Tag.Get("yaml"), ",")
+			if name == "" {
+				name = a.Type().Field(i).Name
+			}
+			out = append(out, name)
+		}
+	}
+	return out
 }

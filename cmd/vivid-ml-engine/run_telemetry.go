@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"sync"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine"
 	"github.com/vivid-ml/vivid-ml-engine/engine/pose"
@@ -18,6 +20,9 @@ type runTelemetry struct {
 	metrics *telemetry.Metrics
 	health  *telemetry.Health
 	env     *runEnv
+
+	mu        sync.Mutex
+	providers []preview.ModelStatus // for the status page
 }
 
 // newRunTelemetry registers the telemetry sink on env; the input stream (and pose,
@@ -28,14 +33,28 @@ func newRunTelemetry(env *runEnv, poseOn bool) *runTelemetry {
 		stages = append(stages, "pose")
 	}
 	t := &runTelemetry{metrics: telemetry.NewMetrics(), health: telemetry.NewHealth(stages...), env: env}
-	t.health.Paused = func() bool {
-		p := env.Params.Load()
-		return p.Paused || !p.PoseEnabled && poseOn
-	}
+	t.health.Paused = func() bool { return env.Params.Load().Paused }
+	t.health.Off = func(stage string) bool { return stage == "pose" && !env.Params.Load().PoseEnabled }
 	sink := telemetry.Sink{M: t.metrics, H: t.health}
 	env.FrameSinks = append(env.FrameSinks, sink)
 	env.PoseSinks = append(env.PoseSinks, sink)
-	env.OnProvider = t.metrics.SetProvider
+	env.OnProvider = func(model, provider string) {
+		t.metrics.SetProvider(model, provider)
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		for i, m := range t.providers {
+			if m.Model == model {
+				t.providers[i].Provider = provider
+				return
+			}
+		}
+		t.providers = append(t.providers, preview.ModelStatus{Model: model, Provider: provider})
+	}
+	env.ModelProviders = func() []preview.ModelStatus {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		return slices.Clone(t.providers)
+	}
 	t.engineGauges()
 	return t
 }
@@ -84,6 +103,9 @@ func (t *runTelemetry) controlCounters(c io.Closer) {
 		{"osc_messages_total", "OSC messages applied.", nil, func() uint64 { return h.Stats().OSCMessages }},
 		{"osc_malformed_total", "Undecodable OSC datagrams.", nil, func() uint64 { return h.Stats().OSCMalformed }},
 		{"osc_denied_total", "OSC datagrams from senders not on the allow-list.", nil, func() uint64 { return h.Stats().OSCDenied }},
+		{"osc_unmatched_total", "OSC messages no built-in address or mapping rule matched.", nil, func() uint64 { return h.Stats().OSCUnmatched }},
+		{"osc_unknown_vivid_total", "OSC messages to /vivid/ addresses that do not exist (typos).", nil, func() uint64 { return h.Stats().UnknownVivid }},
+		{"learn_refused_total", "Learned rules refused (mapping size limit, learn rate).", nil, func() uint64 { return h.Stats().LearnRefused }},
 		{"midi_messages_total", "MIDI messages received.", nil, func() uint64 { return h.Stats().MIDIMessages }},
 		{"values_rejected_total", "Control values rejected (NaN, wrong type, bad UTF-8…).", nil, func() uint64 { return h.Stats().Rejected }},
 		{"values_clamped_total", "Control values clamped into range or text cut to length.", nil, func() uint64 { return h.Stats().Clamped }},

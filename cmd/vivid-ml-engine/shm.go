@@ -25,6 +25,11 @@ const shmUsage = `usage:
 // cmdShm is the "shm" command: read a frame out of a segment, write a test pattern into one,
 // or show one in the web preview.
 func cmdShm(ctx context.Context, args []string) error {
+	for _, a := range args[:min(2, len(args))] {
+		if isHelp(a) { // `shm -h`, `shm read -h`: never a segment named "-h"
+			return helpFor(shmUsage)
+		}
+	}
 	if len(args) < 2 {
 		fmt.Fprint(os.Stderr, shmUsage)
 		return errUsage

@@ -8,19 +8,26 @@ import (
 	"time"
 )
 
-// EngineStatus is what the engine reports for the status page (the lead wires it).
+// EngineStatus is what the engine reports for the status page.
 type EngineStatus struct {
 	Stages       []StageStatus `json:"stages"`        // per stage fps and latency
 	Params       any           `json:"params"`        // the parameter snapshot in force
+	Parameters   []ParamStatus `json:"parameters"`    // the same under their OSC addresses, with ranges
 	Mapping      string        `json:"mapping"`       // mapping file(s) in force
 	MappingError string        `json:"mapping_error"` // last mapping load error, "" if none
+	Files        []FileStatus  `json:"files"`         // mapping and presets files, each with its last error
+	Learn        LearnStatus   `json:"learn"`
+	Models       []ModelStatus `json:"models"`  // execution provider per loaded model
+	Control      string        `json:"control"` // "read-only": the page changes nothing
 }
 
 // StageStatus is one stage's rate and latency.
 type StageStatus struct {
 	Name      string  `json:"name"`
-	FPS       float64 `json:"fps"`
-	LatencyMS float64 `json:"latency_ms"`
+	FPS       float64 `json:"fps"`        // frames over the last 2 s
+	LatencyMS float64 `json:"latency_ms"` // smoothed mean
+	P50MS     float64 `json:"p50_ms"`     // over the last 2 s
+	P99MS     float64 `json:"p99_ms"`
 }
 
 // Status is the /api/status document.

@@ -132,7 +132,7 @@ func TestStatusAndStatic(t *testing.T) {
 		code int
 		has  string
 	}{
-		{"/", 200, "<canvas id=\"plot\""},
+		{"/", 200, "<canvas id=\"plot-fps\""},
 		{"/app.js", 200, "/api/status"},
 		{"/healthz", 200, "ok"},
 		{"/stream/nope.mjpg", 404, ""},

@@ -29,6 +29,9 @@ type Config struct {
 	Status  func() EngineStatus // the engine's state for /api/status; nil shows none
 	Quality int                 // JPEG quality 1-100; 0 means 80
 	Logger  *slog.Logger
+	// AllowedHosts are the Host names answered besides IP literals; nil means
+	// DefaultAllowedHosts, "*" allows any (DNS rebinding is then possible).
+	AllowedHosts []string
 }
 
 // Server is the preview HTTP server and an engine.FrameSink. Frames are JPEG-encoded
@@ -87,7 +90,10 @@ func New(cfg Config) (*Server, error) {
 	s.mux.HandleFunc("GET /stream/{file}", s.serveStream)
 	s.mux.HandleFunc("GET /snapshot/{file}", s.serveSnapshot)
 	s.mux.HandleFunc("GET /api/status", s.serveStatus)
-	s.srv = &http.Server{Handler: s.mux, ReadHeaderTimeout: 5 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
+	if cfg.AllowedHosts == nil {
+		cfg.AllowedHosts = DefaultAllowedHosts
+	}
+	s.srv = &http.Server{Handler: guard(s.mux, cfg.AllowedHosts), ReadHeaderTimeout: 5 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()

@@ -16,24 +16,34 @@ func TestHealth(t *testing.T) {
 	h := NewHealth("input")
 	h.now = func() time.Time { return now }
 	h.started = now
+	paused := false
+	h.Paused = func() bool { return paused }
 
 	tests := []struct {
 		name    string
 		advance time.Duration
 		beat    bool
+		paused  bool
 		down    string
 		want    int
+		status  string
+		flowing bool
 		reason  string
 	}{
-		{name: "warm-up", advance: time.Second, want: 200},
-		{name: "never a frame", advance: 3 * time.Second, want: 503, reason: "stage input: no frame since start (4s ago)"},
-		{name: "fresh beat", beat: true, want: 200},
-		{name: "stale", advance: 4 * time.Second, want: 503, reason: "stage input: last frame 4s ago"},
-		{name: "down", beat: true, down: "camera lost, restarting in 2s", want: 503, reason: "source: camera lost, restarting in 2s"},
+		{name: "warm-up", advance: time.Second, want: 200, status: "ok"},
+		{name: "never a frame", advance: 3 * time.Second, want: 503, status: "unhealthy", reason: "stage input: no frame since start (4s ago)"},
+		{name: "fresh beat", beat: true, want: 200, status: "ok", flowing: true},
+		{name: "stale", advance: 4 * time.Second, want: 503, status: "unhealthy", reason: "stage input: last frame 4s ago"},
+		{name: "down", beat: true, down: "camera lost, restarting in 2s", want: 503, status: "unhealthy", flowing: true, reason: "source: camera lost, restarting in 2s"},
+		{name: "paused", beat: true, paused: true, want: 200, status: "paused", flowing: true},
+		{name: "paused, no frames", advance: 10 * time.Second, paused: true, want: 200, status: "paused"},
+		{name: "resumed", advance: time.Second, want: 200, status: "ok"},
+		{name: "resumed, no frames", advance: 3 * time.Second, want: 503, status: "unhealthy", reason: "stage input: last frame 14s ago"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			now = now.Add(tc.advance)
+			paused = tc.paused
 			if tc.beat {
 				h.Beat("input")
 			}
@@ -43,12 +53,12 @@ func TestHealth(t *testing.T) {
 			if rec.Code != tc.want {
 				t.Fatalf("code %d, want %d (%s)", rec.Code, tc.want, rec.Body)
 			}
-			var body struct {
-				Status  string
-				Reasons []string
-			}
+			var body Report
 			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
 				t.Fatal(err)
+			}
+			if body.Status != tc.status || body.Flowing != tc.flowing {
+				t.Fatalf("status %q flowing %v, want %q %v", body.Status, body.Flowing, tc.status, tc.flowing)
 			}
 			if tc.reason != "" && (len(body.Reasons) != 1 || body.Reasons[0] != tc.reason) {
 				t.Fatalf("reasons %q, want %q", body.Reasons, tc.reason)

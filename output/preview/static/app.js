@@ -1,8 +1,10 @@
 // Status page: starts the MJPEG streams after load, polls /api/status once a second
-// and plots each stage's fps over the last two minutes. Plain JS, no build step.
+// (no reload needed), and plots each stage's fps and p99 stage time over the last two
+// minutes. The y scale follows the 95th percentile of what was seen, so one spike does
+// not flatten the plot (values above the top are drawn clipped). Plain JS, no build step.
 "use strict";
 const streams = ["input", "pose", "diffusion"];
-const history = {}; // stage name -> [fps...]
+const fpsHist = {}, p99Hist = {}; // stage name -> [value...]
 const colors = ["#4cf", "#fc4", "#f6a", "#7f7", "#c9f", "#fa6"];
 const maxPoints = 120;
 
@@ -13,6 +15,28 @@ window.addEventListener("load", () => {
 });
 
 function text(id, v) { document.getElementById(id).textContent = v; }
+
+function fill(id, rows) {
+  const body = document.querySelector("#" + id + " tbody");
+  body.textContent = "";
+  for (const row of rows) {
+    const tr = document.createElement("tr");
+    for (const v of row.cells) {
+      const td = document.createElement("td");
+      td.textContent = v;
+      tr.appendChild(td);
+    }
+    if (row.cls) tr.className = row.cls;
+    body.appendChild(tr);
+  }
+}
+
+function num(v, d) { return v == null ? "–" : Number(v).toFixed(d); }
+
+function push(h, k, v) {
+  (h[k] = h[k] || []).push(v || 0);
+  if (h[k].length > maxPoints) h[k].shift();
+}
 
 async function poll() {
   let st;
@@ -26,54 +50,64 @@ async function poll() {
   text("uptime", "up " + Math.round(st.uptime_s) + " s");
   for (const s of streams) {
     const x = st.streams[s] || {};
-    text("fps-" + s, (x.fps || 0).toFixed(1) + " fps, " + (x.drops || 0) + " dropped");
+    text("fps-" + s, num(x.fps || 0, 1) + " fps, " + (x.drops || 0) + " dropped");
   }
   const eng = st.engine || {};
-  const stages = (eng.stages || []).slice();
-  for (const s of streams) stages.push({ name: "out:" + s, fps: (st.streams[s] || {}).fps || 0 });
-  const body = document.querySelector("#stages tbody");
-  body.textContent = "";
-  for (const g of stages) {
-    (history[g.name] = history[g.name] || []).push(g.fps || 0);
-    if (history[g.name].length > maxPoints) history[g.name].shift();
-    const tr = document.createElement("tr");
-    for (const v of [g.name, (g.fps || 0).toFixed(1), g.latency_ms == null ? "–" : g.latency_ms.toFixed(1)]) {
-      const td = document.createElement("td");
-      td.textContent = v;
-      tr.appendChild(td);
-    }
-    body.appendChild(tr);
-  }
+  text("control", eng.control || "read-only");
+  const stages = eng.stages || [];
+  for (const g of stages) { push(fpsHist, g.name, g.fps); push(p99Hist, g.name, g.p99_ms); }
+  fill("stages", stages.map(g => ({ cells: [g.name, num(g.fps, 1), num(g.p50_ms, 1), num(g.p99_ms, 1)] })));
+  fill("models", (eng.models || []).map(m => ({ cells: [m.model, m.provider] })));
   text("mapping", eng.mapping || "–");
   const me = document.getElementById("mapping-error");
   me.textContent = eng.mapping_error || "none";
   me.className = eng.mapping_error ? "err" : "";
-  text("params", eng.params ? JSON.stringify(eng.params, null, 2) : "–");
-  plot();
+  fill("files", (eng.files || []).map(f => ({ cells: [f.path, f.kind, f.rules, f.last_error || "none"], cls: f.last_error ? "err" : "" })));
+  const l = eng.learn || {};
+  text("learn", (l.target ? "learning " + l.target + ": move a control" : "not learning") +
+    " · learned " + (l.learned || 0) + ", refused " + (l.refused || 0));
+  fill("params", (eng.parameters || []).map(p => ({
+    cells: [p.address, typeof p.value === "number" && p.kind === "float" ? num(p.value, 3) : String(p.value),
+      p.min == null ? p.kind : p.min + " … " + p.max],
+  })));
+  plot("plot-fps", fpsHist, 10, " fps");
+  plot("plot-p99", p99Hist, 20, " ms");
 }
 
-function plot() {
-  const c = document.getElementById("plot");
+// niceTop is the plot's top: the 95th percentile of every value seen, ×1.2, rounded up
+// to 1, 2 or 5 × 10^n, and at least floor.
+function niceTop(h, floor) {
+  const all = [];
+  for (const k in h) for (const v of h[k]) all.push(v);
+  all.sort((a, b) => a - b);
+  const p95 = all.length ? all[Math.min(all.length - 1, Math.floor(0.95 * all.length))] : 0;
+  const want = Math.max(floor, p95 * 1.2);
+  const e = Math.pow(10, Math.floor(Math.log10(want)));
+  for (const m of [1, 2, 5, 10]) if (m * e >= want) return m * e;
+  return want;
+}
+
+function plot(id, h, floor, unit) {
+  const c = document.getElementById(id);
   const g = c.getContext("2d");
   g.clearRect(0, 0, c.width, c.height);
-  let max = 10;
-  for (const k in history) for (const v of history[k]) max = Math.max(max, v);
+  const top = niceTop(h, floor);
   g.font = "11px sans-serif";
   g.fillStyle = "#777";
-  g.fillText(max.toFixed(0) + " fps", 4, 12);
+  g.fillText(top + unit, 4, 12);
   let i = 0;
-  for (const k in history) {
-    const h = history[k];
+  for (const k in h) {
+    const v = h[k];
     g.strokeStyle = colors[i % colors.length];
     g.beginPath();
-    h.forEach((v, j) => {
-      const x = c.width - (h.length - 1 - j) * (c.width / maxPoints);
-      const y = c.height - 4 - (v / max) * (c.height - 20);
+    v.forEach((y0, j) => {
+      const x = c.width - (v.length - 1 - j) * (c.width / maxPoints);
+      const y = c.height - 4 - (Math.min(y0, top) / top) * (c.height - 20);
       j ? g.lineTo(x, y) : g.moveTo(x, y);
     });
     g.stroke();
     g.fillStyle = g.strokeStyle;
-    g.fillText(k, 60 + i * 90, 12);
+    g.fillText(k, 70 + i * 80, 12);
     i++;
   }
 }

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/vivid-ml/vivid-ml-engine/engine"
+	"github.com/vivid-ml/vivid-ml-engine/output/preview"
+)
+
+// defaultStatus is the status page's view of env: stage rates and latency percentiles
+// from env.Stats, every parameter under its OSC address with its range, the mapping
+// files in force with their last error, the learn state and the provider per model.
+func defaultStatus(env *runEnv) preview.EngineStatus {
+	st := preview.EngineStatus{Control: "read-only"}
+	if env.Stats != nil {
+		s := env.Stats()
+		for _, g := range []struct {
+			name string
+			s    engine.StageStats
+		}{{"capture", s.Capture}, {"pose", s.Pose}, {"diffusion", s.Diffusion}, {"loop", s.Loop}} {
+			if g.s.Frames > 0 || g.name == "capture" {
+				st.Stages = append(st.Stages, preview.StageStatus{Name: g.name, FPS: g.s.FPS, LatencyMS: g.s.LatencyMs,
+					P50MS: g.s.LatencyP50Ms, P99MS: g.s.LatencyP99Ms})
+			}
+		}
+	}
+	if env.Params != nil {
+		p := env.Params.Load()
+		st.Params = p
+		st.Parameters = paramStatus(p)
+	}
+	if env.ControlState != nil {
+		cs := env.ControlState()
+		var files []string
+		for _, f := range cs.Files {
+			files = append(files, fmt.Sprintf("%s (%s, %d)", f.Path, f.Kind, f.Rules))
+			if f.LastError != "" && st.MappingError == "" {
+				st.MappingError = f.LastError
+			}
+			st.Files = append(st.Files, preview.FileStatus{Path: f.Path, Kind: f.Kind, Rules: f.Rules, LastError: f.LastError, ErrorAt: f.ErrorAt})
+		}
+		st.Mapping = strings.Join(files, ", ")
+		st.Learn = preview.LearnStatus{Target: cs.Learning, Learned: cs.Learned, Refused: cs.Refused}
+	}
+	if env.ModelProviders != nil {
+		st.Models = env.ModelProviders()
+	}
+	return st
+}
+
+// paramStatus lists every parameter of p under its OSC address (docs/control.md).
+func paramStatus(p *engine.Params) []preview.ParamStatus {
+	out := make([]preview.ParamStatus, 0, len(engine.ParamSpecs))
+	for _, s := range engine.ParamSpecs {
+		v, _ := p.GetParam(s.Name)
+		ps := preview.ParamStatus{Address: "/vivid/" + s.Name, Value: v}
+		switch s.Kind {
+		case engine.KindFloat, engine.KindInt:
+			ps.Kind = "float"
+			if s.Kind == engine.KindInt {
+				ps.Kind = "int"
+			}
+			lo, hi := s.Min, s.Max
+			ps.Min, ps.Max = &lo, &hi
+		case engine.KindBool:
+			ps.Kind = "on/off"
+		default:
+			ps.Kind = "text"
+		}
+		out = append(out, ps)
+	}
+	return out
+}
