@@ -6,6 +6,9 @@
 //
 //	winpeer tdshm NAME [--wait 20s]   one frame as a JSON line
 //	winpeer gone NAME...              exit 1 naming each sender still open
+//	winpeer spout-send NAME [--fake]  a Spout sender (output/spout) until Ctrl-C; --fake
+//	                                  stands in for D3D11 textures where wine cannot share them
+//	winpeer spout-read NAME           the Go reader of the Spout layout (NOT the SDK) as JSON
 package main
 
 import (
@@ -22,7 +25,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: winpeer tdshm|gone ...")
+		fmt.Fprintln(os.Stderr, "usage: winpeer tdshm|gone|spout-send|spout-read ...")
 		os.Exit(2)
 	}
 	var err error
@@ -31,6 +34,10 @@ func main() {
 		err = cmdTDShm(os.Args[2:])
 	case "gone":
 		err = cmdGone(os.Args[2:])
+	case "spout-send":
+		err = cmdSpoutSend(os.Args[2:])
+	case "spout-read":
+		err = cmdSpoutRead(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
