@@ -9,7 +9,7 @@ POSE_MODELS := movenet-lightning movenet-thunder movenet-multipose
 
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: build run provision test fuzz bench soak cuda cuda-check gpu-test windows vet clean
+.PHONY: build run provision test test-windows fuzz bench soak cuda cuda-check gpu-test windows vet clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/vivid-ml-engine
@@ -58,6 +58,11 @@ cuda-check: cuda
 # gpu-test: run on a machine with an NVIDIA GPU (see docs/gpu.md).
 gpu-test: cuda-check
 	cp scripts/gpu-test.sh bin/ && cd bin && ./gpu-test.sh ./gpu.test
+
+# test-windows: the Windows build's end-to-end tests under wine (needs wine64, mingw-w64,
+# liblo-tools; .ci/run installs them). Builds into bin/windows (wine prefix included).
+test-windows: build
+	GO=$(GO) LINUX_BIN=$(BIN) scripts/windows/test.sh
 
 windows:
 	GOOS=windows GOARCH=amd64 $(GO) build -o bin/vivid-ml-engine.exe ./cmd/vivid-ml-engine

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 )
 
@@ -31,6 +32,9 @@ type Options struct {
 	NPM string
 	// Converters replace the converters of derived entries by name ("tfjs").
 	Converters map[string]Converter
+	// Platform is "GOOS/GOARCH" whose entries the store serves (e.g. "windows/amd64", to
+	// provision a Windows cache from Linux); empty: this binary's platform.
+	Platform string
 }
 
 // Store is the model cache: it knows the manifest, fetches, converts and verifies.
@@ -63,9 +67,16 @@ func Open(o Options) (*Store, error) {
 	} else if err := m.validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadManifest, err)
 	}
+	goos, goarch := current()
+	if o.Platform != "" {
+		var ok bool
+		if goos, goarch, ok = strings.Cut(o.Platform, "/"); !ok || goos == "" || goarch == "" {
+			return nil, fmt.Errorf("platform %q: want GOOS/GOARCH, e.g. windows/amd64", o.Platform)
+		}
+	}
 	s := &Store{
 		dir: dir, offline: o.Offline, log: o.Logger, progress: o.Progress,
-		entries: m.ForPlatform(current()), http: o.HTTPClient, npm: o.NPM,
+		entries: m.ForPlatform(goos, goarch), http: o.HTTPClient, npm: o.NPM,
 		converters: defaultConverters(), verified: map[string]bool{},
 	}
 	if s.log == nil {

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/vivid-ml/vivid-ml-engine/output/shm"
+	"github.com/vivid-ml/vivid-ml-engine/output/spout"
 	"github.com/vivid-ml/vivid-ml-engine/output/tdshm"
 )
 
@@ -56,6 +57,7 @@ func configAppliers(cfg *runConfig, co *controlOptions, do *diffusionOptions, oo
 
 		"shm-out":         func() { oo.shmOut = shmSpecs(o.SHM, shm.CheckName) },
 		"td-shm":          func() { oo.tdShm = shmSpecs(o.TDSHM, tdshm.CheckName) },
+		"spout-out":       func() { oo.spoutOut = shmSpecs(o.Spout, spout.CheckName) },
 		"shm-slots":       func() { oo.shmSlots = o.SHMSlots },
 		"http":            func() { oo.http = o.HTTP },
 		"http-allow-host": func() { oo.httpHosts = listOf(o.HTTPAllowHosts) },

@@ -11,6 +11,7 @@ import (
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion"
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion/sched"
 	"github.com/vivid-ml/vivid-ml-engine/output/shm"
+	"github.com/vivid-ml/vivid-ml-engine/output/spout"
 	"github.com/vivid-ml/vivid-ml-engine/output/tdshm"
 )
 
@@ -47,11 +48,12 @@ type diffusionConfig struct {
 	CUDADeviceIO   bool    `yaml:"cuda_device_io"`
 }
 
-// outputsConfig is the `outputs` section: the twin of --shm-out, --td-shm, --shm-slots,
+// outputsConfig is the `outputs` section: the twin of --shm-out, --td-shm, --spout-out, --shm-slots,
 // --http and --record*.
 type outputsConfig struct {
 	SHM      []string `yaml:"shm"`    // NAME[:input|pose|diffusion]
 	TDSHM    []string `yaml:"td_shm"` // NAME[:input|pose|diffusion] (Windows only)
+	Spout    []string `yaml:"spout"`  // NAME[:input|pose|diffusion] (Windows only; DirectX 11)
 	SHMSlots int      `yaml:"shm_slots"`
 	HTTP     string   `yaml:"http"` // ADDR:PORT; ":PORT" binds loopback only; "": no preview server
 	// HTTPAllowHosts are Host names answered besides IP addresses and localhost ("*": any).
@@ -152,6 +154,11 @@ func (o *outputsConfig) validate() error {
 	for _, s := range o.TDSHM {
 		if _, err := parseShmSpec(s, tdshm.CheckName); err != nil {
 			return fmt.Errorf("%w: outputs.td_shm %q: %w", errConfig, s, err)
+		}
+	}
+	for _, s := range o.Spout {
+		if _, err := parseShmSpec(s, spout.CheckName); err != nil {
+			return fmt.Errorf("%w: outputs.spout %q: %w", errConfig, s, err)
 		}
 	}
 	if o.SHMSlots < 1 || o.SHMSlots > 64 {

@@ -25,6 +25,7 @@ commands:
   devices     list MIDI ports, execution providers and GPUs
   bench       pose-model | control | diffusion | shm | latency
   systemd-unit  print the systemd unit for running as a service
+  service     install | uninstall | run   (Windows Service Control Manager)
   version     print versions
 
 Run 'vivid-ml-engine COMMAND -h' for the flags of a command.
@@ -67,6 +68,8 @@ func main() {
 		err = cmdBench(ctx, args)
 	case "systemd-unit":
 		err = cmdSystemdUnit()
+	case "service":
+		err = cmdService(ctx, args)
 	case "version", "--version", "-v":
 		err = cmdVersion(ctx, args)
 	case "help", "-h", "--help":

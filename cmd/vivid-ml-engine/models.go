@@ -52,9 +52,11 @@ func cmdModels(ctx context.Context, args []string) error {
 }
 
 // modelsSetup parses the shared flags (plus extra) and opens the store.
+// --platform serves another platform's entries (provisioning a Windows cache from Linux).
 func modelsSetup(name string, args []string, extra func(*flag.FlagSet)) (*models.Store, []string, error) {
 	fs := flag.NewFlagSet("models "+name, flag.ContinueOnError)
 	cf := addCommonFlags(fs)
+	platform := fs.String("platform", "", "serve the entries of `GOOS/GOARCH` (e.g. windows/amd64) instead of this binary's")
 	if extra != nil {
 		extra(fs)
 	}
@@ -66,7 +68,8 @@ func modelsSetup(name string, args []string, extra func(*flag.FlagSet)) (*models
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := cf.openModels(log)
+	st, err := models.Open(models.Options{CacheDir: cf.CacheDir, Offline: cf.Offline, Logger: log,
+		Progress: os.Stderr, Platform: *platform})
 	if err != nil {
 		return nil, nil, err
 	}

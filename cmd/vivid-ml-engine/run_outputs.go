@@ -21,6 +21,7 @@ import (
 type outputOptions struct {
 	shmOut       []shmOutSpec
 	tdShm        []shmOutSpec
+	spoutOut     []shmOutSpec
 	shmSlots     int
 	http         string
 	httpHosts    stringList
@@ -67,6 +68,7 @@ func registerOutputFlags(fs *flag.FlagSet) *outputOptions {
 		}
 		return err
 	})
+	registerSpoutFlag(fs, o)
 	fs.IntVar(&o.shmSlots, "shm-slots", shm.DefaultSlots, "ring slots per shared-memory segment")
 	fs.StringVar(&o.http, "http", "", "serve the web preview at `ADDR:PORT` (\":PORT\" binds loopback only)")
 	fs.Var(&o.httpHosts, "http-allow-host", "answer HTTP for this Host `NAME` too (repeatable; default: IP addresses and localhost; \"*\": any)")
@@ -91,7 +93,7 @@ func (c outputs) Close() error {
 // it returns nil, nil when nothing is configured. Call it after the diffusion stage
 // is set in env (the default stream depends on it).
 func startOutputs(ctx context.Context, o *outputOptions, env *runEnv) (io.Closer, error) {
-	if len(o.shmOut) == 0 && len(o.tdShm) == 0 && o.http == "" && o.record == "" {
+	if len(o.shmOut) == 0 && len(o.tdShm) == 0 && len(o.spoutOut) == 0 && o.http == "" && o.record == "" {
 		return nil, nil
 	}
 	def := engine.StreamInput
@@ -127,6 +129,13 @@ func startOutputs(ctx context.Context, o *outputOptions, env *runEnv) (io.Closer
 		sink := tdshm.NewSink(w, pick(spec.stream), env.Logger)
 		started = append(started, sink)
 		env.FrameSinks = append(env.FrameSinks, sink)
+	}
+	for _, spec := range o.spoutOut {
+		sink, err := startSpout(spec, pick(spec.stream), env)
+		if err != nil {
+			return fail(err)
+		}
+		started = append(started, sink)
 	}
 	if o.record != "" {
 		rs, err := parseStream(o.recordStream)

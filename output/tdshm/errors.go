@@ -10,3 +10,6 @@ var ErrBadHeader = errors.New("tdshm: bad header")
 
 // ErrBadName means a name is empty, too long or not plain ASCII letters, digits, '_' or '-'.
 var ErrBadName = errors.New("tdshm: bad name")
+
+// ErrNotFound means no sender of that name has its shared memory open (or it detached).
+var ErrNotFound = errors.New("tdshm: no such sender")

@@ -1,7 +1,7 @@
 // Package tdshm writes frames in the TouchDesigner Shared Mem layout (Windows file
 // mappings + a named mutex) for a "Shared Mem In TOP". Clean-room: written from the
 // wire format in FACTS.md and docs/shm.md, not from Derivative's source.
-// Spout (DX11 shared textures) is out of scope.
+// Spout (DX11 shared textures) is output/spout.
 package tdshm
 
 import (

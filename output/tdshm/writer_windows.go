@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -90,6 +91,10 @@ func NewWriter(cfg Config) (*Writer, error) {
 }
 
 // lock takes a named mutex for at most ms milliseconds (an abandoned mutex counts as taken).
+// A Windows mutex belongs to the thread that took it and only that thread can release
+// it: call lock and ReleaseMutex between runtime.LockOSThread and UnlockOSThread, or a
+// goroutine moved to another thread leaves the mutex held for good (seen under wine:
+// the reader then waits forever).
 func lock(h windows.Handle, ms uint32) bool {
 	ev, err := windows.WaitForSingleObject(h, ms)
 	return err == nil && (ev == windows.WAIT_OBJECT_0 || ev == windows.WAIT_ABANDONED)
@@ -97,6 +102,8 @@ func lock(h windows.Handle, ms uint32) bool {
 
 // setInfo publishes the data segment postfix (or detach) under the info mutex.
 func (w *Writer) setInfo(postfix string, detach bool) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	if !lock(w.infoMutex, 1000) {
 		return errors.New("tdshm: info mutex busy")
 	}
@@ -137,6 +144,8 @@ func (w *Writer) Write(pix []byte, width, height, stride int, ts time.Time) erro
 		w.gen++
 		w.log.Info("TouchDesigner shared memory ready", "segment", SegmentName(w.cfg.Name, postfix), "width", width, "height", height)
 	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	if !lock(w.mutex, lockTimeout) {
 		w.drops++
 		return nil
