@@ -25,6 +25,9 @@ type Config struct {
 	Backend   Backend // how models are loaded and run
 	Scheduler string  // sched name; "" = from scheduler_config.json's _class_name (default euler)
 	TAESD     bool    // decode/encode with taesd_encoder/ and taesd_decoder/ (latent scale 1)
+	// Eta is DDIM's and TCD's step eta (diffusers' step(eta=…)); nil = the scheduler's
+	// default (DDIM 0, TCD 0.3). diffusers' img2img pipelines pass eta=0.0 unless told.
+	Eta *float64
 	// RNG is the noise generator: RNGTorch (default) draws as diffusers does with
 	// torch.Generator("cpu").manual_seed(seed); RNGEngine is the engine's own PCG stream.
 	RNG    string
@@ -104,7 +107,7 @@ func Open(cfg Config) (p *Pipeline, err error) {
 	if p.scale, p.dims.VAEScale, err = readVAEConfig(cfg.Dir, cfg.TAESD); err != nil {
 		return nil, err
 	}
-	if p.sch, p.name, err = openScheduler(cfg.Dir, cfg.Scheduler); err != nil {
+	if p.sch, p.name, err = openScheduler(cfg.Dir, cfg.Scheduler, cfg.Eta); err != nil {
 		return nil, err
 	}
 	ucfg, err := readUNetConfig(cfg.Dir)
@@ -205,7 +208,7 @@ func (p *Pipeline) RNG() string { return p.rng }
 
 // openScheduler builds the scheduler from scheduler_config.json (SDXL's config when
 // the file is absent); name overrides the class the file names.
-func openScheduler(dir, name string) (sched.Scheduler, string, error) {
+func openScheduler(dir, name string, eta *float64) (sched.Scheduler, string, error) {
 	cfg := sched.SDXLConfig()
 	path := filepath.Join(dir, filepath.FromSlash(fileScheduler))
 	data, err := os.ReadFile(path)
@@ -228,6 +231,7 @@ func openScheduler(dir, name string) (sched.Scheduler, string, error) {
 	if name == "" {
 		name = "euler"
 	}
+	cfg.Eta = eta
 	s, err := sched.New(name, cfg)
 	if err != nil {
 		return nil, "", fmt.Errorf("diffusion: %w", err)
