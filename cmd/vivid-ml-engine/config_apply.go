@@ -51,6 +51,8 @@ func configAppliers(cfg *runConfig, co *controlOptions, do *diffusionOptions, oo
 		"diffusion-trt-dynamic":      func() { pf.trtDynamic = d.TRTDynamic },
 		"diffusion-taesd":            func() { pf.taesd = d.TAESD },
 		"diffusion-scheduler":        func() { pf.scheduler = d.Scheduler },
+		"diffusion-rng":              func() { pf.rng = d.RNG },
+		"diffusion-eta":              func() { pf.eta = d.Eta },
 
 		"shm-out":       func() { oo.shmOut = shmSpecs(o.SHM, shm.CheckName) },
 		"td-shm":        func() { oo.tdShm = shmSpecs(o.TDSHM, tdshm.CheckName) },

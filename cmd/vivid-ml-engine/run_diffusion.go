@@ -28,6 +28,8 @@ type pipelineFlags struct {
 	trtDynamic   bool
 	taesd        bool
 	scheduler    string
+	rng          string
+	eta          float64
 }
 
 // addPipelineFlags registers the flags with prefix ("" or "diffusion-").
@@ -43,7 +45,18 @@ func addPipelineFlags(fs *flag.FlagSet, prefix string) *pipelineFlags {
 	fs.BoolVar(&f.trtDynamic, prefix+"trt-dynamic", false, "TensorRT dynamic profile 256²..1024², batch 1..2, instead of static size, batch 1")
 	fs.BoolVar(&f.taesd, prefix+"taesd", false, "use the tiny VAE (taesd_encoder/, taesd_decoder/)")
 	fs.StringVar(&f.scheduler, prefix+"scheduler", "", "scheduler override: euler|euler-ancestral|ddim|tcd|lcm (default: the folder's)")
+	fs.StringVar(&f.rng, prefix+"rng", diffusion.RNGTorch, "noise generator: torch (a seed draws what diffusers/ComfyUI draw with torch.Generator(\"cpu\").manual_seed) | engine (own PCG stream)")
+	fs.Float64Var(&f.eta, prefix+"eta", -1, "DDIM/TCD step eta (diffusers' pipelines pass 0); < 0: the scheduler's default (DDIM 0, TCD 0.3)")
 	return f
+}
+
+// etaPtr is --eta for diffusion.Config: nil (the scheduler's default) when negative.
+func (f *pipelineFlags) etaPtr() *float64 {
+	if f.eta < 0 {
+		return nil
+	}
+	e := f.eta
+	return &e
 }
 
 // openPipeline loads ONNX Runtime (through cf: --ort-lib, $ONNXRUNTIME_LIB or the model
@@ -98,7 +111,7 @@ func openPipeline(ctx context.Context, dir string, size int, f *pipelineFlags, c
 		}
 	}
 	p, err := diffusion.Open(diffusion.Config{
-		Dir: dir, Scheduler: f.scheduler, TAESD: f.taesd, Logger: log, GPU: dev,
+		Dir: dir, Scheduler: f.scheduler, TAESD: f.taesd, RNG: f.rng, Eta: f.etaPtr(), Logger: log, GPU: dev,
 		Backend: &diffusion.ORTBackend{Threads: f.threads, Logger: log,
 			Providers: func(name string) []onnx.ProviderConfig { return byModel[name] }},
 	})
