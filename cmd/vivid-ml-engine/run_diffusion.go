@@ -80,6 +80,9 @@ func openPipeline(ctx context.Context, dir string, size int, f *pipelineFlags, c
 		TRTFP16: f.trtFP16, TRTCacheDir: f.trtCache, TRTTimingCache: f.trtTiming,
 		Size: size, Dynamic: f.trtDynamic,
 	}
+	if d, err := diffusion.FolderDims(dir, f.taesd); err == nil {
+		prov.Dims = &d // TensorRT profiles in the folder's sizes (Open checks them against the models)
+	}
 	prov.Versions.ORT = onnx.Version()
 	if gpu.Available() && strings.Contains(f.providers, onnx.ProviderTensorRT) {
 		// GPU facts key the TensorRT engine cache; without them the key says unknown-gpu.

@@ -139,3 +139,26 @@ func (c *unetConfig) crossDim() int {
 	}
 	return 0
 }
+
+// FolderDims reads a folder's sizes from its configs alone (unet/config.json,
+// vae_*/config.json), before any model is loaded: what TensorRT profiles need. Open
+// reads them from the models' declared shapes and checks them.
+func FolderDims(dir string, taesd bool) (Dims, error) {
+	d := SDXLDims()
+	var err error
+	if _, d.VAEScale, err = readVAEConfig(dir, taesd); err != nil {
+		return Dims{}, err
+	}
+	c, err := readUNetConfig(dir)
+	if err != nil || c == nil {
+		return d, err
+	}
+	d.LatentCh = firstPositive(c.InChannels, d.LatentCh)
+	d.Context = firstPositive(c.crossDim(), d.Context)
+	if c.ProjectionDim == 0 {
+		d.Family, d.Pooled, d.TimeIDs = SD, 0, 0
+	} else if c.AddTimeEmbedDim > 0 {
+		d.Pooled = c.ProjectionDim - d.TimeIDs*c.AddTimeEmbedDim
+	}
+	return d, nil
+}
