@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion"
-	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion/internal/npy"
+	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion/npy"
 )
 
 // goldenDir holds what scripts/gpu/diffusers_goldens.py wrote: tiny random-weight SDXL- and

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion/internal/npy"
+	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion/npy"
 )
 
 // goldenDir is what scripts/gpu/diffusers_goldens.py wrote (see engine/diffusion/testdata).
