@@ -7,15 +7,35 @@
 // uniform_real_distribution), TransformationHelper.h (uniform_real) and CPUGeneratorImpl
 // (random, random64, the cached double normal) in the public pytorch source.
 //
-// torch's float math (logf, cosf, sinf; AVX2 builds use their own polynomial versions) is
-// done here in float64 and rounded to float32: results agree with torch to about one
-// float32 ulp, not bit for bit.
+// The float Box–Muller math follows the kernel torch runs on x86-64 (its AVX2 build,
+// KernelAVX2FMA) operation by operation: equal to torch bit for bit. KernelScalar is the
+// scalar build (float64 math rounded to float32, about one ulp from glibc's logf/cosf/sinf).
 package torchrng
 
 import "math"
 
+// Kernel is a build of torch's float Box–Muller kernel: torch picks one by CPU at run time.
+type Kernel int
+
+// Kernels of normal_fill_16.
+const (
+	// KernelAVX2FMA (the default) is torch's AVX2 build as shipped: avx_mathfun.h's
+	// Cephes polynomials with multiply-adds contracted to FMAs. x86-64 CPUs with AVX2
+	// run it (AVX-512 CPUs too: the kernel has no AVX-512 build). Equal bit for bit to
+	// torch 2.11 on 218,658 golden values.
+	KernelAVX2FMA Kernel = iota
+	// KernelAVX2 is the same polynomials without FMA contraction (within 2.4e-7).
+	KernelAVX2
+	// KernelScalar is the scalar build (std::log, std::cos, std::sin in float32), which
+	// torch runs on CPUs without AVX2 and on arm64; within 2.1e-6 of the AVX2 build.
+	KernelScalar
+)
+
 // Generator is one torch CPU generator. The zero value is not usable: call New.
 type Generator struct {
+	// Kernel is which of torch's CPU builds of normal_fill_16 to follow.
+	Kernel Kernel
+
 	mt         mt19937
 	nextNormal float64 // cached second Box–Muller value of the scalar (double) path
 	hasNext    bool
@@ -88,21 +108,32 @@ func (g *Generator) Randn(dst []float32) {
 		dst[i] = g.uniformFloat()
 	}
 	for i := 0; i+16 <= n; i += 16 {
-		boxMuller16(dst[i : i+16])
+		g.boxMuller16(dst[i : i+16])
 	}
 	if n%16 != 0 {
 		tail := dst[n-16:]
 		for i := range tail {
 			tail[i] = g.uniformFloat()
 		}
-		boxMuller16(tail)
+		g.boxMuller16(tail)
+	}
+}
+
+func (g *Generator) boxMuller16(d []float32) {
+	switch g.Kernel {
+	case KernelAVX2:
+		boxMuller16AVX2(d, false)
+	case KernelScalar:
+		boxMuller16(d)
+	default:
+		boxMuller16AVX2(d, true)
 	}
 }
 
 // Fill is Randn; it makes a Generator a sched.Noise, one torch.randn call per Fill.
 func (g *Generator) Fill(dst []float32) { g.Randn(dst) }
 
-// boxMuller16 is normal_fill_16 for float: u1 = 1 − d[j], u2 = d[j+8]; d[j] gets the
+// boxMuller16 is the scalar normal_fill_16 for float: u1 = 1 − d[j], u2 = d[j+8]; d[j] gets the
 // cosine and d[j+8] the sine of the same pair.
 func boxMuller16(d []float32) {
 	for j := range 8 {
