@@ -2,6 +2,7 @@ package diffusion_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/draw"
 	"image/png"
@@ -147,18 +148,31 @@ func TestDiffusersGoldens(t *testing.T) {
 	m := readManifest(t)
 	input := readPNG(t, filepath.Join(goldenDir, "input.png"))
 	t.Logf("goldens from %v", m.Versions)
+	// One pipeline per model folder and scheduler config: later cases run on a pipeline
+	// that already made frames, as in the live stage.
+	pipes := map[string]*diffusion.Pipeline{}
+	defer func() {
+		for _, p := range pipes {
+			p.Close()
+		}
+	}()
 	for _, c := range m.Cases {
 		t.Run(c.ID, func(t *testing.T) {
 			if c.Error != "" {
 				t.Skipf("diffusers failed on this case when the goldens were made: %s", c.Error)
 			}
-			eta := c.Eta
-			p, err := diffusion.Open(diffusion.Config{Dir: caseFolder(t, c), Backend: &diffusion.ORTBackend{Threads: 1},
-				Scheduler: c.Scheduler, Eta: &eta})
-			if err != nil {
-				t.Fatal(err)
+			key := fmt.Sprint(c.Model, c.Scheduler, c.Eta, string(c.SchedCfg))
+			p := pipes[key]
+			if p == nil {
+				eta := c.Eta
+				var err error
+				p, err = diffusion.Open(diffusion.Config{Dir: caseFolder(t, c), Backend: &diffusion.ORTBackend{Threads: 1},
+					Scheduler: c.Scheduler, Eta: &eta})
+				if err != nil {
+					t.Fatal(err)
+				}
+				pipes[key] = p
 			}
-			defer p.Close()
 			cond, err := p.EncodePrompt(c.Prompt)
 			if err != nil {
 				t.Fatal(err)
