@@ -3,6 +3,7 @@ package tests
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/draw"
 	"image/png"
@@ -21,16 +22,24 @@ import (
 const diffusersGoldens = "../engine/diffusion/testdata/diffusers"
 
 // TestDiffusionRunMatchesDiffusers: `diffusion run` on the exported SD-2.1-shaped and
-// SDXL-shaped folders (Euler trailing, 4 steps, strength 1, seed 0, --rng torch by
-// default) writes the picture diffusers' img2img pipeline made, within 1 LSB per channel.
+// SDXL-shaped folders (their Euler-trailing scheduler, --rng torch by default; without
+// and with guidance and a negative prompt) writes the picture diffusers' img2img
+// pipeline made for the same seed, within 1 LSB per channel.
 func TestDiffusionRunMatchesDiffusers(t *testing.T) {
-	for _, tc := range []struct{ model, id string }{{"sd21", "sd21_00_euler"}, {"sdxl", "sdxl_00_euler"}} {
-		t.Run(tc.model, func(t *testing.T) {
+	for _, tc := range []struct{ model, id string }{
+		{"sd21", "sd21_00_euler"}, {"sdxl", "sdxl_00_euler"}, {"sd21", "sd21_02_euler"}, {"sdxl", "sdxl_02_euler"},
+	} {
+		t.Run(tc.id, func(t *testing.T) {
 			c := goldenCase(t, tc.id)
 			out := filepath.Join(t.TempDir(), "out.png")
-			res := diffRunOK(t, diffusionEngine("diffusion", "run", "--model", filepath.Join(diffusersGoldens, tc.model),
-				"--input", filepath.Join(diffusersGoldens, "input.png"), "--prompt", c.Prompt, "--steps", "4", "--strength", "1",
-				"--seed", "0", "--size", "64", "--threads", "1", "--out", out))
+			args := []string{"diffusion", "run", "--model", filepath.Join(diffusersGoldens, tc.model),
+				"--input", filepath.Join(diffusersGoldens, "input.png"), "--prompt", c.Prompt,
+				"--steps", fmt.Sprint(c.Steps), "--strength", fmt.Sprint(c.Strength), "--seed", fmt.Sprint(c.Seed),
+				"--guidance", fmt.Sprint(c.Guidance), "--size", "64", "--threads", "1", "--out", out}
+			if c.Negative != nil {
+				args = append(args, "--negative", *c.Negative)
+			}
+			res := diffRunOK(t, diffusionEngine(args...))
 			var info struct{ Family, RNG string }
 			if err := json.Unmarshal(res, &info); err != nil {
 				t.Fatalf("%v: %s", err, res)
@@ -54,7 +63,7 @@ func TestDiffusionRunMatchesDiffusers(t *testing.T) {
 			if lsb > 1 {
 				t.Fatalf("image differs from diffusers' by %d LSB", lsb)
 			}
-			t.Logf("%s: within %d LSB of diffusers", tc.model, lsb)
+			t.Logf("%s: within %d LSB of diffusers", tc.id, lsb)
 		})
 	}
 }
@@ -100,9 +109,14 @@ func TestDiffusionRunMismatchedFolder(t *testing.T) {
 }
 
 type diffusersCase struct {
-	ID     string `json:"id"`
-	Prompt string `json:"prompt"`
-	Files  struct {
+	ID       string  `json:"id"`
+	Prompt   string  `json:"prompt"`
+	Steps    int     `json:"steps"`
+	Strength float64 `json:"strength"`
+	Seed     uint64  `json:"seed"`
+	Guidance float64 `json:"guidance"`
+	Negative *string `json:"negative"`
+	Files    struct {
 		Image string `json:"image"`
 	} `json:"files"`
 }
