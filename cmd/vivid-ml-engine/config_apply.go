@@ -54,6 +54,8 @@ func configAppliers(cfg *runConfig, co *controlOptions, do *diffusionOptions, oo
 		"diffusion-scheduler":        func() { pf.scheduler = d.Scheduler },
 		"diffusion-cuda-options":     func() { pf.cudaOptions = d.CUDAOptions },
 		"diffusion-cuda-device-io":   func() { pf.deviceIO = d.CUDADeviceIO },
+		"diffusion-rng":              func() { pf.rng = d.RNG },
+		"diffusion-eta":              func() { pf.eta = d.Eta },
 
 		"shm-out":         func() { oo.shmOut = shmSpecs(o.SHM, shm.CheckName) },
 		"td-shm":          func() { oo.tdShm = shmSpecs(o.TDSHM, tdshm.CheckName) },

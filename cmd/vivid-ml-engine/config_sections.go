@@ -46,6 +46,8 @@ type diffusionConfig struct {
 	Scheduler      string  `yaml:"scheduler"`
 	CUDAOptions    string  `yaml:"cuda_options"`
 	CUDADeviceIO   bool    `yaml:"cuda_device_io"`
+	RNG            string  `yaml:"rng"` // torch | engine
+	Eta            float64 `yaml:"eta"` // DDIM/TCD step eta; < 0: the scheduler's default
 }
 
 // outputsConfig is the `outputs` section: the twin of --shm-out, --td-shm, --spout-out, --shm-slots,
@@ -136,6 +138,12 @@ func (d *diffusionConfig) validate() error {
 	}
 	if _, _, err := diffusion.ParseProviders(d.Providers); err != nil {
 		return fmt.Errorf("%w: diffusion.providers: %w", errConfig, err)
+	}
+	if !slices.Contains(diffusion.RNGs, d.RNG) {
+		return fmt.Errorf("%w: diffusion.rng %q: want %s", errConfig, d.RNG, strings.Join(diffusion.RNGs, " or "))
+	}
+	if d.Eta > 1 {
+		return fmt.Errorf("%w: diffusion.eta %g: want 0..1 (< 0: the scheduler's default)", errConfig, d.Eta)
 	}
 	if d.Scheduler != "" && !slices.Contains(sched.Names, d.Scheduler) && d.Scheduler != "euler_a" && d.Scheduler != "euler-a" {
 		return fmt.Errorf("%w: diffusion.scheduler %q: want one of %s (or empty: the model folder's)",

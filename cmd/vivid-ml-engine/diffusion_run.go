@@ -17,22 +17,22 @@ import (
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion/sched"
 )
 
-// diffusionRun runs one SDXL img2img: --input image → --out PNG.
+// diffusionRun runs one img2img (SDXL or SD 1.x/2.x): --input image → --out PNG.
 func diffusionRun(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("diffusion run", flag.ContinueOnError)
 	cf := addCommonFlags(fs)
-	model := fs.String("model", "", "SDXL ONNX folder (diffusers/Optimum layout; required)")
+	model := fs.String("model", "", "SDXL or SD 1.x/2.x ONNX folder (diffusers/Optimum layout; required)")
 	input := fs.String("input", "", "input image, PNG or JPEG (required)")
 	out := fs.String("out", "", "output PNG (required)")
 	prompt := fs.String("prompt", "", "prompt")
 	negative := fs.String("negative", "", "negative prompt (used when --guidance > 1)")
 	steps := fs.Int("steps", 4, "inference steps of the schedule")
 	strength := fs.Float64("strength", 0.5, "img2img strength 0..1 (steps run: int(steps·strength))")
-	seed := fs.Uint64("seed", 42, "noise seed (deterministic within this engine; not torch's RNG)")
+	seed := fs.Uint64("seed", 42, "noise seed; with --rng torch (default) the seed diffusers/ComfyUI use with torch.Generator(\"cpu\").manual_seed")
 	seedB := fs.Uint64("seed-b", 0, "second seed for seed blending")
 	seedBlend := fs.Float64("seed-blend", 0, "slerp between --seed's and --seed-b's noise, 0..1")
 	guidance := fs.Float64("guidance", 0, "classifier-free guidance scale (≤ 1: off)")
-	size := fs.Int("size", 512, "working size (square, multiple of 8)")
+	size := fs.Int("size", 512, "working size (square, multiple of 8 and of the VAE scale)")
 	pf := addPipelineFlags(fs, "")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -86,7 +86,7 @@ func diffusionRun(ctx context.Context, args []string) error {
 	}
 	t := p.Timings()
 	return json.NewEncoder(os.Stdout).Encode(map[string]any{
-		"out": *out, "size": *size, "scheduler": p.SchedulerName(), "providers": p.Providers(),
+		"out": *out, "size": *size, "scheduler": p.SchedulerName(), "rng": p.RNG(), "family": p.Dims().Family, "providers": p.Providers(),
 		"unet_steps": len(t.UNet), "total_ms": diffMS(t.Total), "overhead_ms": diffMS(t.Overhead()),
 	})
 }

@@ -30,6 +30,8 @@ type pipelineFlags struct {
 	trtDynamic   bool
 	taesd        bool
 	scheduler    string
+	rng          string
+	eta          float64
 }
 
 // addPipelineFlags registers the flags with prefix ("" or "diffusion-").
@@ -47,7 +49,18 @@ func addPipelineFlags(fs *flag.FlagSet, prefix string) *pipelineFlags {
 	fs.StringVar(&f.cudaOptions, prefix+"cuda-options", "", "extra CUDA provider options k=v,… (e.g. enable_cuda_graph=1,prefer_nhwc=1)")
 	fs.BoolVar(&f.deviceIO, prefix+"cuda-device-io", true, "CUDA: bind model inputs/outputs to GPU buffers that keep their address (needed for enable_cuda_graph)")
 	fs.StringVar(&f.scheduler, prefix+"scheduler", "", "scheduler override: euler|euler-ancestral|ddim|tcd|lcm (default: the folder's)")
+	fs.StringVar(&f.rng, prefix+"rng", diffusion.RNGTorch, "noise generator: torch (a seed draws what diffusers/ComfyUI draw with torch.Generator(\"cpu\").manual_seed) | engine (own PCG stream)")
+	fs.Float64Var(&f.eta, prefix+"eta", -1, "DDIM/TCD step eta (diffusers' pipelines pass 0); < 0: the scheduler's default (DDIM 0, TCD 0.3)")
 	return f
+}
+
+// etaPtr is --eta for diffusion.Config: nil (the scheduler's default) when negative.
+func (f *pipelineFlags) etaPtr() *float64 {
+	if f.eta < 0 {
+		return nil
+	}
+	e := f.eta
+	return &e
 }
 
 // openPipeline opens the model folder on the command's ONNX Runtime backend (built once
@@ -74,6 +87,9 @@ func openPipeline(ctx context.Context, dir string, size int, f *pipelineFlags, c
 		Chain: chain, PerModel: perModel, DeviceID: f.deviceID, CUDAMemLimit: f.cudaMemLimit,
 		TRTFP16: f.trtFP16, TRTCacheDir: f.trtCache, TRTTimingCache: f.trtTiming,
 		Size: size, Dynamic: f.trtDynamic, CUDAOptions: cudaOpts, DeviceIO: f.deviceIO,
+	}
+	if d, err := diffusion.FolderDims(dir, f.taesd); err == nil {
+		prov.Dims = &d // TensorRT profiles in the folder's sizes (Open checks them against the models)
 	}
 	prov.Versions.ORT = onnx.Version()
 	if gpu.Available() && strings.Contains(f.providers, onnx.ProviderTensorRT) {
@@ -106,7 +122,7 @@ func openPipeline(ctx context.Context, dir string, size int, f *pipelineFlags, c
 		}
 	}
 	p, err := diffusion.Open(diffusion.Config{
-		Dir: dir, Scheduler: f.scheduler, TAESD: f.taesd, Logger: log, GPU: dev,
+		Dir: dir, Scheduler: f.scheduler, TAESD: f.taesd, RNG: f.rng, Eta: f.etaPtr(), Logger: log, GPU: dev,
 		Backend: be.With(func(name string) []onnx.ProviderConfig { return byModel[name] }, f.threads),
 	})
 	return p, err // Open closes dev when it fails

@@ -1,7 +1,6 @@
 package diffusion
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -27,7 +26,8 @@ const (
 const DefaultScalingFactor = 0.13025
 
 // requiredFiles lists what Open checks before loading anything, so a broken folder
-// fails at once with the missing file's name.
+// fails at once with the missing file's name. The second tokenizer and text encoder
+// are checked once the UNet shows an SDXL folder (sdxlFiles).
 func requiredFiles(taesd bool) []string {
 	enc, dec := fileVAEEncoder, fileVAEDecoder
 	if taesd {
@@ -35,10 +35,12 @@ func requiredFiles(taesd bool) []string {
 	}
 	return []string{
 		fileTokenizer1 + "/vocab.json", fileTokenizer1 + "/merges.txt",
-		fileTokenizer2 + "/vocab.json", fileTokenizer2 + "/merges.txt",
-		fileTextEncoder1, fileTextEncoder2, fileUNet, enc, dec,
+		fileTextEncoder1, fileUNet, enc, dec,
 	}
 }
+
+// sdxlFiles are the files only an SDXL folder needs.
+var sdxlFiles = []string{fileTokenizer2 + "/vocab.json", fileTokenizer2 + "/merges.txt", fileTextEncoder2}
 
 func checkFolder(dir string, taesd bool) error {
 	st, err := os.Stat(dir)
@@ -48,7 +50,11 @@ func checkFolder(dir string, taesd bool) error {
 	if !st.IsDir() {
 		return fmt.Errorf("diffusion: model folder %s is not a directory", dir)
 	}
-	for _, f := range requiredFiles(taesd) {
+	return checkFiles(dir, requiredFiles(taesd))
+}
+
+func checkFiles(dir string, files []string) error {
+	for _, f := range files {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("%w: %s", ErrMissingFile, filepath.Join(dir, f))
@@ -57,33 +63,6 @@ func checkFolder(dir string, taesd bool) error {
 		}
 	}
 	return nil
-}
-
-// scalingFactor reads scaling_factor from the VAE decoder's (or encoder's) config.json;
-// TAESD latents are unscaled (1).
-func scalingFactor(dir string, taesd bool) (float64, error) {
-	if taesd {
-		return 1, nil
-	}
-	for _, sub := range []string{"vae_decoder", "vae_encoder", "vae"} {
-		data, err := os.ReadFile(filepath.Join(dir, sub, "config.json"))
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return 0, fmt.Errorf("diffusion: %w", err)
-		}
-		var c struct {
-			ScalingFactor *float64 `json:"scaling_factor"`
-		}
-		if err := json.Unmarshal(data, &c); err != nil {
-			return 0, fmt.Errorf("diffusion: %s/config.json: %w", sub, err)
-		}
-		if c.ScalingFactor != nil && *c.ScalingFactor > 0 {
-			return *c.ScalingFactor, nil
-		}
-	}
-	return DefaultScalingFactor, nil
 }
 
 // schedulerFromClass maps diffusers' scheduler class to the sched package's name.

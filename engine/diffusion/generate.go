@@ -31,11 +31,13 @@ type genState struct {
 	schedReady  bool
 	resized     *image.RGBA
 
-	lat, scaled, eps []float32
+	lat, scaled, eps, logvar []float32
 
 	noiseKey  [3]uint64
 	noise     []float32
+	torch     torchNoise
 	zero      *Embedding
+	empty     *Embedding // SD family: the embedding of "" (the default negative prompt)
 	lastCond  *Embedding
 	lastNeg   *Embedding
 	lastBatch int
@@ -50,8 +52,8 @@ func (p *Pipeline) generate(req Request, img *image.RGBA) (*image.RGBA, error) {
 	if size == 0 {
 		size = 512
 	}
-	if size%8 != 0 || size < 8 {
-		return nil, fmt.Errorf("diffusion: size %d is not a positive multiple of 8", size)
+	if size%8 != 0 || size < 8 || size%p.dims.VAEScale != 0 {
+		return nil, fmt.Errorf("diffusion: size %d is not a positive multiple of 8 and of the VAE scale %d", size, p.dims.VAEScale)
 	}
 	if req.Cond == nil {
 		return nil, ErrNotReady
@@ -68,11 +70,11 @@ func (p *Pipeline) generate(req Request, img *image.RGBA) (*image.RGBA, error) {
 	if cfg {
 		batch = 2
 	}
-	L := size / 8
-	n := LatentCh * L * L
+	L := size / p.dims.VAEScale
+	n := p.dims.LatentCh * L * L
 	if g.size != size {
 		g.size = size
-		g.lat, g.scaled, g.eps = make([]float32, n), make([]float32, n), make([]float32, batch*n)
+		g.lat, g.scaled, g.eps, g.logvar = make([]float32, n), make([]float32, n), make([]float32, batch*n), make([]float32, n)
 		g.noise, g.noiseKey = nil, [3]uint64{}
 	}
 	if len(g.eps) != batch*n {
@@ -93,48 +95,66 @@ func (p *Pipeline) generate(req Request, img *image.RGBA) (*image.RGBA, error) {
 		}
 		g.steps, g.schedReady = req.Steps, true
 	}
+	neg, err := p.negative(req, cfg)
+	if err != nil {
+		return nil, err
+	}
 	tm := Timings{UNet: make([]time.Duration, 0, req.Steps-start)}
 
-	// VAE encode: image → mean latents × scaling factor.
+	// VAE encode: image → latents × scaling factor (torch: sampled, engine: the mean).
 	p.conv.toTensor(img, size, p.enc.b.input("sample"), &g.resized)
 	r := time.Now()
 	if err := p.enc.b.run(); err != nil {
 		return nil, err
 	}
 	tm.VAEEncode = time.Since(r)
-	p.enc.mean(g.lat)
+	s := time.Now()
+	var noise []float32
+	var stepNoise sched.Noise
+	if p.rng == RNGTorch {
+		// diffusers' draw order: VAE sample (KL VAE only: TAESD draws nothing),
+		// add_noise's noise, then the scheduler steps'.
+		g.torch.start(noiseKey{seed: req.Seed, seedB: req.SeedB, blend: clampBlend(req.SeedBlend), n: n})
+		if !p.taesd {
+			eps := make([]float32, n)
+			g.torch.Fill(eps)
+			p.enc.sample(g.lat, eps, g.logvar)
+		} else {
+			p.enc.mean(g.lat)
+		}
+		noise = make([]float32, n)
+		g.torch.Fill(noise)
+		stepNoise = &g.torch
+	} else {
+		p.enc.mean(g.lat)
+		noise = p.noise(req, n)
+		stepNoise = sched.NewGaussian(req.Seed ^ stepNoiseSalt)
+	}
 	scale := float32(p.scale)
 	for i := range g.lat {
 		g.lat[i] *= scale
 	}
 
 	// Conditioning: set once per batch layout and embedding (diffusers order: [uncond, cond]).
-	neg := req.Uncond
-	if neg == nil && cfg {
-		if g.zero == nil {
-			g.zero = ZeroEmbedding()
-		}
-		neg = g.zero
-	}
-	timeIDs := [6]float32{float32(size), float32(size), 0, 0, float32(size), float32(size)}
-	if g.lastBatch != batch || g.lastCond != req.Cond || (cfg && g.lastNeg != req.Uncond) || p.unet.b.shapeKey != fmt.Sprint(batch, L, L) {
+	timeIDs := []float32{float32(size), float32(size), 0, 0, float32(size), float32(size)}
+	if g.lastBatch != batch || g.lastCond != req.Cond || (cfg && g.lastNeg != neg) || p.unet.b.shapeKey != fmt.Sprint(batch, L, L) {
 		if cfg {
 			p.unet.setConditioning(0, neg.Context, neg.Pooled, timeIDs)
 			p.unet.setConditioning(1, req.Cond.Context, req.Cond.Pooled, timeIDs)
 		} else {
 			p.unet.setConditioning(0, req.Cond.Context, req.Cond.Pooled, timeIDs)
 		}
-		g.lastBatch, g.lastCond, g.lastNeg = batch, req.Cond, req.Uncond
+		g.lastBatch, g.lastCond, g.lastNeg = batch, req.Cond, neg
 	}
 
 	// Noise at the start timestep.
-	s := time.Now()
-	noise := p.noise(req, n)
 	if err := p.sch.AddNoise(g.lat, noise, start); err != nil {
 		return nil, fmt.Errorf("diffusion: %w", err)
 	}
-	stepNoise := sched.NewGaussian(req.Seed ^ stepNoiseSalt)
 	tm.Scheduler += time.Since(s)
+	if req.Trace != nil {
+		req.Trace(-1, g.lat)
+	}
 
 	ts := p.sch.Timesteps()
 	sample, out := p.unet.sample(), p.unet.out()
@@ -168,6 +188,9 @@ func (p *Pipeline) generate(req Request, img *image.RGBA) (*image.RGBA, error) {
 			return nil, fmt.Errorf("diffusion: %w", err)
 		}
 		tm.Scheduler += time.Since(s)
+		if req.Trace != nil {
+			req.Trace(i, g.lat)
+		}
 	}
 
 	// VAE decode: latents ÷ scaling factor → image.
@@ -197,12 +220,7 @@ func (p *Pipeline) generate(req Request, img *image.RGBA) (*image.RGBA, error) {
 // and SeedB's by SeedBlend. Cached while the seeds and blend stay the same.
 func (p *Pipeline) noise(req Request, n int) []float32 {
 	g := &p.gen
-	blend := req.SeedBlend
-	if blend <= 0 {
-		blend = 0
-	} else if blend > 1 {
-		blend = 1
-	}
+	blend := clampBlend(req.SeedBlend)
 	key := [3]uint64{req.Seed, req.SeedB, uint64(blend * (1 << 52))}
 	if blend == 0 {
 		key[1] = 0
@@ -219,4 +237,30 @@ func (p *Pipeline) noise(req Request, n int) []float32 {
 	}
 	g.noise, g.noiseKey = a, key
 	return a
+}
+
+// negative returns the unconditional embedding of a guided frame: req.Uncond, else as
+// diffusers does without a negative prompt — zeros for SDXL (force_zeros_for_empty_prompt),
+// the embedding of "" for SD 1.x/2.x.
+func (p *Pipeline) negative(req Request, cfg bool) (*Embedding, error) {
+	g := &p.gen
+	switch {
+	case !cfg:
+		return nil, nil
+	case req.Uncond != nil:
+		return req.Uncond, nil
+	case p.dims.Family == SD:
+		if g.empty == nil {
+			e, err := p.EncodePrompt("")
+			if err != nil {
+				return nil, err
+			}
+			g.empty = e
+		}
+		return g.empty, nil
+	}
+	if g.zero == nil {
+		g.zero = p.ZeroEmbedding()
+	}
+	return g.zero, nil
 }

@@ -24,10 +24,12 @@ func fitSquare(img *image.RGBA, size int, dst *image.RGBA) *image.RGBA {
 	return dst
 }
 
-// byteToUnit maps a byte to [-1, 1].
+// byteToUnit maps a byte to [-1, 1] in float32 as diffusers' VaeImageProcessor does
+// (numpy x/255, then torch 2·x − 1), so the VAE sees the same bits.
 var byteToUnit = func() (t [256]float32) {
 	for i := range t {
-		t[i] = float32(i)*(2.0/255) - 1
+		u := float32(i) / 255
+		t[i] = float32(2*u) - 1
 	}
 	return t
 }()

@@ -31,6 +31,9 @@ type Providers struct {
 	CUDAOptions map[string]string
 	// DeviceIO keeps CUDA models' inputs and outputs in GPU buffers (onnx.ProviderConfig.DeviceIO).
 	DeviceIO bool
+	// Dims are the model sizes the TensorRT profiles use (FolderDims reads them from a
+	// folder's configs); nil = SDXL's.
+	Dims *Dims
 }
 
 // ParseChain splits a comma-separated provider list and checks the names.
@@ -125,20 +128,26 @@ func (p Providers) profile(model string) tensorrt.Profile {
 	if size == 0 {
 		size = 512
 	}
+	d := SDXLDims()
+	if p.Dims != nil {
+		d = *p.Dims
+	}
+	ch := int64(d.LatentCh)
 	shapes := func(batch int64, s int) tensorrt.Shapes {
-		S, L := int64(s), int64(s/8)
+		S, L := int64(s), int64(s/d.VAEScale)
 		switch model {
 		case "text_encoder", "text_encoder_2":
 			return tensorrt.Shapes{"input_ids": {1, SeqLen}}
 		case "unet":
-			return tensorrt.Shapes{
-				"sample": {batch, LatentCh, L, L}, "timestep": {batch}, "encoder_hidden_states": {batch, SeqLen, ContextDim},
-				"text_embeds": {batch, PooledDim}, "time_ids": {batch, 6},
+			sh := tensorrt.Shapes{"sample": {batch, ch, L, L}, "timestep": {batch}, "encoder_hidden_states": {batch, SeqLen, int64(d.Context)}}
+			if d.Family == SDXL {
+				sh["text_embeds"], sh["time_ids"] = []int64{batch, int64(d.Pooled)}, []int64{batch, int64(d.TimeIDs)}
 			}
+			return sh
 		case "vae_encoder":
 			return tensorrt.Shapes{"sample": {1, 3, S, S}}
 		case "vae_decoder":
-			return tensorrt.Shapes{"latent_sample": {1, LatentCh, L, L}}
+			return tensorrt.Shapes{"latent_sample": {1, ch, L, L}}
 		}
 		return nil
 	}

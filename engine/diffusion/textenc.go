@@ -11,8 +11,10 @@ const SeqLen = 77
 
 var hiddenRe = regexp.MustCompile(`^hidden_states\.(\d+)$`)
 
-// textEncoder runs one CLIP text encoder at batch 1 and returns the penultimate hidden
-// state (what SDXL conditions on) and, for encoder 2, the projected pooled output.
+// textEncoder runs one CLIP text encoder at batch 1 and returns the hidden state the
+// UNet conditions on — the penultimate one for SDXL, last_hidden_state (after the final
+// layer norm) for SD 1.x/2.x, as diffusers' encode_prompt with clip_skip None — and, for
+// SDXL's encoder 2, the projected pooled output.
 type textEncoder struct {
 	b       *binding
 	width   int
@@ -21,17 +23,24 @@ type textEncoder struct {
 }
 
 // openTextEncoder binds a text encoder. Optimum exports hidden_states.0..N (the
-// penultimate is N-1); NVIDIA's demo exports the penultimate as hidden_states.
-func openTextEncoder(file string, m Model, pooled bool) (*textEncoder, error) {
+// penultimate is N-1) and last_hidden_state; NVIDIA's demo exports the penultimate as
+// hidden_states. last selects last_hidden_state (the SD family).
+func openTextEncoder(file string, m Model, pooled, last bool) (*textEncoder, error) {
 	outs := []role{}
 	if pooled {
 		outs = append(outs, role{key: "pooled", aliases: []string{"text_embeds", "text_embeddings", "pooled_output"}})
+	}
+	if last {
+		outs = append(outs, role{key: "last", aliases: []string{"last_hidden_state"}})
 	}
 	b, err := bind(file, m, []role{{key: "input_ids", aliases: []string{"input_ids", "tokens"}}}, outs)
 	if err != nil {
 		return nil, err
 	}
 	hi, maxN := -1, -1
+	if last {
+		hi = b.out["last"]
+	}
 	for _, o := range b.outs {
 		if mm := hiddenRe.FindStringSubmatch(o.Name); mm != nil {
 			if n, _ := strconv.Atoi(mm[1]); n > maxN {
@@ -40,6 +49,9 @@ func openTextEncoder(file string, m Model, pooled bool) (*textEncoder, error) {
 		}
 	}
 	for i, o := range b.outs {
+		if last {
+			break
+		}
 		if maxN >= 1 && o.Name == "hidden_states."+strconv.Itoa(maxN-1) {
 			hi = i
 		}

@@ -87,9 +87,10 @@ func (t *Tokenizer) readSpecial(dir string) error {
 			return fmt.Errorf("%w: %s: %w", ErrVocab, name, err)
 		}
 		for _, tk := range []struct {
-			raw json.RawMessage
-			dst *int
-		}{{f.PadToken, &t.Pad}, {f.UnkToken, &t.Unk}} {
+			raw  json.RawMessage
+			dst  *int
+			text *string
+		}{{f.PadToken, &t.Pad, &t.padText}, {f.UnkToken, &t.Unk, nil}} {
 			s, err := tokenContent(tk.raw)
 			if err != nil {
 				return fmt.Errorf("%w: %s: %w", ErrVocab, name, err)
@@ -102,6 +103,9 @@ func (t *Tokenizer) readSpecial(dir string) error {
 				return errorf(ErrVocab, "%s: token %q is not in vocab.json", name, s)
 			}
 			*tk.dst = id
+			if tk.text != nil {
+				*tk.text = s
+			}
 		}
 		if f.ModelMaxLength >= 2 && f.ModelMaxLength <= 4096 {
 			t.Length = int(f.ModelMaxLength)

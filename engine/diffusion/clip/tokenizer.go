@@ -32,9 +32,12 @@ type Tokenizer struct {
 	Pad    int // padding id: EOS for SDXL's tokenizer, "!" (0) for tokenizer_2
 	Unk    int // id for symbols missing from the vocab (CLIPTokenizer: <|endoftext|>)
 	Length int // padded length, MaxLength unless tokenizer_config.json says otherwise
-	maxID  int
-	mu     sync.Mutex
-	cache  map[string][]int
+	// padText is the pad token's text when it is not <|endoftext|> (tokenizer_2's "!"):
+	// transformers treats it as a special token, split out of the text before BPE.
+	padText string
+	maxID   int
+	mu      sync.Mutex
+	cache   map[string][]int
 }
 
 // New builds a tokenizer from a vocab (token → id) and merges in rank order, each "a b".
@@ -79,13 +82,28 @@ func (t *Tokenizer) ID(token string) (int, bool) {
 	return id, ok
 }
 
-// Encode returns the BPE ids of text, without start/end tokens or padding.
+// Encode returns the BPE ids of text, without start/end tokens or padding. A pad token
+// other than <|endoftext|> (tokenizer_2's "!") is a special token, as in transformers'
+// CLIPTokenizer: each occurrence is cut out of the text first and becomes the pad id,
+// so "cat!" is "cat</w>" + "!" (id 0), not "cat</w>" + "!</w>".
 func (t *Tokenizer) Encode(text string) []int {
 	var ids []int
-	for _, word := range splitRE.FindAllString(clean(text), -1) {
-		ids = append(ids, t.word(word)...)
+	text = clean(text)
+	special := t.padText != "" && t.padText != EndOfText && t.padText != StartOfText
+	for {
+		seg, rest, found := text, "", false
+		if special {
+			seg, rest, found = strings.Cut(text, t.padText)
+		}
+		for _, word := range splitRE.FindAllString(seg, -1) {
+			ids = append(ids, t.word(word)...)
+		}
+		if !found {
+			return ids
+		}
+		ids = append(ids, t.Pad)
+		text = rest
 	}
-	return ids
 }
 
 // IDs returns exactly Length ids as CLIPTokenizer(padding="max_length", truncation=True)
