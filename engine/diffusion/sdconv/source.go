@@ -127,7 +127,7 @@ type prefixed struct {
 	prefix string
 }
 
-func (p prefixed) Shape(n string) ([]int64, bool)     { return p.Source.Shape(p.prefix + n) }
+func (p prefixed) Shape(n string) ([]int64, bool)      { return p.Source.Shape(p.prefix + n) }
 func (p prefixed) Float32(n string) ([]float32, error) { return p.Source.Float32(p.prefix + n) }
 func (p prefixed) Names() []string {
 	var out []string

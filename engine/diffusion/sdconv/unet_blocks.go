@@ -56,7 +56,11 @@ func (g *graph) mlpEmbedding(x, p string, in, out int64) string {
 }
 
 // crossAttention is diffusers' Attention: to_q/to_k/to_v without bias, to_out.0 with bias.
+// With ctx "" it is self-attention.
 func (g *graph) crossAttention(x, ctx, p string, dim, ctxDim, heads int64) string {
+	if ctx == "" {
+		ctx = x
+	}
 	q := g.linear(x, p+".to_q", dim, dim, false)
 	k := g.linear(ctx, p+".to_k", ctxDim, dim, false)
 	v := g.linear(ctx, p+".to_v", ctxDim, dim, false)
