@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vivid-ml/vivid-ml-engine/engine/convert"
 	"github.com/vivid-ml/vivid-ml-engine/models"
 	"github.com/vivid-ml/vivid-ml-engine/models/safetensors"
 	"github.com/vivid-ml/vivid-ml-engine/onnx"
@@ -129,6 +130,11 @@ type tensorIn struct {
 // runModel runs model.onnx on the inputs (in the model's input order) and returns
 // every output by name (float32 outputs only).
 func runModel(t testing.TB, path string, ins ...tensorIn) map[string][]float32 {
+	return runModelShapes(t, path, nil, ins...)
+}
+
+// runModelShapes is runModel for models with float16 outputs, whose shapes it needs.
+func runModelShapes(t testing.TB, path string, outShapes map[string][]int64, ins ...tensorIn) map[string][]float32 {
 	t.Helper()
 	initORT(t)
 	s, err := onnx.NewSession(path, onnx.SessionOptions{Threads: 2})
@@ -147,9 +153,16 @@ func runModel(t testing.TB, path string, ins ...tensorIn) map[string][]float32 {
 			t.Fatalf("%s: no value for input %s", path, info.Name)
 		}
 		var v onnx.Value
-		if in.i32 != nil {
+		switch {
+		case in.i32 != nil:
 			v, err = onnx.NewTensorFrom(in.i32, in.shape...)
-		} else {
+		case info.Elem == onnx.ElemFloat16:
+			h := make([]onnx.Float16, len(in.f32))
+			for i, x := range in.f32 {
+				h[i] = onnx.Float16From(x)
+			}
+			v, err = onnx.NewTensorFrom(h, in.shape...)
+		default:
 			v, err = onnx.NewTensorFrom(in.f32, in.shape...)
 		}
 		if err != nil {
@@ -158,14 +171,42 @@ func runModel(t testing.TB, path string, ins ...tensorIn) map[string][]float32 {
 		defer v.Destroy()
 		vals = append(vals, v)
 	}
-	outs, err := s.RunAlloc(vals)
-	if err != nil {
+	res := map[string][]float32{}
+	if s.Outputs()[0].Elem != onnx.ElemFloat16 {
+		outs, err := s.RunAlloc(vals)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		for i, info := range s.Outputs() {
+			res[info.Name] = append([]float32(nil), outs[i].(*onnx.Tensor[float32]).Data()...)
+			outs[i].Destroy()
+		}
+		return res
+	}
+	// float16 outputs must be preallocated: their shapes come from outShapes.
+	outs := make([]onnx.Value, len(s.Outputs()))
+	for i, info := range s.Outputs() {
+		shape, ok := outShapes[info.Name]
+		if !ok {
+			t.Fatalf("%s: no shape for float16 output %s", path, info.Name)
+		}
+		o, err := onnx.NewTensor[onnx.Float16](shape...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer o.Destroy()
+		outs[i] = o
+	}
+	if err := s.Run(vals, outs); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
-	res := map[string][]float32{}
 	for i, info := range s.Outputs() {
-		res[info.Name] = append([]float32(nil), outs[i].(*onnx.Tensor[float32]).Data()...)
-		outs[i].Destroy()
+		h := outs[i].(*onnx.Tensor[onnx.Float16]).Data()
+		f := make([]float32, len(h))
+		for j, x := range h {
+			f[j] = convert.Float32From16(uint16(x))
+		}
+		res[info.Name] = f
 	}
 	return res
 }
