@@ -54,6 +54,16 @@ func unetKey(k string, lpb int64) (string, error) {
 			return nw + "." + rest, nil
 		}
 	}
+	if mid, ok := strings.CutPrefix(k, "middle_block."); ok {
+		idx, rest, _ := strings.Cut(mid, ".")
+		switch idx {
+		case "0", "2":
+			return fmt.Sprintf("mid_block.resnets.%s.%s", map[string]string{"0": "0", "2": "1"}[idx], resnetLDM.Replace(rest)), nil
+		case "1":
+			return "mid_block.attentions.0." + rest, nil
+		}
+		return "", fmt.Errorf("%w: unknown UNet key %q", ErrWeights, k)
+	}
 	p := strings.SplitN(k, ".", 4)
 	if len(p) < 4 {
 		return "", fmt.Errorf("%w: unknown UNet key %q", ErrWeights, k)
@@ -74,13 +84,6 @@ func unetKey(k string, lpb int64) (string, error) {
 			return fmt.Sprintf("down_blocks.%d.resnets.%d.%s", b, l, resnetLDM.Replace(rest)), nil
 		case s == 1:
 			return fmt.Sprintf("down_blocks.%d.attentions.%d.%s", b, l, rest), nil
-		}
-	case "middle_block":
-		switch s {
-		case 0, 2:
-			return fmt.Sprintf("mid_block.resnets.%d.%s", s/2, resnetLDM.Replace(rest)), nil
-		case 1:
-			return "mid_block.attentions.0." + rest, nil
 		}
 	case "output_blocks":
 		b, l := i/(lpb+1), i%(lpb+1)

@@ -11,6 +11,10 @@ type intList []int64
 
 // UnmarshalJSON accepts a number, a list of numbers or null.
 func (l *intList) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*l = nil
+		return nil
+	}
 	var n int64
 	if err := json.Unmarshal(b, &n); err == nil {
 		*l = intList{n}
@@ -128,6 +132,11 @@ func (c UNetConfig) plan() (*unetPlan, error) {
 	}
 	if p.heads, err = heads.per("attention heads", n); err != nil {
 		return nil, err
+	}
+	for i, h := range p.heads {
+		if h <= 0 || c.BlockOutChannels[i]%h != 0 {
+			return nil, fmt.Errorf("%w: UNet block %d: %d channels in %d attention heads", ErrConfig, i, c.BlockOutChannels[i], h)
+		}
 	}
 	if p.tl, err = c.TransformerLayersPerBlock.per("transformer_layers_per_block", n); err != nil {
 		return nil, err
