@@ -19,8 +19,8 @@ import (
 
 // LoRA is one LoRA file fused with a scale.
 type LoRA struct {
-	Path  string
-	Scale float64
+	Path  string  `json:"path"`
+	Scale float64 `json:"scale"`
 }
 
 // ParseLoRA parses a --lora value FILE[:SCALE] (scale 1 when absent).
