@@ -81,7 +81,9 @@ func expandNames(st *models.Store, names []string) []string {
 	if len(names) == 1 && names[0] == "all" || len(names) == 0 {
 		names = names[:0]
 		for _, e := range st.List() {
-			names = append(names, e.Name)
+			if e.Unverified == "" { // listed, never fetched: their hashes are unknown
+				names = append(names, e.Name)
+			}
 		}
 	}
 	return names
