@@ -33,6 +33,13 @@ func tinyVAE() VAEConfig {
 	return c
 }
 
+func tinyTAESD() TAESDConfig {
+	c := DefaultTAESD()
+	c.EncoderChannels, c.DecoderChannels = []int64{8, 8, 8, 8}, []int64{8, 8, 8, 8}
+	c.NumEncoderBlocks, c.NumDecoderBlocks = []int64{1, 2, 2, 2}, []int64{2, 2, 2, 1}
+	return c
+}
+
 func tinySDXLUNet() UNetConfig {
 	c := DefaultSDXLUNet()
 	c.BlockOutChannels, c.AttentionHeadDim, c.TransformerLayersPerBlock = []int64{32, 64}, intList{2, 4}, intList{1, 2}

@@ -17,6 +17,8 @@ type plan struct {
 	vaeC     VAEConfig
 	te1C     CLIPConfig
 	te2C     CLIPConfig
+	taesd    Source // nil unless the folder has taesd/ (AutoencoderTiny)
+	taesdC   TAESDConfig
 	fp16     bool
 	extras   []extra
 	sources  []string
@@ -64,10 +66,16 @@ func (p *plan) components() []component {
 	if p.te2 != nil {
 		cs = append(cs, component{"text_encoder_2", func() (*graph, error) { return buildCLIP("text_encoder_2", p.te2, p.te2C, p.fp16) }})
 	}
-	return append(cs,
+	cs = append(cs,
 		component{"unet", func() (*graph, error) { return buildUNet(p.unet, p.unetC, p.fp16) }},
 		component{"vae_encoder", func() (*graph, error) { return buildVAEEncoder(p.vae, p.vaeC, vaeFP16) }},
 		component{"vae_decoder", func() (*graph, error) { return buildVAEDecoder(p.vae, p.vaeC, vaeFP16) }})
+	if p.taesd != nil {
+		cs = append(cs,
+			component{"taesd_encoder", func() (*graph, error) { return buildTAESDEncoder(p.taesd, p.taesdC, p.fp16) }},
+			component{"taesd_decoder", func() (*graph, error) { return buildTAESDDecoder(p.taesd, p.taesdC, p.fp16) }})
+	}
+	return cs
 }
 
 // diffusersUNetDefaults are UNet2DConditionModel's constructor defaults (a config.json
@@ -127,7 +135,8 @@ func (p *plan) loadComponent(dir, base, sub string, cfg any, outs ...string) (So
 
 // planFolder plans a diffusers save_pretrained folder.
 func planFolder(dir string, o Options) (*plan, error) {
-	p := &plan{fp16: o.FP16, unetC: diffusersUNetDefaults(), vaeC: vaeDefaults(), te1C: clipDefaults(), te2C: clipDefaults()}
+	p := &plan{fp16: o.FP16, unetC: diffusersUNetDefaults(), vaeC: vaeDefaults(), te1C: clipDefaults(), te2C: clipDefaults(),
+		taesdC: DefaultTAESD()}
 	var err error
 	load := func(sub string, cfg any, outs ...string) Source {
 		if err != nil {
@@ -142,6 +151,7 @@ func planFolder(dir string, o Options) (*plan, error) {
 	p.te1 = load("text_encoder", &p.te1C, "text_encoder")
 	p.te2 = load("text_encoder_2", &p.te2C, "text_encoder_2")
 	p.te2C.WithProjection = p.te2C.WithProjection || p.te2 != nil
+	p.taesd = load("taesd", &p.taesdC, "taesd_encoder", "taesd_decoder")
 	if err != nil {
 		p.close()
 		return nil, err
