@@ -245,3 +245,20 @@ func finite(v []float32) bool {
 	}
 	return true
 }
+
+type tensorToWrite struct {
+	name  string
+	shape []int64
+	v     []float32
+}
+
+func writeF32(t testing.TB, path string, ts []tensorToWrite) {
+	t.Helper()
+	var out []safetensors.Tensor
+	for _, x := range ts {
+		out = append(out, safetensors.FromFloat32(x.name, safetensors.F32, x.shape, x.v))
+	}
+	if err := safetensors.WriteFile(path, out, map[string]string{"format": "pt"}); err != nil {
+		t.Fatal(err)
+	}
+}
