@@ -137,12 +137,13 @@ func vaeKey(k string, n int) (string, error) {
 	switch {
 	case p[0] == "conv_in" || p[0] == "conv_out":
 		return k, nil
-	case p[0] == "mid" && strings.HasPrefix(p[1], "block_") && len(p) > 2:
+	case len(p) < 3:
+	case p[0] == "mid" && strings.HasPrefix(p[1], "block_"):
 		j, err := strconv.Atoi(strings.TrimPrefix(p[1], "block_"))
 		if err == nil && j >= 1 {
 			return fmt.Sprintf("%s.mid_block.resnets.%d.%s", side, j-1, shortcut(strings.Join(p[2:], "."))), nil
 		}
-	case p[0] == "mid" && p[1] == "attn_1" && len(p) > 2:
+	case p[0] == "mid" && p[1] == "attn_1":
 		return side + ".mid_block.attentions.0." + strings.TrimSuffix(vaeAttn.Replace(strings.Join(p[2:], ".")+"."), "."), nil
 	case (p[0] == "down" || p[0] == "up") && len(p) > 3:
 		i, err := strconv.Atoi(p[1])

@@ -15,9 +15,9 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// ExternalThreshold is the weight size above which a model's initializers go to
+// ExternalThreshold is the weight size (bytes) above which a model's initializers go to
 // model.onnx_data beside model.onnx (protobuf cannot hold 2 GB; Optimum does the same).
-const ExternalThreshold = 1 << 30
+var ExternalThreshold int64 = 1 << 30
 
 // Progress is told the bytes of weights written so far (may be nil).
 type Progress func(done int64)
