@@ -122,3 +122,13 @@ func TestConvertThenGenerate(t *testing.T) {
 		p.Close()
 	}
 }
+
+// TestWriteEdgeFolder writes the tiny SDXL-edged checkpoint (diffusers layout) into
+// $VIVID_SDCONV_WRITE_TINY for trying `models convert` and `diffusion run` by hand.
+func TestWriteEdgeFolder(t *testing.T) {
+	dir := os.Getenv("VIVID_SDCONV_WRITE_TINY")
+	if dir == "" {
+		t.Skip("set VIVID_SDCONV_WRITE_TINY=DIR to write the tiny checkpoint there")
+	}
+	writeEdgeFolder(t, dir)
+}
