@@ -263,3 +263,45 @@ func TestSGMKeys(t *testing.T) {
 		t.Errorf("kohya SGM resnet name → %s", got)
 	}
 }
+
+// TestLoRATextEncoder: a kohya lora_te1_ update lands in text_encoder's weight.
+func TestLoRATextEncoder(t *testing.T) {
+	dir := t.TempDir()
+	writeTinyFolder(t, dir)
+	te, err := OpenFiles(filepath.Join(dir, "text_encoder", "model.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer te.Close()
+	const name = "text_model.encoder.layers.1.self_attn.q_proj"
+	down, up := []float32{1, 0}, []float32{2}
+	shape, _ := te.Shape(name + ".weight") // [32,32]
+	d := make([]float32, shape[1])
+	copy(d, down)
+	u := make([]float32, shape[0])
+	u[3] = up[0]
+	k := "lora_te1_" + underscore(name)
+	lp := filepath.Join(dir, "te.safetensors")
+	safetensors.WriteFile(lp, []safetensors.Tensor{
+		safetensors.FromFloat32(k+".lora_down.weight", safetensors.F32, []int64{1, shape[1]}, d),
+		safetensors.FromFloat32(k+".lora_up.weight", safetensors.F32, []int64{shape[0], 1}, u)}, nil)
+	p := &plan{te1: te}
+	if err := p.fuse([]LoRA{{Path: lp, Scale: 0.5}}); err != nil {
+		t.Fatal(err)
+	}
+	defer p.close()
+	w0, _ := te.Float32(name + ".weight")
+	w1, err := p.te1.Float32(name + ".weight")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range w0 {
+		want := w0[i]
+		if i == 3*int(shape[1]) { // row 3, column 0: 0.5 · (alpha = rank = 1) · 2 · 1
+			want++
+		}
+		if w1[i] != want {
+			t.Fatalf("weight[%d] = %v, want %v", i, w1[i], want)
+		}
+	}
+}

@@ -102,7 +102,8 @@ func (g *graph) attention(q, k, v string, heads, headDim int64, mask string) str
 	qh := g.node("Transpose", "", []string{g.op("Reshape", q, split)}, attrInts("perm", 0, 2, 1, 3))
 	kh := g.node("Transpose", "", []string{g.op("Reshape", k, split)}, attrInts("perm", 0, 2, 3, 1))
 	vh := g.node("Transpose", "", []string{g.op("Reshape", v, split)}, attrInts("perm", 0, 2, 1, 3))
-	s := g.op("Mul", g.op("MatMul", qh, kh), g.scalar(float32(1/math.Sqrt(float64(headDim)))))
+	// scaling q before the product keeps float16 scores in range (as fused attention kernels do)
+	s := g.op("MatMul", g.op("Mul", qh, g.scalar(float32(1/math.Sqrt(float64(headDim))))), kh)
 	if mask != "" {
 		s = g.op("Add", s, mask)
 	}
