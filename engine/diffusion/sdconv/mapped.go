@@ -3,6 +3,7 @@ package sdconv
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // mapping says where one diffusers-named weight lives in another checkpoint: a source
@@ -70,4 +71,28 @@ func (s *mapped) Float32(name string) ([]float32, error) {
 		v = transpose2(shape[0], shape[1])(v)
 	}
 	return v, nil
+}
+
+// clipNames gives a CLIP text model's weights transformers 4's names: transformers 5
+// saves CLIPTextModel without the "text_model." prefix (CLIPTextModelWithProjection
+// keeps it), and single files carry either.
+func clipNames(s Source) Source {
+	if s == nil {
+		return nil
+	}
+	if _, ok := s.Shape("text_model.embeddings.token_embedding.weight"); ok {
+		return s
+	}
+	if _, ok := s.Shape("embeddings.token_embedding.weight"); !ok {
+		return s // let the builder name what is missing
+	}
+	m := &mapped{src: s, m: map[string]mapping{}}
+	for _, n := range s.Names() {
+		if strings.HasPrefix(n, "text_projection") {
+			m.m[n] = mapping{from: n}
+		} else {
+			m.m["text_model."+n] = mapping{from: n}
+		}
+	}
+	return m
 }

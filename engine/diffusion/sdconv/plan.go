@@ -148,8 +148,8 @@ func planFolder(dir string, o Options) (*plan, error) {
 	}
 	p.unet = load("unet", &p.unetC, "unet")
 	p.vae = load("vae", &p.vaeC, "vae_encoder", "vae_decoder")
-	p.te1 = load("text_encoder", &p.te1C, "text_encoder")
-	p.te2 = load("text_encoder_2", &p.te2C, "text_encoder_2")
+	p.te1 = clipNames(load("text_encoder", &p.te1C, "text_encoder"))
+	p.te2 = clipNames(load("text_encoder_2", &p.te2C, "text_encoder_2"))
 	p.te2C.WithProjection = p.te2C.WithProjection || p.te2 != nil
 	p.taesd = load("taesd", &p.taesdC, "taesd_encoder", "taesd_decoder")
 	if err != nil {

@@ -88,7 +88,7 @@ func planFile(path string, o Options) (*plan, error) {
 		}
 		if p.vae, err = sgmVAE(f, SGMVAE, len(p.vaeC.BlockOutChannels)); err == nil {
 			if sdxl {
-				p.te1 = sgmCLIP(f, SGMCLIPL)
+				p.te1 = clipNames(sgmCLIP(f, SGMCLIPL))
 				p.te2, err = sgmOpenCLIP(f, SGMOpenCLIPG, p.te2C.HiddenSize, p.te2C.NumHiddenLayers)
 				p.te2C.WithProjection = true
 			} else {

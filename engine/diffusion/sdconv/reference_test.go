@@ -83,7 +83,9 @@ func TestReference(t *testing.T) {
 		{"sd21 single file", d("sd21-single.safetensors"), Options{Base: d("sd21")}, sd21Cases(), 1e-4},
 		{"peft lora", d("sdxl"), Options{LoRAs: []LoRA{{d("lora/peft.safetensors"), 0.7}}}, lora, 1e-4},
 		{"kohya lora", d("sdxl"), Options{LoRAs: []LoRA{{d("lora/kohya.safetensors"), 0.7}}}, lora, 1e-4},
-		{"diffusers pipeline lora", d("sdxl"), Options{LoRAs: []LoRA{{d("lora/pipeline.safetensors"), 0.7}}}, lora, 1e-4},
+		// pipeline.safetensors has the same update with unet. names and no alpha metadata, so alpha = rank:
+		// scale 1.4 = 0.7·(alpha 8 / rank 4) gives the same fused UNet.
+		{"diffusers pipeline lora", d("sdxl"), Options{LoRAs: []LoRA{{d("lora/pipeline.safetensors"), 1.4}}}, lora, 1e-4},
 		{"sdxl fp16", d("sdxl"), Options{FP16: true}, []refCase{unetCase("sdxl-unet", true),
 			textCase("text_encoder_2", "sdxl-text_encoder_2", true, 3)}, 1e-2},
 	} {
