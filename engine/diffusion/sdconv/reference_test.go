@@ -65,6 +65,10 @@ func TestReference(t *testing.T) {
 		t.Skipf("no diffusers reference files in %s: %v", refDir, err)
 	}
 	d := func(p string) string { return filepath.Join(refDir, p) }
+	singles := t.TempDir()
+	for _, n := range []string{"sdxl-single.safetensors", "sd21-single.safetensors"} {
+		rebuildSingle(t, d(n+".recipe.json"), filepath.Join(singles, n))
+	}
 	taesd := []refCase{
 		{"taesd_encoder", "sdxl-taesd", map[string]string{"sample": "sample"}, map[string]string{"latent_sample": "latent_sample_enc"}},
 		{"taesd_decoder", "sdxl-taesd", map[string]string{"latent_sample": "latent_sample"}, map[string]string{"sample": "decoded"}},
@@ -77,10 +81,10 @@ func TestReference(t *testing.T) {
 		tol       float64
 	}{
 		{"sdxl folder", d("sdxl"), Options{}, append(sdxlCases(), taesd...), 1e-4},
-		{"sdxl single file", d("sdxl-single.safetensors"), Options{Base: d("sdxl")}, sdxlCases(), 1e-4},
+		{"sdxl single file", filepath.Join(singles, "sdxl-single.safetensors"), Options{Base: d("sdxl")}, sdxlCases(), 1e-4},
 		{"sdxl unet-only file", d("sdxl/unet/diffusion_pytorch_model.safetensors"), Options{Base: d("sdxl")}, sdxlCases(), 1e-4},
 		{"sd21 folder", d("sd21"), Options{}, sd21Cases(), 1e-4},
-		{"sd21 single file", d("sd21-single.safetensors"), Options{Base: d("sd21")}, sd21Cases(), 1e-4},
+		{"sd21 single file", filepath.Join(singles, "sd21-single.safetensors"), Options{Base: d("sd21")}, sd21Cases(), 1e-4},
 		{"peft lora", d("sdxl"), Options{LoRAs: []LoRA{{d("lora/peft.safetensors"), 0.7}}}, lora, 1e-4},
 		{"kohya lora", d("sdxl"), Options{LoRAs: []LoRA{{d("lora/kohya.safetensors"), 0.7}}}, lora, 1e-4},
 		// pipeline.safetensors has the same update with unet. names and no alpha metadata, so alpha = rank:
