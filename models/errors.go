@@ -25,3 +25,6 @@ var ErrBadSidecar = errors.New("bad sidecar")
 
 // ErrFetch means a source could not deliver a file (npm failed, HTTP error, local file unreadable).
 var ErrFetch = errors.New("fetch failed")
+
+// ErrUnverified means a manifest entry has no known sha256 for its files, so it is not fetched.
+var ErrUnverified = errors.New("not fetchable: file hashes unknown")

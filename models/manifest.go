@@ -25,6 +25,7 @@ const (
 	SourceURL     = "url"     // each file downloaded over https from File.From
 	SourceLocal   = "local"   // copied from a local folder (File.From relative to Path) or file
 	SourceDerived = "derived" // produced by a converter from another entry
+	SourceHF      = "hf"      // files of a Hugging Face Hub repo at a revision (File.From = path in the repo)
 )
 
 // Source says where an entry's files come from.
@@ -36,6 +37,9 @@ type Source struct {
 	SHA256  string `json:"sha256,omitempty"` // of the npm tarball
 	// local
 	Path string `json:"path,omitempty"`
+	// hf
+	Repo     string `json:"repo,omitempty"`     // e.g. stabilityai/sdxl-turbo
+	Revision string `json:"revision,omitempty"` // a commit (or, for unverified entries, a branch)
 	// derived
 	From      string `json:"from,omitempty"`      // source entry name
 	Converter string `json:"converter,omitempty"` // "tfjs"
@@ -62,6 +66,9 @@ type Entry struct {
 	Source      Source `json:"source"`
 	Files       []File `json:"files"`
 	Main        string `json:"main"` // the file Path returns
+	// Unverified, when set, says why the files' sha256 are not known: such an entry is
+	// listed but never fetched (a hash is never invented).
+	Unverified string `json:"unverified,omitempty"`
 }
 
 // Manifest is the list of known entries.
@@ -141,6 +148,10 @@ func (e *Entry) validate() error {
 			return fmt.Errorf("npm source needs package, version and a sha256 of the tarball")
 		}
 	case SourceURL:
+	case SourceHF:
+		if s.Repo == "" || s.Revision == "" || strings.Count(s.Repo, "/") != 1 {
+			return fmt.Errorf("hf source needs repo (owner/name) and revision")
+		}
 	case SourceLocal:
 		if s.Path == "" {
 			return fmt.Errorf("local source needs a path")
@@ -166,7 +177,7 @@ func (e *Entry) validate() error {
 		}
 		names[f.Name] = true
 		mainFound = mainFound || f.Name == e.Main
-		if s.Type == SourceDerived {
+		if s.Type == SourceDerived || e.Unverified != "" {
 			continue
 		}
 		if !hexSHA.MatchString(f.SHA256) || f.Size <= 0 {
@@ -175,6 +186,8 @@ func (e *Entry) validate() error {
 		switch {
 		case s.Type == SourceURL && !strings.HasPrefix(f.From, "https://"):
 			return fmt.Errorf("file %s: url source needs an https URL in from", f.Name)
+		case s.Type == SourceHF && !cleanRel(f.From):
+			return fmt.Errorf("file %s: bad path in repo %q", f.Name, f.From)
 		case s.Type == SourceNPM && !cleanRel(f.From):
 			return fmt.Errorf("file %s: bad path in tarball %q", f.Name, f.From)
 		case s.Type == SourceLocal && f.From != "" && !cleanRel(f.From):

@@ -42,14 +42,19 @@ func (s *Store) newMeter(desc string, total int64) *meter {
 
 // Write counts len(p) bytes of progress.
 func (m *meter) Write(p []byte) (int, error) {
-	m.done += int64(len(p))
+	m.add(int64(len(p)))
+	return len(p), nil
+}
+
+// add counts n bytes of progress.
+func (m *meter) add(n int64) {
+	m.done += n
 	if m.bar != nil {
-		m.bar.Add64(int64(len(p)))
+		m.bar.Add64(n)
 	} else if time.Since(m.last) >= logEvery {
 		m.last = time.Now()
 		m.log.Info(m.desc, "done_bytes", m.done, "total_bytes", m.total)
 	}
-	return len(p), nil
 }
 
 // finish ends the bar.

@@ -28,6 +28,8 @@ type Options struct {
 	Manifest *Manifest
 	// HTTPClient fetches url sources; nil uses http.DefaultClient.
 	HTTPClient *http.Client
+	// HubEndpoint is the Hugging Face Hub for hf sources; empty: $HF_ENDPOINT, else huggingface.co.
+	HubEndpoint string
 	// NPM is the npm executable for npm sources; empty means "npm" on PATH.
 	NPM string
 	// Converters replace the converters of derived entries by name ("tfjs").
@@ -47,6 +49,7 @@ type Store struct {
 	entries    []Entry
 	http       *http.Client
 	npm        string
+	hub        *Hub
 	converters map[string]Converter
 
 	mu       sync.Mutex
@@ -89,6 +92,14 @@ func Open(o Options) (*Store, error) {
 	if s.npm == "" {
 		s.npm = "npm"
 	}
+	endpoint := o.HubEndpoint
+	if endpoint == "" {
+		endpoint = os.Getenv("HF_ENDPOINT")
+	}
+	if endpoint == "" {
+		endpoint = DefaultHubEndpoint
+	}
+	s.hub = &Hub{Endpoint: endpoint, HTTP: s.http, Token: os.Getenv("HF_TOKEN")}
 	for k, c := range o.Converters {
 		s.converters[k] = c
 	}
@@ -210,6 +221,9 @@ func (s *Store) ensureFiles(ctx context.Context, e Entry) error {
 	if len(bad) == 0 {
 		return nil
 	}
+	if e.Unverified != "" {
+		return fmt.Errorf("model %s: %w: %s", e.Name, ErrUnverified, e.Unverified)
+	}
 	s.removeLeftovers(e)
 	if s.offline {
 		return s.offlineError(e, bad[0])
@@ -248,6 +262,8 @@ func (s *Store) fetch(ctx context.Context, e Entry) error {
 		return s.fetchURL(ctx, e)
 	case SourceLocal:
 		return s.fetchLocal(e)
+	case SourceHF:
+		return s.fetchHF(ctx, e)
 	}
 	return fmt.Errorf("%w: source %q cannot be fetched", ErrFetch, e.Source.Type)
 }

@@ -31,7 +31,8 @@ func (s *Store) Verify(ctx context.Context, name string) error {
 }
 
 // State says cheaply (sizes, no hashing) how an entry stands in the cache:
-// "cached", "partial" (some files), "stale" (old converter) or "missing".
+// "cached", "partial" (some files), "stale" (old converter), "missing" or "unverified"
+// (hashes unknown: never fetched).
 func (s *Store) State(e Entry) string {
 	if e.Source.Type == SourceDerived {
 		err := s.checkDerivedCheap(e)
@@ -44,6 +45,9 @@ func (s *Store) State(e Entry) string {
 			return "missing"
 		}
 		return "partial"
+	}
+	if e.Unverified != "" {
+		return "unverified"
 	}
 	have := 0
 	for _, f := range e.Files {

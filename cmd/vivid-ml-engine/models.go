@@ -22,6 +22,7 @@ const modelsUsage = `usage: vivid-ml-engine models COMMAND [flags]
   path NAME                print the main file's path (fetching it unless --offline)
   import-tfjs MODEL.json OUT.onnx   convert a TensorFlow.js graph model
   make-tiny-sdxl           write a tiny random SDXL pipeline for tests
+  convert SRC OUT [--lora FILE:SCALE]... [--fp16] [--base DIR]   safetensors → diffusers ONNX folder
 `
 
 // cmdModels is the "models" command.
@@ -43,6 +44,8 @@ func cmdModels(ctx context.Context, args []string) error {
 		return modelsImportTFJS(ctx, args[1:])
 	case "make-tiny-sdxl":
 		return modelsMakeTinySDXL(ctx, args[1:])
+	case "convert":
+		return modelsConvert(ctx, args[1:])
 	case "-h", "--help", "help":
 		fmt.Print(modelsUsage)
 		return nil
@@ -81,7 +84,9 @@ func expandNames(st *models.Store, names []string) []string {
 	if len(names) == 1 && names[0] == "all" || len(names) == 0 {
 		names = names[:0]
 		for _, e := range st.List() {
-			names = append(names, e.Name)
+			if e.Unverified == "" { // listed, never fetched: their hashes are unknown
+				names = append(names, e.Name)
+			}
 		}
 	}
 	return names

@@ -1,0 +1,129 @@
+package sdconv
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+)
+
+// Options control Convert.
+type Options struct {
+	FP16  bool   // float16 UNet and text encoders (the VAE stays float32 when its config says force_upcast)
+	LoRAs []LoRA // fused into the UNet (and text encoders when the files have lora_te weights)
+	// Base is a diffusers folder that supplies configs, tokenizers, the scheduler config
+	// and every component the source lacks (a UNet-only file needs one).
+	Base     string
+	Progress func(done, total int64) // bytes of weights written
+	Logger   *slog.Logger
+}
+
+// Result says what Convert read and wrote.
+type Result struct {
+	Sources []string // weight files read (the source and LoRAs), for the sidecar
+	Models  []string // model files written, relative to the output folder
+}
+
+// component is one model of the output folder and where its weights come from.
+type component struct {
+	sub   string // output subfolder
+	build func() (*graph, error)
+}
+
+// Convert turns SRC — a diffusers folder (save_pretrained layout) or a single
+// .safetensors file (SGM/ldm names, or a UNet-only file with diffusers names) — into
+// a diffusers ONNX folder OUT in Optimum's layout.
+func Convert(src, out string, o Options) (*Result, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	st, err := os.Stat(src)
+	if err != nil {
+		return nil, fmt.Errorf("sdconv: %w", err)
+	}
+	var p *plan
+	if st.IsDir() {
+		p, err = planFolder(src, o)
+	} else {
+		p, err = planFile(src, o)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer p.close()
+	if err := p.fuse(o.LoRAs); err != nil {
+		return nil, err
+	}
+	var graphs []*graph
+	var subs []string
+	for _, c := range p.components() {
+		g, err := c.build()
+		if err != nil {
+			return nil, fmt.Errorf("sdconv: %s: %w", c.sub, err)
+		}
+		if err := errors.Join(g.errs...); err != nil {
+			return nil, err
+		}
+		graphs, subs = append(graphs, g), append(subs, c.sub)
+	}
+	var total, base int64
+	for _, g := range graphs {
+		total += g.weightBytes()
+	}
+	res := &Result{Sources: p.sources}
+	for i, g := range graphs {
+		o.Logger.Info("writing", "model", subs[i], "weight_bytes", g.weightBytes())
+		prog := func(done int64) {
+			if o.Progress != nil {
+				o.Progress(base+done, total)
+			}
+		}
+		if err := g.write(filepath.Join(out, subs[i]), prog); err != nil {
+			return nil, err
+		}
+		base += g.weightBytes()
+		res.Models = append(res.Models, subs[i]+"/model.onnx")
+		if g.weightBytes() > ExternalThreshold {
+			res.Models = append(res.Models, subs[i]+"/model.onnx_data")
+		}
+	}
+	for _, f := range p.extras {
+		if err := f.write(out); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// extra is a non-model file of the output folder: copied from a file or written.
+type extra struct {
+	name string // relative to the output folder
+	from string // source path, or
+	data []byte
+}
+
+func (e extra) write(out string) error {
+	data := e.data
+	if e.from != "" {
+		b, err := os.ReadFile(e.from)
+		if err != nil {
+			return fmt.Errorf("sdconv: %w", err)
+		}
+		data = b
+	}
+	dst := filepath.Join(out, filepath.FromSlash(e.name))
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return fmt.Errorf("sdconv: %w", err)
+	}
+	if err := os.WriteFile(dst, data, 0o644); err != nil {
+		return fmt.Errorf("sdconv: %w", err)
+	}
+	return nil
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return !errors.Is(err, fs.ErrNotExist)
+}

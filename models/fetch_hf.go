@@ -1,0 +1,30 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+)
+
+// fetchHF downloads each missing or bad file of e from the Hub (resuming partial
+// downloads), checking its sha256 against the manifest and the Hub's X-Linked-Etag.
+func (s *Store) fetchHF(ctx context.Context, e Entry) error {
+	var errs []error
+	for _, f := range e.Files {
+		dst := filepath.Join(s.EntryDir(e), filepath.FromSlash(f.Name))
+		if checkFile(dst, f.SHA256, f.Size) == nil {
+			continue
+		}
+		m := s.newMeter("downloading "+e.Source.Repo+"/"+f.From, f.Size)
+		var last int64
+		err := s.hub.Download(ctx, e.Source.Repo, e.Source.Revision, f.From, dst, f.SHA256, f.Size, func(done, _ int64) {
+			m.add(done - last)
+			last = done
+		})
+		m.finish()
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
