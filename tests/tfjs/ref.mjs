@@ -15,34 +15,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import { loadLayers } from './layers.mjs';
+import { fileHandler } from './handler.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-function fileHandler(modelPath) {
-  return {
-    async load() {
-      const m = JSON.parse(fs.readFileSync(modelPath, 'utf8'));
-      const dir = path.dirname(modelPath);
-      const specs = [];
-      const bufs = [];
-      for (const g of m.weightsManifest) {
-        specs.push(...g.weights);
-        for (const p of g.paths) bufs.push(fs.readFileSync(path.join(dir, p)));
-      }
-      const all = Buffer.concat(bufs);
-      return {
-        modelTopology: m.modelTopology,
-        format: m.format,
-        generatedBy: m.generatedBy,
-        convertedBy: m.convertedBy,
-        signature: m.signature,
-        userDefinedMetadata: m.userDefinedMetadata,
-        weightSpecs: specs,
-        weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
-      };
-    },
-  };
-}
 
 async function main() {
   const args = process.argv.slice(2);
