@@ -141,6 +141,9 @@ func parseLayersModel(data []byte) (*layersFile, *kerasModel, error) {
 	if err := json.Unmarshal(cfg, &m); err != nil {
 		return nil, nil, fmt.Errorf("%w: model_config: %w", ErrBadModel, err)
 	}
+	if m.ClassName == "" {
+		return nil, nil, fmt.Errorf("%w: modelTopology holds no Keras model config", ErrBadModel)
+	}
 	if m.ClassName != "Functional" && m.ClassName != "Model" {
 		return nil, nil, fmt.Errorf("%w: model class %q (want a functional Keras model)", ErrUnsupportedOp, m.ClassName)
 	}
