@@ -10,13 +10,66 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
+// realPhoto is a real photograph that is on every machine that builds the engine: two people
+// on a stage, 150×103, from golang.org/x/image's testdata (a module the engine depends on;
+// BSD licence), found through the module cache so nothing is copied into this repository.
+func realPhoto(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "golang.org/x/image").Output()
+	if err != nil {
+		skipOrFail(t, fmt.Sprintf("golang.org/x/image not in the module cache: %v", err))
+	}
+	p := filepath.Join(strings.TrimSpace(string(out)), "testdata", "video-001.png")
+	if _, err := os.Stat(p); err != nil {
+		skipOrFail(t, fmt.Sprintf("real photo missing: %v", err))
+	}
+	return p
+}
+
+// photoRGB writes the photo at path as raw RGB bytes into dir and returns that file and the size.
+func photoRGB(t *testing.T, dir, path string) (rgbPath string, w, h int) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := img.Bounds()
+	rgb := make([]byte, 0, 3*b.Dx()*b.Dy())
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bb, _ := img.At(x, y).RGBA()
+			rgb = append(rgb, byte(r>>8), byte(g>>8), byte(bb>>8))
+		}
+	}
+	rgbPath = filepath.Join(dir, "photo.rgb")
+	if err := os.WriteFile(rgbPath, rgb, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return rgbPath, b.Dx(), b.Dy()
+}
+
 // testImage renders conformance pattern name at w×h and writes it as PNG (for the engine) and
-// as raw RGB bytes (for the TFJS pipeline); it returns both paths.
+// as raw RGB bytes (for the TFJS pipeline); it returns both paths. Pattern "photo" is realPhoto
+// (w and h are then its own size).
 func testImage(t *testing.T, dir, name string, w, h int) (pngPath, rgbPath string) {
 	t.Helper()
+	if name == "photo" {
+		p := realPhoto(t)
+		rgb, pw, ph := photoRGB(t, dir, p)
+		if pw != w || ph != h {
+			t.Fatalf("photo is %dx%d, the case says %dx%d", pw, ph, w, h)
+		}
+		return p, rgb
+	}
 	for k, g := range conformancePatterns {
 		if g.name != name {
 			continue
@@ -108,6 +161,7 @@ func TestSegmentMatchesTFJS(t *testing.T) {
 	}{
 		{"selfie", "figure-center", 320, 240}, {"selfie", "two-figures", 180, 300},
 		{"meet", "figure-big", 320, 180}, {"meet", "circles", 200, 150},
+		{"selfie", "photo", 150, 103}, {"meet", "photo", 150, 103},
 	} {
 		t.Run(fmt.Sprintf("%s-%s-%dx%d", c.model, c.pattern, c.w, c.h), func(t *testing.T) {
 			dir := t.TempDir()
@@ -157,8 +211,9 @@ func TestUpscaleMatchesTFJS(t *testing.T) {
 	}{
 		{"esrgan-slim", 2, "255", "figure-center", 96, 72}, {"esrgan-slim", 4, "255", "circles", 40, 30},
 		{"esrgan-medium", 3, "255", "rects", 40, 32}, {"esrgan-thick", 2, "1", "noise", 24, 20},
+		{"esrgan-slim", 2, "255", "photo", 150, 103}, {"esrgan-medium", 2, "255", "photo", 150, 103},
 	} {
-		t.Run(fmt.Sprintf("%s-x%d", c.model, c.scale), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s-x%d-%s", c.model, c.scale, c.pattern), func(t *testing.T) {
 			dir := t.TempDir()
 			pngPath, rgbPath := testImage(t, dir, c.pattern, c.w, c.h)
 			out, rawOut, refOut := filepath.Join(dir, "up.png"), filepath.Join(dir, "up.f32"), filepath.Join(dir, "ref.f32")
