@@ -38,17 +38,27 @@ func floatCases(t *testing.T, dir string, h, w int, scale float32, names ...stri
 		img := make([]int32, h*w*3)
 		g.draw(img, h, w, rand.New(rand.NewPCG(uint64(k), uint64(h*1000+w))))
 		f := make([]float32, len(img))
-		b := make([]byte, 4*len(img))
 		for i, v := range img {
 			f[i] = float32(v) / 255 * scale
-			binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(f[i]))
 		}
-		c := floatCase{File: fmt.Sprintf("%02d-%s-%dx%d.bin", k, g.name, h, w), Shape: []int64{1, int64(h), int64(w), 3},
-			Dtype: "float32", desc: g.name, data: f}
+		cases = append(cases, floatCase{File: fmt.Sprintf("%02d-%s-%dx%d.bin", k, g.name, h, w),
+			Shape: []int64{1, int64(h), int64(w), 3}, Dtype: "float32", desc: g.name, data: f})
+	}
+	writeFloatCases(t, dir, cases)
+	return cases
+}
+
+// writeFloatCases writes each case's data file and cases.json into dir.
+func writeFloatCases(t testing.TB, dir string, cases []floatCase) {
+	t.Helper()
+	for _, c := range cases {
+		b := make([]byte, 4*len(c.data))
+		for i, v := range c.data {
+			binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+		}
 		if err := os.WriteFile(filepath.Join(dir, c.File), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		cases = append(cases, c)
 	}
 	j, err := json.Marshal(cases)
 	if err != nil {
@@ -57,7 +67,6 @@ func floatCases(t *testing.T, dir string, h, w int, scale float32, names ...stri
 	if err := os.WriteFile(filepath.Join(dir, "cases.json"), j, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return cases
 }
 
 // compareWithTFJS converts modelJSON with `models import-tfjs`, runs both sides on cases and

@@ -9,7 +9,7 @@ import (
 // cmdBench runs one benchmark and prints one JSON line per result.
 func cmdBench(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		fmt.Fprintln(os.Stderr, "usage: vivid-ml-engine bench pose-model|control|diffusion|shm|latency [flags]")
+		fmt.Fprintln(os.Stderr, "usage: vivid-ml-engine bench pose-model|control|diffusion|shm|latency|operator [flags]")
 		return errUsage
 	}
 	switch args[0] {
@@ -23,6 +23,8 @@ func cmdBench(ctx context.Context, args []string) error {
 		return benchShm(ctx, args[1:])
 	case "latency":
 		return benchLatency(ctx, args[1:])
+	case "operator":
+		return benchOperator(ctx, args[1:])
 	}
 	fmt.Fprintf(os.Stderr, "unknown benchmark %q\n", args[0])
 	return errUsage

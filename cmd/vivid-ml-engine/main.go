@@ -25,7 +25,7 @@ commands:
   diffusion   schedule | run
   shm         read NAME --out frame.png
   devices     list MIDI ports, execution providers and GPUs
-  bench       pose-model | control | diffusion | shm | latency
+  bench       pose-model | control | diffusion | shm | latency | operator
   systemd-unit  print the systemd unit for running as a service
   version     print versions
 
