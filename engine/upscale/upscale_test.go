@@ -1,11 +1,13 @@
 package upscale
 
 import (
+	"context"
 	"errors"
 	"image"
 	"strings"
 	"testing"
 
+	"github.com/vivid-ml/vivid-ml-engine/engine"
 	"github.com/vivid-ml/vivid-ml-engine/engine/infer"
 )
 
@@ -153,4 +155,27 @@ func TestOpenErrors(t *testing.T) {
 
 func contains(s, sub string) bool {
 	return len(sub) == 0 || (len(s) >= len(sub) && (s[:len(sub)] == sub || contains(s[1:], sub)))
+}
+
+// innerStage is an engine.ImageStage returning its input (ok) or nothing.
+type innerStage struct{ ok bool }
+
+func (s innerStage) Process(_ context.Context, f *engine.Frame, _ *engine.Params) (*engine.Frame, bool, error) {
+	return f, s.ok, nil
+}
+
+func TestStageUpscalesInnerOutput(t *testing.T) {
+	calls := 0
+	u, err := Open(fakeBackend{m: &fakeModel{ins: nhwc, outs: nhwc, run: nearest(2, &calls)}}, "x.onnx", 2, 255)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &engine.Frame{Seq: 7, Image: testFrame(5, 3)}
+	out, ok, err := (&Stage{Inner: innerStage{ok: true}, Up: u}).Process(context.Background(), in, nil)
+	if err != nil || !ok || out.Seq != 7 || out.Width() != 10 || out.Height() != 6 {
+		t.Fatalf("out %+v ok %v err %v", out, ok, err)
+	}
+	if _, ok, _ := (&Stage{Inner: innerStage{ok: false}, Up: u}).Process(context.Background(), in, nil); ok || calls != 1 {
+		t.Errorf("no picture from the inner stage must not run the model (ok %v, calls %d)", ok, calls)
+	}
 }
