@@ -253,3 +253,38 @@ func TestUpscaleMatchesTFJS(t *testing.T) {
 		})
 	}
 }
+
+// TestOperatorCommandErrors: the exit and first error line of `segment` and `upscale` for bad
+// arguments; no output file is written.
+func TestOperatorCommandErrors(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out.png")
+	missing := filepath.Join(dir, "nope.png")
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"segment usage", []string{"segment", missing}, "usage: vivid-ml-engine segment [--model selfie|meet] --out MASK.png IMAGE"},
+		{"segment model", []string{"segment", "--model", "rvm", "--out", out, missing},
+			`vivid-ml-engine segment: unknown segmentation model "rvm" (selfie or meet)`},
+		{"segment image", []string{"segment", "--offline", "--out", out, missing},
+			"vivid-ml-engine segment: load image: open " + missing + ": no such file or directory"},
+		{"upscale scale", []string{"upscale", "--scale", "5", "--out", out, missing}, "vivid-ml-engine upscale: scale 5 not available (2, 3, 4 or 8)"},
+		{"upscale model", []string{"upscale", "--model", "esrgan-huge", "--out", out, missing},
+			`vivid-ml-engine upscale: unknown upscaling model "esrgan-huge" (esrgan-slim, esrgan-medium or esrgan-thick)`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b, err := engine(c.args...).CombinedOutput()
+			if err == nil {
+				t.Fatalf("want failure, got success:\n%s", b)
+			}
+			if !strings.Contains(string(b), c.want) {
+				t.Errorf("output:\n%s\nwant:\n%s", b, c.want)
+			}
+			if _, err := os.Stat(out); !os.IsNotExist(err) {
+				t.Error("output written after a failure")
+			}
+		})
+	}
+}
