@@ -37,7 +37,7 @@ type Params struct {
 
 	// Segmentation (run --segment): matte = smoothstep(threshold−feather, threshold+feather, mask);
 	// smoothing is the weight of the previous mask in a per-pixel running average;
-	// mode: 0 background colour, 1 blurred background, 2 transparent background.
+	// mode: 0 background colour, 1 blurred background, 2 transparent, 3 the diffusion picture.
 	SegmentThreshold float64
 	SegmentFeather   float64
 	SegmentSmoothing float64
@@ -110,7 +110,7 @@ var ParamSpecs = []ParamSpec{
 	{"segment_threshold", KindFloat, 0, 1},
 	{"segment_feather", KindFloat, 0, 0.5},
 	{"segment_smoothing", KindFloat, 0, 0.95},
-	{"segment_mode", KindInt, 0, 2},
+	{"segment_mode", KindInt, 0, 3},
 }
 
 // LookupParam returns the spec of the parameter called name.

@@ -2,6 +2,7 @@ package segment
 
 import (
 	"context"
+	"image"
 	"image/color"
 	"log/slog"
 	"sync"
@@ -16,6 +17,9 @@ const (
 	StreamMask  = "mask"  // matte alpha as grayscale (threshold, feather and smoothing applied)
 	StreamMatte = "matte" // the input with its background replaced (segment_mode)
 )
+
+// backgroundStream is the stream segment_mode 3 takes its background from.
+const backgroundStream = engine.StreamDiffusion
 
 // LiveConfig wires a Live stage.
 type LiveConfig struct {
@@ -37,7 +41,8 @@ type Live struct {
 	cfg   LiveConfig
 	log   *slog.Logger
 	box   *engine.Mailbox[*engine.Frame]
-	state []float32 // smoothed mask at model resolution
+	state []float32                    // smoothed mask at model resolution
+	back  atomic.Pointer[engine.Frame] // latest picture of backgroundStream
 
 	frames, errs atomic.Uint64
 	lastErr      time.Time
@@ -59,13 +64,21 @@ func NewLive(ctx context.Context, cfg LiveConfig) *Live {
 	return l
 }
 
-// WantsStream implements engine.StreamFilter: only input frames.
-func (l *Live) WantsStream(stream string) bool { return stream == engine.StreamInput }
+// WantsStream implements engine.StreamFilter: input frames, and diffusion pictures for segment_mode 3.
+func (l *Live) WantsStream(stream string) bool {
+	return stream == engine.StreamInput || stream == backgroundStream
+}
 
 // WriteFrame implements engine.FrameSink; it never blocks.
 func (l *Live) WriteFrame(stream string, f *engine.Frame) {
-	if stream == engine.StreamInput && f != nil && f.Image != nil {
+	if f == nil || f.Image == nil {
+		return
+	}
+	switch stream {
+	case engine.StreamInput:
 		l.box.Put(f)
+	case backgroundStream:
+		l.back.Store(f)
 	}
 }
 
@@ -138,8 +151,12 @@ func (l *Live) process(f *engine.Frame) error {
 		}
 		if wants(s, StreamMatte) {
 			if matteF == nil {
+				var other *image.RGBA
+				if b := l.back.Load(); b != nil {
+					other = b.Image
+				}
 				matteF = &engine.Frame{Seq: f.Seq, Captured: f.Captured,
-					Image: Composite(f.Image, alpha, p.SegmentMode, l.cfg.Background, max(w, h)/64)}
+					Image: Composite(f.Image, alpha, p.SegmentMode, l.cfg.Background, max(w, h)/64, other)}
 			}
 			s.WriteFrame(StreamMatte, matteF)
 		}

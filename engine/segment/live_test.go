@@ -52,8 +52,8 @@ func TestLiveStreamsAndSummary(t *testing.T) {
 	live := NewLive(context.Background(), LiveConfig{Model: model, Params: params, Sinks: []engine.FrameSink{sink},
 		Background: color.RGBA{R: 9, G: 8, B: 7, A: 255},
 		OnSummary:  func(_ *engine.Frame, s Summary) { got <- s }})
-	if live.WantsStream(engine.StreamPose) || !live.WantsStream(engine.StreamInput) {
-		t.Error("live wants only the input stream")
+	if live.WantsStream(engine.StreamPose) || !live.WantsStream(engine.StreamInput) || !live.WantsStream(engine.StreamDiffusion) {
+		t.Error("live wants the input and diffusion streams only")
 	}
 	img := image.NewRGBA(image.Rect(0, 0, 8, 4))
 	for i := range img.Pix {
@@ -122,10 +122,13 @@ func TestCompositeModes(t *testing.T) {
 	}{
 		{"colour", ModeColor, []uint8{100, 100, 100, 255, 1, 2, 3, 255}},
 		{"transparent", ModeTransparent, []uint8{100, 100, 100, 255, 0, 0, 0, 0}},
+		{"other stream", ModeStream, []uint8{100, 100, 100, 255, 11, 22, 33, 255}},
 		{"blur", ModeBlur, []uint8{100, 100, 100, 255, 74, 126, 178, 255}}, // three radius-1 box passes over [100 50], clamped: 74.07
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got := Composite(src, alpha, c.mode, color.RGBA{1, 2, 3, 255}, 1).Pix
+			other := image.NewRGBA(image.Rect(0, 0, 1, 1))
+			copy(other.Pix, []uint8{11, 22, 33, 255})
+			got := Composite(src, alpha, c.mode, color.RGBA{1, 2, 3, 255}, 1, other).Pix
 			for i := range c.want {
 				if d := int(got[i]) - int(c.want[i]); d > 1 || d < -1 {
 					t.Fatalf("pix = %v, want %v", got, c.want)

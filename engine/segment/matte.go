@@ -10,6 +10,7 @@ const (
 	ModeColor       = 0 // background replaced by a colour
 	ModeBlur        = 1 // background replaced by a blurred copy of the frame
 	ModeTransparent = 2 // background alpha 0 (premultiplied RGBA)
+	ModeStream      = 3 // background from another stream (the latest diffusion picture), scaled to the frame
 )
 
 // Alpha turns mask values into matte alpha: smoothstep from threshold−feather to
@@ -73,13 +74,19 @@ func MaskImage(alpha []float32, w, h int) *image.RGBA {
 	return img
 }
 
-// Composite returns src over a background chosen by mode, weighted by alpha.
-func Composite(src *image.RGBA, alpha []float32, mode int, bg color.RGBA, blurRadius int) *image.RGBA {
+// Composite returns src over a background chosen by mode, weighted by alpha. ModeStream uses
+// other (nearest-neighbour scaled to src's size); without it the colour is used.
+func Composite(src *image.RGBA, alpha []float32, mode int, bg color.RGBA, blurRadius int, other *image.RGBA) *image.RGBA {
 	w, h := src.Rect.Dx(), src.Rect.Dy()
 	out := image.NewRGBA(image.Rect(0, 0, w, h))
 	var back []uint8
-	if mode == ModeBlur {
+	switch {
+	case mode == ModeBlur:
 		back = BoxBlur(src, blurRadius).Pix
+	case mode == ModeStream && other != nil:
+		back, mode = scaleNearest(other, w, h).Pix, ModeBlur // a ready background, like the blur's
+	case mode == ModeStream:
+		mode = ModeColor
 	}
 	for y := range h {
 		row := src.Pix[y*src.Stride:]
@@ -101,6 +108,20 @@ func Composite(src *image.RGBA, alpha []float32, mode int, bg color.RGBA, blurRa
 			if mode == ModeTransparent {
 				out.Pix[4*i+3] = uint8(a*255 + 0.5)
 			}
+		}
+	}
+	return out
+}
+
+// scaleNearest resizes img to w×h by nearest neighbour (pixel centres).
+func scaleNearest(img *image.RGBA, w, h int) *image.RGBA {
+	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	sw, sh := img.Rect.Dx(), img.Rect.Dy()
+	for y := range h {
+		sy := min((2*y+1)*sh/(2*h), sh-1)
+		for x := range w {
+			sx := min((2*x+1)*sw/(2*w), sw-1)
+			copy(out.Pix[4*(y*w+x):4*(y*w+x)+4], img.Pix[sy*img.Stride+4*sx:])
 		}
 	}
 	return out
