@@ -139,7 +139,7 @@ func tfjsRig(t *testing.T) (node, rig string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, pkg := range []string{"tfjs-converter", "tfjs-backend-wasm"} {
+	for _, pkg := range []string{"tfjs-converter", "tfjs-backend-wasm", "tfjs-layers"} {
 		if _, err := os.Stat(filepath.Join(rig, "node_modules", "@tensorflow", pkg)); err != nil {
 			skipOrFail(t, "tests/tfjs/node_modules missing (run: cd tests/tfjs && npm ci --ignore-scripts)")
 		}
