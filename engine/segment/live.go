@@ -43,6 +43,8 @@ type Live struct {
 	box   *engine.Mailbox[*engine.Frame]
 	state []float32                    // smoothed mask at model resolution
 	back  atomic.Pointer[engine.Frame] // latest picture of backgroundStream
+	full  Mask                         // state at frame size, reused
+	alpha []float32                    // matte alpha at frame size, reused
 
 	frames, errs atomic.Uint64
 	lastErr      time.Time
@@ -133,8 +135,11 @@ func (l *Live) process(f *engine.Frame) error {
 		}
 	}
 	w, h := f.Width(), f.Height()
-	full := ResizeMask(&Mask{W: raw.W, H: raw.H, V: l.state}, w, h)
-	alpha := make([]float32, len(full.V))
+	full := ResizeMaskInto(&l.full, &Mask{W: raw.W, H: raw.H, V: l.state}, w, h)
+	if cap(l.alpha) < len(full.V) {
+		l.alpha = make([]float32, len(full.V))
+	}
+	alpha := l.alpha[:len(full.V)]
 	th := float32(p.SegmentThreshold)
 	Alpha(alpha, full.V, th, float32(p.SegmentFeather))
 	l.frames.Add(1)

@@ -40,7 +40,16 @@ func InputTensor(dst []float32, img *image.RGBA, w, h int) {
 // align_corners, no half-pixel centres; tfjs-models tensorsToSegmentation): output pixel
 // (x, y) samples the source at (x·W/w, y·H/h), the far neighbour clamped to the last row/column.
 func ResizeMask(k *Mask, w, h int) *Mask {
-	out := &Mask{W: w, H: h, V: make([]float32, w*h)}
+	return ResizeMaskInto(&Mask{}, k, w, h)
+}
+
+// ResizeMaskInto is ResizeMask writing into out (its slice reused when large enough).
+func ResizeMaskInto(out, k *Mask, w, h int) *Mask {
+	out.W, out.H = w, h
+	if cap(out.V) < w*h {
+		out.V = make([]float32, w*h)
+	}
+	out.V = out.V[:w*h]
 	sx, sy := float32(k.W)/float32(w), float32(k.H)/float32(h)
 	for y := range h {
 		fy := float32(y) * sy

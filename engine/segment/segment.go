@@ -22,6 +22,7 @@ type Model struct {
 	m       infer.Model
 	in, out *infer.Tensor
 	h, w, c int
+	prob    []float32 // meet: softmax output, reused
 }
 
 // Open opens the model at path on backend b.
@@ -95,7 +96,10 @@ func (m *Model) Raw(img *image.RGBA) (*Mask, error) {
 	v := m.out.F32
 	if m.c == 2 {
 		// softmax over (background, person), person channel: 1 / (1 + e^(bg − person)).
-		p := make([]float32, m.w*m.h)
+		if len(m.prob) != m.w*m.h {
+			m.prob = make([]float32, m.w*m.h)
+		}
+		p := m.prob
 		for i := range p {
 			p[i] = float32(1 / (1 + math.Exp(float64(v[2*i]-v[2*i+1]))))
 		}
