@@ -6,6 +6,9 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 # Pose models provisioned (fetched, converted, verified) before run and test.
 POSE_MODELS := movenet-lightning movenet-thunder movenet-multipose
+# Segmentation and upscaling models the conformance tests run (npm: human-models, @upscalerjs/esrgan-*).
+OPERATOR_MODELS := selfie meet esrgan-slim-x2 esrgan-slim-x3 esrgan-slim-x4 esrgan-slim-x8 \
+	esrgan-medium-x2 esrgan-medium-x3 esrgan-thick-x2 esrgan-thick-x4
 
 export PATH := $(PATH):/usr/local/go/bin
 
@@ -16,7 +19,7 @@ build:
 
 # provision: ONNX Runtime + MoveNet models into the cache (idempotent, verifies hashes).
 provision: build
-	$(BIN) models fetch onnxruntime $(POSE_MODELS)
+	$(BIN) models fetch onnxruntime $(POSE_MODELS) $(OPERATOR_MODELS)
 
 run: provision
 	$(BIN) run --http 127.0.0.1:8080 $(ARGS)

@@ -34,6 +34,14 @@ type Params struct {
 	PoseEnabled      bool
 	DiffusionEnabled bool
 	Paused           bool
+
+	// Segmentation (run --segment): matte = smoothstep(threshold−feather, threshold+feather, mask);
+	// smoothing is the weight of the previous mask in a per-pixel running average;
+	// mode: 0 background colour, 1 blurred background, 2 transparent, 3 the diffusion picture.
+	SegmentThreshold float64
+	SegmentFeather   float64
+	SegmentSmoothing float64
+	SegmentMode      int
 }
 
 // DefaultParams are the values the engine starts with.
@@ -49,6 +57,9 @@ func DefaultParams() Params {
 		PoseSmoothing:    true,
 		PoseEnabled:      true,
 		DiffusionEnabled: false,
+		SegmentThreshold: 0.5,
+		SegmentFeather:   0.1,
+		SegmentSmoothing: 0.5,
 	}
 }
 
@@ -96,6 +107,10 @@ var ParamSpecs = []ParamSpec{
 	{"diffusion", KindBool, 0, 1},
 	{"paused", KindBool, 0, 1},
 	{"pose_model", KindString, 0, 0},
+	{"segment_threshold", KindFloat, 0, 1},
+	{"segment_feather", KindFloat, 0, 0.5},
+	{"segment_smoothing", KindFloat, 0, 0.95},
+	{"segment_mode", KindInt, 0, 3},
 }
 
 // LookupParam returns the spec of the parameter called name.
@@ -141,6 +156,14 @@ func (p *Params) GetParam(name string) (any, bool) {
 		return p.Paused, true
 	case "pose_model":
 		return p.PoseModel, true
+	case "segment_threshold":
+		return p.SegmentThreshold, true
+	case "segment_feather":
+		return p.SegmentFeather, true
+	case "segment_smoothing":
+		return p.SegmentSmoothing, true
+	case "segment_mode":
+		return int64(p.SegmentMode), true
 	}
 	return nil, false
 }
@@ -206,6 +229,14 @@ func (p *Params) SetNumber(name string, v float64) (clamped bool, err error) {
 		p.DiffusionEnabled = v >= 0.5
 	case "paused":
 		p.Paused = v >= 0.5
+	case "segment_threshold":
+		p.SegmentThreshold = v
+	case "segment_feather":
+		p.SegmentFeather = v
+	case "segment_smoothing":
+		p.SegmentSmoothing = v
+	case "segment_mode":
+		p.SegmentMode = int(math.Round(v))
 	}
 	return clamped, nil
 }

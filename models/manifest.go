@@ -15,8 +15,10 @@ import (
 const (
 	KindRuntime    = "runtime"     // a native library (ONNX Runtime)
 	KindPose       = "pose"        // an ONNX pose model
-	KindTFJSSource = "tfjs-source" // a TensorFlow.js graph model that a pose model is converted from
+	KindTFJSSource = "tfjs-source" // a TensorFlow.js graph or layers model that an ONNX model is converted from
 	KindDiffusion  = "diffusion"   // an ONNX diffusion component (UNet, VAE, text encoder)
+	KindSegment    = "segment"     // an ONNX person-segmentation model (selfie, meet)
+	KindUpscale    = "upscale"     // an ONNX super-resolution model (ESRGAN)
 )
 
 // Source types.
@@ -134,7 +136,7 @@ func (m *Manifest) has(name string) bool {
 
 func (e *Entry) validate() error {
 	switch e.Kind {
-	case KindRuntime, KindPose, KindTFJSSource, KindDiffusion:
+	case KindRuntime, KindPose, KindTFJSSource, KindDiffusion, KindSegment, KindUpscale:
 	default:
 		return fmt.Errorf("unknown kind %q", e.Kind)
 	}

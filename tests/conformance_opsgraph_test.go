@@ -118,7 +118,34 @@ func opsGraph(h, w int) *tfjsGraph {
 	rf := g.node("rangef", "Cast", []string{rng}, map[string]any{"SrcT": i32, "DstT": f32})
 	out("fill_range", "ConcatV2", []string{g.node("fillflat", "Reshape", []string{fill, g.constI("ff/shape", nil, -1)}, nil), rf,
 		g.constI("fr/axis", []int{}, 0)}, map[string]any{"N": aI(2)})
+	deconvAndMatMul(g, r, xs, h, w)
 	return g
+}
+
+// deconvAndMatMul adds Conv2DBackpropInput (SAME with even and odd output sizes, VALID with and
+// without an extra output row/column) and MatMul (plain, transpose_a, transpose_b) cases. Both
+// need static shapes, so the input is first reshaped to its known h×w.
+func deconvAndMatMul(g *tfjsGraph, r *rand.Rand, xs string, h, w int) {
+	f32 := aT("DT_FLOAT")
+	st := g.node("static", "Reshape", []string{xs, g.constI("static/shape", nil, 1, int32(h), int32(w), 3)}, nil)
+	deconv := func(name string, k, cout, oh, ow int, pad string) {
+		filt := g.constF16(name+"/filter", []int{k, k, cout, 3}, randFloats(r, k*k*cout*3, 0.5))
+		size := g.constI(name+"/sizes", nil, 1, int32(oh), int32(ow), int32(cout))
+		g.node("out_"+name, "Conv2DBackpropInput", []string{size, filt, st}, map[string]any{"strides": aLI(1, 2, 2, 1),
+			"padding": aS(pad), "data_format": aS("NHWC"), "dilations": aLI(1, 1, 1, 1), "T": f32, "explicit_paddings": aLI()})
+	}
+	deconv("deconv_same_k3", 3, 4, 2*h, 2*w, "SAME")
+	deconv("deconv_same_k4_odd", 4, 2, 2*h-1, 2*w-1, "SAME")
+	deconv("deconv_valid", 3, 2, 2*h+1, 2*w+1, "VALID")
+	deconv("deconv_valid_extra", 3, 2, 2*h+2, 2*w+2, "VALID")
+	flat := g.node("mmflat", "Reshape", []string{st, g.constI("mmflat/shape", nil, int32(h*w), 3)}, nil)
+	flatT := g.node("mmflatT", "Reshape", []string{st, g.constI("mmflatT/shape", nil, 3, int32(h*w))}, nil)
+	mm := func(name, a, b string, ta, tb bool) {
+		g.node("out_"+name, "MatMul", []string{a, b}, map[string]any{"transpose_a": aB(ta), "transpose_b": aB(tb), "T": f32})
+	}
+	mm("matmul", flat, g.constF16("mm/b", []int{3, 4}, randFloats(r, 12, 1)), false, false)
+	mm("matmul_tb", flat, g.constF("mmtb/b", []int{5, 3}, randFloats(r, 15, 1)), false, true)
+	mm("matmul_ta", flatT, g.constF("mmta/b", []int{3, 2}, randFloats(r, 6, 1)), true, false)
 }
 
 // opsOutputs lists the output node names of opsGraph in order.

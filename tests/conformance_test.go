@@ -78,14 +78,20 @@ func TestConformanceTFJS(t *testing.T) {
 	}
 }
 
-// TestImportTFJSChecker converts the three MoveNet models with `models import-tfjs` and validates
+// TestImportTFJSChecker converts the MoveNet, segmentation and (some) ESRGAN models with `models import-tfjs` and validates
 // each with the independent ONNX checker (Debian python3-onnx, full_check: types and shapes inferred).
 func TestImportTFJSChecker(t *testing.T) {
 	const py = "/usr/bin/python3"
 	if err := exec.Command(py, "-c", "import onnx").Run(); err != nil {
 		skipOrFail(t, "python3-onnx not installed ("+py+" -c 'import onnx' failed)")
 	}
-	for _, name := range []string{"movenet-lightning", "movenet-thunder", "movenet-multipose"} {
+	for _, m := range []struct{ name, io string }{
+		{"movenet-lightning", "['input'] ['Identity']"}, {"movenet-thunder", "['input'] ['Identity']"},
+		{"movenet-multipose", "['input'] ['Identity']"}, {"selfie", "['input_1'] ['activation_10']"},
+		{"meet", "['input_1'] ['segment']"}, {"esrgan-slim-x2", "['LR'] ['SR']"},
+		{"esrgan-medium-x3", "['LR'] ['SR']"}, {"esrgan-thick-x4", "['LR_input'] ['SR']"},
+	} {
+		name := m.name
 		t.Run(name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), name+".onnx")
 			if b, err := engine("models", "import-tfjs", tfjsModelPath(t, name), out).CombinedOutput(); err != nil {
@@ -100,7 +106,7 @@ print([i.name for i in m.graph.input], [o.name for o in m.graph.output])`
 			if err != nil {
 				t.Fatalf("onnx checker: %v\n%s", err, b)
 			}
-			if got := strings.TrimSpace(string(b)); got != "['input'] ['Identity']" {
+			if got := strings.TrimSpace(string(b)); got != m.io {
 				t.Errorf("inputs/outputs = %s", got)
 			}
 		})
@@ -133,7 +139,7 @@ func tfjsRig(t *testing.T) (node, rig string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, pkg := range []string{"tfjs-converter", "tfjs-backend-wasm"} {
+	for _, pkg := range []string{"tfjs-converter", "tfjs-backend-wasm", "tfjs-layers"} {
 		if _, err := os.Stat(filepath.Join(rig, "node_modules", "@tensorflow", pkg)); err != nil {
 			skipOrFail(t, "tests/tfjs/node_modules missing (run: cd tests/tfjs && npm ci --ignore-scripts)")
 		}

@@ -8,7 +8,7 @@ import (
 
 // cmdBench runs one benchmark and prints one JSON line per result.
 func cmdBench(ctx context.Context, args []string) error {
-	const usage = "usage: vivid-ml-engine bench pose-model|control|diffusion|shm|latency [flags]\n"
+	const usage = "usage: vivid-ml-engine bench pose-model|control|diffusion|shm|latency|operator [flags]\n"
 	if len(args) == 0 {
 		fmt.Fprint(os.Stderr, usage)
 		return errUsage
@@ -27,6 +27,8 @@ func cmdBench(ctx context.Context, args []string) error {
 		return benchShm(ctx, args[1:])
 	case "latency":
 		return benchLatency(ctx, args[1:])
+	case "operator":
+		return benchOperator(ctx, args[1:])
 	}
 	fmt.Fprintf(os.Stderr, "unknown benchmark %q\n", args[0])
 	return errUsage

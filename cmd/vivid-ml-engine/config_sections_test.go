@@ -31,12 +31,12 @@ func TestConfigSectionErrors(t *testing.T) {
 		{"similar", "diffusion: {similar: 2}\n", "diffusion.similar 2: want 0..1 (0: off)"},
 		{"negative", "diffusion: {threads: -1}\n", "diffusion: max_skip, threads, device and cuda_mem_limit must be >= 0"},
 		{"shm name", "outputs: {shm: [\"bad/name\"]}\n", `outputs.shm "bad/name": shm: bad segment name: "bad/name" (want 1-64 of A-Z a-z 0-9 . _ -)`},
-		{"shm stream", "outputs: {shm: [\"vivid:depth\"]}\n", `outputs.shm "vivid:depth": unknown stream "depth" (want input, pose or diffusion)`},
+		{"shm stream", "outputs: {shm: [\"vivid:depth\"]}\n", `outputs.shm "vivid:depth": unknown stream "depth" (want input, pose, diffusion, mask or matte)`},
 		{"td_shm name", "outputs: {td_shm: [\"\"]}\n", `outputs.td_shm "": tdshm: bad name: ""`},
 		{"spout name", "outputs: {spout: [\"\"]}\n", `outputs.spout "": spout: bad sender name: ""`},
 		{"shm_slots", "outputs: {shm_slots: 0}\n", "outputs.shm_slots 0: want 1-64"},
 		{"http", "outputs: {http: 8080}\n", `outputs.http "8080": want ADDR:PORT or :PORT`},
-		{"record stream", "outputs: {record: {stream: foo}}\n", `outputs.record.stream: unknown stream "foo" (want input, pose or diffusion)`},
+		{"record stream", "outputs: {record: {stream: foo}}\n", `outputs.record.stream: unknown stream "foo" (want input, pose, diffusion, mask or matte)`},
 		{"record fps", "outputs: {record: {fps: 0}}\n", "outputs.record.fps 0: want > 0"},
 	}
 	for _, tt := range tests {

@@ -19,11 +19,13 @@ commands:
   run         start the engine (default: test pattern → pose → OSC 127.0.0.1:9000)
   check       validate a config, its mappings, presets and models
   pose        run pose detection on images, one JSON line per image
+  segment     person mask of an image (selfie, meet) as a grayscale PNG
+  upscale     ESRGAN super-resolution of an image (×2, ×3, ×4, ×8)
   models      list | fetch | verify | path | import-tfjs | make-tiny-sdxl
   diffusion   schedule | run
   shm         read NAME --out frame.png
   devices     list MIDI ports, execution providers and GPUs
-  bench       pose-model | control | diffusion | shm | latency
+  bench       pose-model | control | diffusion | shm | latency | operator
   systemd-unit  print the systemd unit for running as a service
   service     install | uninstall | run   (Windows Service Control Manager)
   version     print versions
@@ -56,6 +58,10 @@ func main() {
 		err = cmdCheck(ctx, args)
 	case "pose":
 		err = cmdPose(ctx, args)
+	case "segment":
+		err = cmdSegment(ctx, args)
+	case "upscale":
+		err = cmdUpscale(ctx, args)
 	case "models":
 		err = cmdModels(ctx, args)
 	case "diffusion":

@@ -48,6 +48,7 @@ func cmdRun(ctx context.Context, args []string) error {
 	co := registerControlFlags(fs)
 	do := registerDiffusionFlags(fs)
 	oo := registerOutputFlags(fs)
+	so := registerOperatorFlags(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -129,6 +130,7 @@ func cmdRun(ctx context.Context, args []string) error {
 		func() (io.Closer, error) { return startControl(ctx, co, env) },
 		func() (io.Closer, error) { return startDiffusion(ctx, do, cf, env) },
 		func() (io.Closer, error) { return startOutputs(ctx, oo, env) },
+		func() (io.Closer, error) { return startOperators(ctx, so, cf, env, cfg.OSCOut.Targets) },
 	} {
 		c, err := start()
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine"
+	"github.com/vivid-ml/vivid-ml-engine/engine/segment"
 	"github.com/vivid-ml/vivid-ml-engine/output/preview"
 	"github.com/vivid-ml/vivid-ml-engine/output/record"
 	"github.com/vivid-ml/vivid-ml-engine/output/shm"
@@ -43,16 +44,16 @@ type shmOutSpec struct{ name, stream string }
 // parseStream checks a stream name ("" is allowed: the default).
 func parseStream(s string) (string, error) {
 	switch s {
-	case "", engine.StreamInput, engine.StreamPose, engine.StreamDiffusion:
+	case "", engine.StreamInput, engine.StreamPose, engine.StreamDiffusion, segment.StreamMask, segment.StreamMatte:
 		return s, nil
 	}
-	return "", fmt.Errorf("unknown stream %q (want input, pose or diffusion)", s)
+	return "", fmt.Errorf("unknown stream %q (want input, pose, diffusion, mask or matte)", s)
 }
 
 // registerOutputFlags adds the outputs flags to run's flag set.
 func registerOutputFlags(fs *flag.FlagSet) *outputOptions {
 	o := &outputOptions{}
-	fs.Func("shm-out", "publish frames to shared-memory segment `NAME[:input|pose|diffusion]` (repeatable; "+
+	fs.Func("shm-out", "publish frames to shared-memory segment `NAME[:input|pose|diffusion|mask|matte]` (repeatable; "+
 		"default stream: diffusion when it runs, else input)", func(v string) error {
 		s, err := parseShmSpec(v, shm.CheckName)
 		if err == nil {

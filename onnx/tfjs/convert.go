@@ -6,6 +6,7 @@
 package tfjs
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,7 +24,7 @@ const (
 	IRVersion = 8
 )
 
-// ConvertFile reads a TFJS graph model (model.json and the weight shards next to it)
+// ConvertFile reads a TFJS graph or layers model (model.json and the weight shards next to it)
 // and writes the equivalent ONNX model to outONNX atomically (temp file + rename).
 func ConvertFile(modelJSON, outONNX string) error {
 	data, err := os.ReadFile(modelJSON)
@@ -70,8 +71,15 @@ type converter struct {
 	vals    map[string]*value // by TF tensor name "node:k"
 }
 
-// Convert translates a TFJS graph model to an ONNX model; weights reads the shards named in the manifest.
+// Convert translates a TFJS graph model or layers model (by its "format") to an ONNX model;
+// weights reads the shards named in the manifest.
 func Convert(modelJSON []byte, weights WeightsReader) (*onnxpb.ModelProto, error) {
+	var head struct {
+		Format string `json:"format"`
+	}
+	if json.Unmarshal(modelJSON, &head) == nil && head.Format == "layers-model" {
+		return convertLayers(modelJSON, weights)
+	}
 	m, err := parseModel(modelJSON)
 	if err != nil {
 		return nil, err
@@ -125,6 +133,11 @@ func Convert(modelJSON []byte, weights WeightsReader) (*onnxpb.ModelProto, error
 	if err != nil {
 		return nil, err
 	}
+	return c.model(inputs, outputs), nil
+}
+
+// model wraps the built nodes and initializers into an opset-17 ONNX model.
+func (c *converter) model(inputs, outputs []*onnxpb.ValueInfoProto) *onnxpb.ModelProto {
 	graphName := "tfjs"
 	producer, producerVersion := "vivid-ml-engine tfjs importer", "1"
 	g := &onnxpb.GraphProto{Name: &graphName, Node: c.b.nodes, Initializer: c.b.inits, Input: inputs, Output: outputs}
@@ -137,7 +150,7 @@ func Convert(modelJSON []byte, weights WeightsReader) (*onnxpb.ModelProto, error
 		ProducerVersion: &producerVersion,
 		OpsetImport:     []*onnxpb.OperatorSetIdProto{{Domain: &domain, Version: &opset}},
 		Graph:           g,
-	}, nil
+	}
 }
 
 // tensorName normalises "node" to "node:0".

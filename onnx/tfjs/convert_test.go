@@ -129,7 +129,7 @@ func TestConvertErrors(t *testing.T) {
 	}{
 		{"bad json", `{"format":`, good, "bad model: model.json: unexpected end of JSON input", ErrBadModel},
 		{"layers model", `{"format":"layers-model","modelTopology":{"node":[]}}`, good,
-			`bad model: format "layers-model" is not a graph-model`, ErrBadModel},
+			`bad model: modelTopology holds no Keras model config`, ErrBadModel},
 		{"no nodes", `{"modelTopology":{"node":[]}}`, good, "bad model: modelTopology has no nodes", ErrBadModel},
 		{"unknown op", model(`"op":"Mul"`, `"op":"Erfinv"`), good, `unsupported op: Erfinv (node "m")`, ErrUnsupportedOp},
 		{"unknown input", model(`"input":["f","w"]`, `"input":["f","nope"]`), good,

@@ -34,6 +34,7 @@ func init() {
 
 		"_FusedConv2D": opConv, "Conv2D": opConv,
 		"FusedDepthwiseConv2dNative": opConv, "DepthwiseConv2dNative": opConv,
+		"Conv2DBackpropInput": opConvBackpropInput, "MatMul": opMatMul,
 		"MaxPool": opPool, "AvgPool": opPool,
 		"ResizeBilinear": opResize, "ResizeNearestNeighbor": opResize,
 

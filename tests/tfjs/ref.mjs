@@ -2,45 +2,22 @@
 //
 //   node ref.mjs MODEL.json CASES.json OUTDIR [--time N] [--outputs a,b,c]
 //
-// CASES.json is [{"file": "a.bin", "shape": [1,192,192,3]}, ...] with raw little-endian int32 input
-// files next to it. For each case OUTDIR/<file>.out holds the float32 output and OUTDIR/outputs.json
+// CASES.json is [{"file": "a.bin", "shape": [1,192,192,3], "dtype": "int32"}, ...] with raw
+// little-endian input files next to it (dtype int32, the default, or float32). For each case OUTDIR/<file>.out holds the float32 output and OUTDIR/outputs.json
 // the shapes. With --outputs the named nodes are fetched and output K goes to <file>.out.K.
 // With --time N it also runs the first case N times after a warm-up and writes the
-// per-run milliseconds to OUTDIR/timing.json.
+// per-run milliseconds to OUTDIR/timing.json. With --layers MODEL.json is a layers model
+// (tfjs-layers, e.g. the ESRGAN packages; their custom layers are registered in layers.mjs).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
+import { loadLayers } from './layers.mjs';
+import { fileHandler } from './handler.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-function fileHandler(modelPath) {
-  return {
-    async load() {
-      const m = JSON.parse(fs.readFileSync(modelPath, 'utf8'));
-      const dir = path.dirname(modelPath);
-      const specs = [];
-      const bufs = [];
-      for (const g of m.weightsManifest) {
-        specs.push(...g.weights);
-        for (const p of g.paths) bufs.push(fs.readFileSync(path.join(dir, p)));
-      }
-      const all = Buffer.concat(bufs);
-      return {
-        modelTopology: m.modelTopology,
-        format: m.format,
-        generatedBy: m.generatedBy,
-        convertedBy: m.convertedBy,
-        signature: m.signature,
-        userDefinedMetadata: m.userDefinedMetadata,
-        weightSpecs: specs,
-        weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
-      };
-    },
-  };
-}
 
 async function main() {
   const args = process.argv.slice(2);
@@ -50,6 +27,9 @@ async function main() {
     timeN = parseInt(args[ti + 1], 10);
     args.splice(ti, 2);
   }
+  const li = args.indexOf('--layers');
+  const layers = li >= 0;
+  if (layers) args.splice(li, 1);
   let outputNames = null;
   const oi = args.indexOf('--outputs');
   if (oi >= 0) {
@@ -64,7 +44,7 @@ async function main() {
   setWasmPaths(path.join(here, 'node_modules/@tensorflow/tfjs-backend-wasm/dist') + path.sep);
   await tf.setBackend('wasm');
   await tf.ready();
-  const model = await loadGraphModel(fileHandler(modelPath));
+  const model = layers ? await loadLayers(fileHandler(modelPath)) : await loadGraphModel(fileHandler(modelPath));
   const cases = JSON.parse(fs.readFileSync(casesPath, 'utf8'));
   const caseDir = path.dirname(casesPath);
   fs.mkdirSync(outDir, { recursive: true });
@@ -72,8 +52,9 @@ async function main() {
   const inputs = [];
   for (const c of cases) {
     const raw = fs.readFileSync(path.join(caseDir, c.file));
-    const data = new Int32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
-    const x = tf.tensor(data, c.shape, 'int32');
+    const buf = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength);
+    const dtype = c.dtype || 'int32';
+    const x = tf.tensor(dtype === 'float32' ? new Float32Array(buf) : new Int32Array(buf), c.shape, dtype);
     inputs.push(x);
     if (outputNames) {
       const ys = model.execute(x, outputNames);

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/vivid-ml/vivid-ml-engine/engine"
+	"github.com/vivid-ml/vivid-ml-engine/engine/upscale"
+)
+
+// cmdUpscale is the "upscale" command: ESRGAN super-resolution of one image, tiled with overlap.
+func cmdUpscale(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("upscale", flag.ContinueOnError)
+	cf := addCommonFlags(fs)
+	model := fs.String("model", "esrgan-slim", "esrgan-slim, esrgan-medium or esrgan-thick")
+	scale := fs.Int("scale", 2, "2, 3, 4 or 8")
+	out := fs.String("out", "", "PNG to write (required)")
+	raw := fs.String("raw", "", "also write the RGB output as little-endian float32 in 0..1 (NHWC), before 8-bit rounding")
+	tile := fs.Int("tile", upscale.DefaultTile, "tile size in input pixels (0: whole image at once)")
+	overlap := fs.Int("overlap", upscale.DefaultOverlap, "context pixels read around each tile")
+	providers := fs.String("providers", "cpu", "execution providers in order (cuda,cpu)")
+	threads := fs.Int("threads", 0, "ONNX Runtime intra-op threads (0: one per core)")
+	images, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(images) != 1 || *out == "" {
+		return printUsage(fs, "upscale [--model esrgan-slim|esrgan-medium|esrgan-thick] [--scale 2|3|4|8] --out OUT.png IMAGE")
+	}
+	name, rng, err := upscaleModel(*model, *scale)
+	if err != nil {
+		return err
+	}
+	log, err := cf.logger()
+	if err != nil {
+		return err
+	}
+	img, err := engine.LoadImage(images[0])
+	if err != nil {
+		return err
+	}
+	st, b, err := operatorBackend(ctx, cf, *providers, *threads, log)
+	if err != nil {
+		return err
+	}
+	path, err := st.Path(ctx, name)
+	if err != nil {
+		return err
+	}
+	u, err := upscale.Open(b, path, *scale, rng)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", name, err)
+	}
+	defer u.Close()
+	u.Tile, u.Overlap = *tile, *overlap
+	res, w, h, err := u.Raw(img)
+	if err != nil {
+		return fmt.Errorf("%s: %w", images[0], err)
+	}
+	if *raw != "" {
+		if err := writeFloat32s(*raw, res); err != nil {
+			return err
+		}
+	}
+	return writePNG(*out, upscale.ToRGBA(res, w, h))
+}
+
+// upscaleModel maps --model and --scale to the manifest entry and the model's pixel range.
+func upscaleModel(model string, scale int) (string, float32, error) {
+	var rng float32
+	switch model {
+	case "esrgan-slim", "esrgan-medium":
+		rng = 255
+	case "esrgan-thick":
+		rng = 1
+	default:
+		return "", 0, fmt.Errorf("unknown upscaling model %q (esrgan-slim, esrgan-medium or esrgan-thick)", model)
+	}
+	switch scale {
+	case 2, 3, 4, 8:
+	default:
+		return "", 0, fmt.Errorf("scale %d not available (2, 3, 4 or 8)", scale)
+	}
+	return fmt.Sprintf("%s-x%d", model, scale), rng, nil
+}
