@@ -162,7 +162,7 @@ func opMod(c *lowerCtx, a attrs, in []*value) []*value {
 		return []*value{nodeOf(r)}
 	}
 	zero := scalarLike(r, 0)
-	fix := And(NotEqual(r, zero), NotEqual(LessThan(r, zero), LessThan(y, zero)))
+	fix := And(NotEqual(r, zero), LogicalXor(LessThan(r, zero), LessThan(y, zero)))
 	return []*value{nodeOf(Where(fix, Add(r, y), r))}
 }
 
