@@ -131,7 +131,7 @@ func opConvTranspose(c *lowerCtx, a attrs, in []*value) []*value {
 		ek := (k[i] - 1) * dil[i]
 		convPads[i] = [2]int{ek - pads[i][0], ek - pads[i][1] + outPad[i]}
 	}
-	wf := Reverse(w, seq(2, sp)...)
+	wf := reverse(w, seq(2, sp)...)
 	axes := nchw(sp)
 	axes.KernelInputChannels, axes.KernelOutputChannels = 0, 1
 	y := ConvGeneral(x, wf, axes, ones(sp), convPads, strides, dil, 1, 1)

@@ -1,6 +1,7 @@
 package xla
 
 import (
+	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // GoMLX graph code
 
@@ -253,7 +254,7 @@ func opSlice(c *lowerCtx, a attrs, in []*value) []*value {
 	for i := range specs {
 		specs[i] = AxisRange()
 	}
-	var reverse []int
+	var rev []int
 	for i := range starts {
 		ax := i
 		if axes != nil {
@@ -281,11 +282,11 @@ func opSlice(c *lowerCtx, a attrs, in []*value) []*value {
 		s, e = min(max(s, -1), d-1), min(max(e, -1), d-1)
 		rs, re := d-1-s, d-1-e
 		re = max(re, rs)
-		reverse = append(reverse, ax)
+		rev = append(rev, ax)
 		specs[ax] = AxisRange(rs, re).Stride(-step)
 	}
-	if len(reverse) > 0 {
-		x = Reverse(x, reverse...)
+	if len(rev) > 0 {
+		x = reverse(x, rev...)
 	}
 	return []*value{nodeOf(Slice(x, specs...))}
 }
@@ -481,4 +482,33 @@ func padAxis(x *Node, ax, before, after int, mode string, fill *Node) *Node {
 		parts = append(parts, block(after, false))
 	}
 	return Concatenate(parts, ax)
+}
+
+// reverse flips axes: the backend's Reverse where it has one, else a gather.
+func reverse(x *Node, axes ...int) *Node {
+	if x.Graph().Backend().Capabilities().Operations[backends.OpTypeReverse] {
+		return Reverse(x, axes...)
+	}
+	for _, ax := range axes {
+		d := x.Shape().Dimensions[ax]
+		idx := make([]int64, d)
+		for i := range idx {
+			idx[i] = int64(d - 1 - i)
+		}
+		sizes := append([]int{}, x.Shape().Dimensions...)
+		sizes[ax] = 1
+		ix := Reshape(Const(x.Graph(), idx), d, 1)
+		y := BackendGather(x, ix, 1, seq(1, x.Rank()-1), []int{ax}, []int{ax}, sizes, false)
+		// the gathered axis comes first: move it back
+		perm := make([]int, 0, x.Rank())
+		for i := 1; i <= ax; i++ {
+			perm = append(perm, i)
+		}
+		perm = append(perm, 0)
+		for i := ax + 1; i < x.Rank(); i++ {
+			perm = append(perm, i)
+		}
+		x = TransposeAllAxes(y, perm...)
+	}
+	return x
 }
