@@ -1,0 +1,130 @@
+package xla
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/backends/simplego"
+
+	"github.com/vivid-ml/vivid-ml-engine/engine/infer"
+)
+
+// Config builds a Backend.
+type Config struct {
+	// Kind is "xla" (a PJRT plugin) or "go" (GoMLX's pure-Go CPU backend).
+	Kind string
+	// Plugin is the PJRT plugin's path for Kind "xla"; empty searches (see FindPlugin).
+	Plugin string
+	// MemoryFraction caps the device memory the PJRT client may use (0 < f ≤ 1); 0 leaves
+	// the plugin's default. Nothing is preallocated unless Preallocate is set.
+	MemoryFraction float64
+	Preallocate    bool
+	Logger         *slog.Logger
+}
+
+// Backend is GoMLX as an infer.Backend; build it once and pass it to the stages.
+type Backend struct {
+	cfg      Config
+	be       backends.Backend
+	fold     backends.Backend
+	half     bool // the device computes FLOAT16 natively
+	provider string
+	log      *slog.Logger
+	mu       sync.Mutex
+}
+
+var _ infer.Backend = (*Backend)(nil)
+
+// ErrNoPlugin is returned when the xla backend finds no PJRT plugin.
+var ErrNoPlugin = errors.New(`no PJRT plugin found: pip install "jax[cuda13]" (or any JAX with a CUDA plugin), or pass --pjrt-plugin PATH / set PJRT_PLUGIN_LIBRARY_PATH`)
+
+// New starts the backend: for "xla" it loads the plugin and creates the PJRT client.
+func New(cfg Config) (*Backend, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	fold, err := simplego.New("")
+	if err != nil {
+		return nil, fmt.Errorf("xla: %w", err)
+	}
+	b := &Backend{cfg: cfg, fold: fold, log: log.With("backend", cfg.Kind)}
+	switch cfg.Kind {
+	case "go":
+		b.be, b.provider = fold, "go"
+	case "xla":
+		if cfg.MemoryFraction < 0 || cfg.MemoryFraction > 1 {
+			return nil, fmt.Errorf("xla: memory fraction %g is outside (0, 1]", cfg.MemoryFraction)
+		}
+		path, err := FindPlugin(cfg.Plugin)
+		if err != nil {
+			return nil, err
+		}
+		be, err := newPJRT(path, cfg)
+		if err != nil {
+			return nil, err
+		}
+		b.be, b.half, b.provider = be, true, "xla:"+pluginPlatform(path)
+		b.log.Info("PJRT plugin loaded", "plugin", path, "devices", be.NumDevices(), "description", be.Description())
+	default:
+		return nil, fmt.Errorf("xla: unknown backend kind %q (want xla or go)", cfg.Kind)
+	}
+	return b, nil
+}
+
+// Name implements infer.Backend.
+func (b *Backend) Name() string { return b.cfg.Kind }
+
+// Provider names where models run ("go", "xla:cuda", …).
+func (b *Backend) Provider() string { return b.provider }
+
+// Open implements infer.Backend: parse the model, check every op is lowerable, upload
+// the weights. Compilation happens per input-shape bucket, on first use (or now for
+// the shapes in spec.Shapes).
+func (b *Backend) Open(spec infer.Spec) (infer.Model, error) {
+	om, err := readModel(spec.Path)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkOps(om); err != nil {
+		return nil, err
+	}
+	m, err := newModel(b, om, spec)
+	if err != nil {
+		return nil, err
+	}
+	if shapes, ok := m.specShapes(spec); ok {
+		if _, err := m.program(shapes); err != nil {
+			m.Close()
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// Close releases the device client.
+func (b *Backend) Close() error {
+	if b.be != nil && b.be != b.fold {
+		b.be.Finalize()
+	}
+	b.fold.Finalize()
+	return nil
+}
+
+// checkOps fails at load for the first op the lowering lacks, naming op, node and model.
+func checkOps(om *onnxModel) error {
+	for _, nd := range om.graph.GetNode() {
+		d := nd.GetDomain()
+		if _, ok := opTable[nd.GetOpType()]; !ok || d != "" && d != "ai.onnx" {
+			op := nd.GetOpType()
+			if d != "" {
+				op = d + "." + op
+			}
+			return fmt.Errorf("xla: %s: node %q: %w %s", om.path, nd.GetName(), ErrUnsupportedOp, op)
+		}
+	}
+	return nil
+}

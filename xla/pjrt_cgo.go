@@ -1,0 +1,29 @@
+//go:build cgo && (linux || darwin)
+
+package xla
+
+import (
+	"fmt"
+
+	"github.com/gomlx/go-xla/pkg/pjrt"
+	"github.com/gomlx/gomlx/backends"
+	gomlxla "github.com/gomlx/gomlx/backends/xla"
+)
+
+// newPJRT loads the plugin at path with client options that do not preallocate the
+// device (JAX's GPU client options: preallocate, memory_fraction, allocator).
+func newPJRT(path string, cfg Config) (backends.Backend, error) {
+	setPluginEnv()
+	opts := pjrt.NamedValuesMap{"preallocate": cfg.Preallocate}
+	if cfg.MemoryFraction > 0 {
+		opts["memory_fraction"] = float32(cfg.MemoryFraction)
+	}
+	if pluginPlatform(path) != "cuda" {
+		opts = nil
+	}
+	be, err := gomlxla.NewWithOptions(path, opts)
+	if err != nil {
+		return nil, fmt.Errorf("xla: PJRT plugin %s: %w", path, err)
+	}
+	return be, nil
+}

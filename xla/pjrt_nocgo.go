@@ -1,0 +1,14 @@
+//go:build !cgo || !(linux || darwin)
+
+package xla
+
+import (
+	"errors"
+
+	"github.com/gomlx/gomlx/backends"
+)
+
+// newPJRT: PJRT plugins are loaded through cgo.
+func newPJRT(string, Config) (backends.Backend, error) {
+	return nil, errors.New("xla: built without cgo: the PJRT (xla) backend is unavailable; use --backend go or ort")
+}
