@@ -249,10 +249,3 @@ func mustRun(t *testing.T, stdin io.Reader, args ...string) string {
 
 // fmtPort formats a loopback address for port.
 func fmtPort(port int) string { return fmt.Sprintf("127.0.0.1:%d", port) }
-
-// umask is the process's file mode creation mask (the engine inherits it).
-func umask() os.FileMode {
-	m := syscall.Umask(0)
-	syscall.Umask(m)
-	return os.FileMode(m)
-}
