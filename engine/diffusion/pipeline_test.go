@@ -94,3 +94,19 @@ func TestRNG(t *testing.T) {
 		t.Fatalf("error %v", err)
 	}
 }
+
+// TestSeedBlendTorch: with the torch generator, blend 0 is Seed's picture, blend 1 SeedB's,
+// and a blend between is neither.
+func TestSeedBlendTorch(t *testing.T) {
+	p := openTiny(t, tiny.Options{Seed: 4}, false)
+	img := func(seed, seedB uint64, blend float64) []byte {
+		return generate(t, p, "a photo of a cat", diffusion.Request{Steps: 4, Strength: 1, Seed: seed, SeedB: seedB, SeedBlend: blend})
+	}
+	a, b := img(1, 0, 0), img(2, 0, 0)
+	if !bytes.Equal(img(1, 2, 0), a) || !bytes.Equal(img(1, 2, 1), b) {
+		t.Fatal("blend 0 / 1 is not exactly seed / seed B")
+	}
+	if mid := img(1, 2, 0.5); bytes.Equal(mid, a) || bytes.Equal(mid, b) {
+		t.Fatal("blend 0.5 equals one of the seeds")
+	}
+}
