@@ -22,12 +22,20 @@ import (
 const diffusersGoldens = "../engine/diffusion/testdata/diffusers"
 
 // TestDiffusionRunMatchesDiffusers: `diffusion run` on the exported SD-2.1-shaped and
-// SDXL-shaped folders (their Euler-trailing scheduler, --rng torch by default; without
-// and with guidance and a negative prompt) writes the picture diffusers' img2img
-// pipeline made for the same seed, within 1 LSB per channel.
+// SDXL-shaped folders (their Euler-trailing scheduler, or TCD and Euler-ancestral by
+// flag; --rng torch by default; without and with guidance and a negative prompt) writes
+// the picture diffusers' img2img pipeline made for the same seed, within 1 LSB per channel.
 func TestDiffusionRunMatchesDiffusers(t *testing.T) {
-	for _, tc := range []struct{ model, id string }{
-		{"sd21", "sd21_00_euler"}, {"sdxl", "sdxl_00_euler"}, {"sd21", "sd21_02_euler"}, {"sdxl", "sdxl_02_euler"},
+	for _, tc := range []struct {
+		model, id string
+		extra     []string
+	}{
+		{"sd21", "sd21_00_euler", nil}, {"sdxl", "sdxl_00_euler", nil},
+		{"sd21", "sd21_02_euler", nil}, {"sdxl", "sdxl_02_euler", nil},
+		// The folder's scheduler config with another class and eta, as the flags give them.
+		{"sdxl", "sdxl_16_tcd", []string{"--scheduler", "tcd", "--eta", "0.3"}},
+		{"sd21", "sd21_18_tcd", []string{"--scheduler", "tcd", "--eta", "0"}},
+		{"sdxl", "sdxl_06_euler-ancestral", []string{"--scheduler", "euler-ancestral"}},
 	} {
 		t.Run(tc.id, func(t *testing.T) {
 			c := goldenCase(t, tc.id)
@@ -39,6 +47,7 @@ func TestDiffusionRunMatchesDiffusers(t *testing.T) {
 			if c.Negative != nil {
 				args = append(args, "--negative", *c.Negative)
 			}
+			args = append(args, tc.extra...)
 			res := diffRunOK(t, diffusionEngine(args...))
 			var info struct{ Family, RNG string }
 			if err := json.Unmarshal(res, &info); err != nil {

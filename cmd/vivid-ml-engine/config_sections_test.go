@@ -29,6 +29,8 @@ func TestConfigSectionErrors(t *testing.T) {
 		{"providers", "diffusion: {providers: gpu}\n", `diffusion.providers: diffusion: unknown execution provider "gpu" (tensorrt, cuda, coreml, directml, cpu)`},
 		{"scheduler", "diffusion: {scheduler: dpm}\n", `diffusion.scheduler "dpm": want one of euler, euler-ancestral, ddim, tcd, lcm (or empty: the model folder's)`},
 		{"similar", "diffusion: {similar: 2}\n", "diffusion.similar 2: want 0..1 (0: off)"},
+		{"rng", "diffusion: {rng: numpy}\n", `diffusion.rng "numpy": want torch or engine`},
+		{"eta", "diffusion: {eta: 2}\n", "diffusion.eta 2: want 0..1 (< 0: the scheduler's default)"},
 		{"negative", "diffusion: {threads: -1}\n", "diffusion: max_skip, threads, device and cuda_mem_limit must be >= 0"},
 		{"shm name", "outputs: {shm: [\"bad/name\"]}\n", `outputs.shm "bad/name": shm: bad segment name: "bad/name" (want 1-64 of A-Z a-z 0-9 . _ -)`},
 		{"shm stream", "outputs: {shm: [\"vivid:depth\"]}\n", `outputs.shm "vivid:depth": unknown stream "depth" (want input, pose, diffusion, mask or matte)`},

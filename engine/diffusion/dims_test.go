@@ -96,3 +96,24 @@ func TestFolderDims(t *testing.T) {
 		})
 	}
 }
+
+// TestProfileDims: TensorRT profiles take the folder's sizes; an SD UNet has no
+// text_embeds or time_ids to profile.
+func TestProfileDims(t *testing.T) {
+	sd := Dims{Family: SD, LatentCh: 4, Context: 1024, VAEScale: 8}
+	for _, tt := range []struct {
+		name string
+		dims *Dims
+		want string
+	}{
+		{"sdxl default", nil, "encoder_hidden_states:1x77x2048,sample:1x4x64x64,text_embeds:1x1280,time_ids:1x6,timestep:1"},
+		{"sd-turbo", &sd, "encoder_hidden_states:1x77x1024,sample:1x4x64x64,timestep:1"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Providers{Size: 512, Dims: tt.dims}.profile("unet")
+			if got := p.Opt.String(); got != tt.want {
+				t.Fatalf("unet profile %s, want %s", got, tt.want)
+			}
+		})
+	}
+}

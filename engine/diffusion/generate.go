@@ -32,6 +32,7 @@ type genState struct {
 	resized     *image.RGBA
 
 	lat, scaled, eps, logvar []float32
+	vaeEps, torchBuf         []float32 // torch rng: the VAE sample's and add_noise's draws
 
 	noiseKey  [3]uint64
 	noise     []float32
@@ -75,6 +76,7 @@ func (p *Pipeline) generate(req Request, img *image.RGBA) (*image.RGBA, error) {
 	if g.size != size {
 		g.size = size
 		g.lat, g.scaled, g.eps, g.logvar = make([]float32, n), make([]float32, n), make([]float32, batch*n), make([]float32, n)
+		g.vaeEps, g.torchBuf = make([]float32, n), make([]float32, n)
 		g.noise, g.noiseKey = nil, [3]uint64{}
 	}
 	if len(g.eps) != batch*n {
@@ -116,13 +118,12 @@ func (p *Pipeline) generate(req Request, img *image.RGBA) (*image.RGBA, error) {
 		// add_noise's noise, then the scheduler steps'.
 		g.torch.start(noiseKey{seed: req.Seed, seedB: req.SeedB, blend: clampBlend(req.SeedBlend), n: n})
 		if !p.taesd {
-			eps := make([]float32, n)
-			g.torch.Fill(eps)
-			p.enc.sample(g.lat, eps, g.logvar)
+			g.torch.Fill(g.vaeEps)
+			p.enc.sample(g.lat, g.vaeEps, g.logvar)
 		} else {
 			p.enc.mean(g.lat)
 		}
-		noise = make([]float32, n)
+		noise = g.torchBuf
 		g.torch.Fill(noise)
 		stepNoise = &g.torch
 	} else {

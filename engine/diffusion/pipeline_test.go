@@ -61,3 +61,52 @@ func TestGenerateDeterministic(t *testing.T) {
 		})
 	}
 }
+
+// TestRNG: --rng engine stays deterministic and differs from the default torch stream;
+// an unknown generator is refused before anything loads.
+func TestRNG(t *testing.T) {
+	initORT(t)
+	dir := tinyDir(t, tiny.Options{Seed: 2})
+	open := func(rng string) (*diffusion.Pipeline, error) {
+		return diffusion.Open(diffusion.Config{Dir: dir, Backend: cpuBackend(t), RNG: rng})
+	}
+	req := diffusion.Request{Steps: 4, Strength: 0.75, Seed: 7, Guidance: 2}
+	var outs [][]byte
+	for _, rng := range []string{"", diffusion.RNGEngine, diffusion.RNGTorch} {
+		p, err := open(rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[string]string{"": "torch"}[rng]; want != "" && p.RNG() != want {
+			t.Errorf("default rng %q, want %q", p.RNG(), want)
+		}
+		a := generate(t, p, "a photo of a cat", req)
+		if !bytes.Equal(a, generate(t, p, "a photo of a cat", req)) {
+			t.Fatalf("rng %q: same seed gave different images", rng)
+		}
+		outs = append(outs, a)
+		p.Close()
+	}
+	if !bytes.Equal(outs[0], outs[2]) || bytes.Equal(outs[0], outs[1]) {
+		t.Fatal("want default == torch != engine")
+	}
+	if _, err := open("numpy"); err == nil || err.Error() != `diffusion: unknown rng "numpy" (want torch or engine)` {
+		t.Fatalf("error %v", err)
+	}
+}
+
+// TestSeedBlendTorch: with the torch generator, blend 0 is Seed's picture, blend 1 SeedB's,
+// and a blend between is neither.
+func TestSeedBlendTorch(t *testing.T) {
+	p := openTiny(t, tiny.Options{Seed: 4}, false)
+	img := func(seed, seedB uint64, blend float64) []byte {
+		return generate(t, p, "a photo of a cat", diffusion.Request{Steps: 4, Strength: 1, Seed: seed, SeedB: seedB, SeedBlend: blend})
+	}
+	a, b := img(1, 0, 0), img(2, 0, 0)
+	if !bytes.Equal(img(1, 2, 0), a) || !bytes.Equal(img(1, 2, 1), b) {
+		t.Fatal("blend 0 / 1 is not exactly seed / seed B")
+	}
+	if mid := img(1, 2, 0.5); bytes.Equal(mid, a) || bytes.Equal(mid, b) {
+		t.Fatal("blend 0.5 equals one of the seeds")
+	}
+}
