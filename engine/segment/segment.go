@@ -4,19 +4,12 @@
 package segment
 
 import (
-	"errors"
 	"fmt"
 	"image"
 	"math"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine/infer"
 )
-
-// ErrNotSegmenter means the model's inputs/outputs are not [1,H,W,3] float32 → [1,H,W,1|2] float32.
-var ErrNotSegmenter = errors.New("not a segmentation model")
-
-// ErrClosed means the model was used after Close.
-var ErrClosed = errors.New("segment: model closed")
 
 // Model is one segmentation model: input [1,H,W,3] RGB 0..1, output [1,H,W,1] probability
 // (selfie: sigmoid inside the graph) or [1,H,W,2] logits (meet: background, person).

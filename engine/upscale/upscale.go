@@ -3,19 +3,12 @@
 package upscale
 
 import (
-	"errors"
 	"fmt"
 	"image"
 	"math"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine/infer"
 )
-
-// ErrNotUpscaler means the model is not [N,H,W,3] float32 → [N,s·H,s·W,3] float32.
-var ErrNotUpscaler = errors.New("not an upscaling model")
-
-// ErrClosed means the upscaler was used after Close.
-var ErrClosed = errors.New("upscale: model closed")
 
 // Defaults for tiling: tiles of 128×128 input pixels, each read with 16 more on every side
 // that is not an image edge (the seam-free margin; the overlap is cut off, not blended).
