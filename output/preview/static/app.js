@@ -1,7 +1,8 @@
 // Status page: starts the MJPEG streams after load, polls /api/status once a second
 // and plots each stage's fps over the last two minutes. Plain JS, no build step.
 "use strict";
-const streams = ["input", "pose", "diffusion"];
+const streams = ["input", "pose", "diffusion", "mask", "matte"];
+const optional = new Set(["mask", "matte"]); // shown once they have frames (run --segment)
 const history = {}; // stage name -> [fps...]
 const colors = ["#4cf", "#fc4", "#f6a", "#7f7", "#c9f", "#fa6"];
 const maxPoints = 120;
@@ -27,10 +28,13 @@ async function poll() {
   for (const s of streams) {
     const x = st.streams[s] || {};
     text("fps-" + s, (x.fps || 0).toFixed(1) + " fps, " + (x.drops || 0) + " dropped");
+    if (optional.has(s) && x.frames > 0) document.getElementById("img-" + s).closest("figure").hidden = false;
   }
   const eng = st.engine || {};
   const stages = (eng.stages || []).slice();
-  for (const s of streams) stages.push({ name: "out:" + s, fps: (st.streams[s] || {}).fps || 0 });
+  for (const s of streams) {
+    if (!optional.has(s) || ((st.streams[s] || {}).frames || 0) > 0) stages.push({ name: "out:" + s, fps: (st.streams[s] || {}).fps || 0 });
+  }
   const body = document.querySelector("#stages tbody");
   body.textContent = "";
   for (const g of stages) {
