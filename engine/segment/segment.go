@@ -4,16 +4,12 @@
 package segment
 
 import (
-	"errors"
 	"fmt"
 	"image"
 	"math"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine/infer"
 )
-
-// ErrNotSegmenter means the model's inputs/outputs are not [1,H,W,3] float32 → [1,H,W,1|2] float32.
-var ErrNotSegmenter = errors.New("not a segmentation model")
 
 // Model is one segmentation model: input [1,H,W,3] RGB 0..1, output [1,H,W,1] probability
 // (selfie: sigmoid inside the graph) or [1,H,W,2] logits (meet: background, person).
@@ -89,6 +85,9 @@ func (k *Mask) Gray() *image.Gray {
 // Raw runs the model on img and returns its mask at the model's resolution (probabilities;
 // meet's two logits become softmax's person channel). The slice is reused by the next call.
 func (m *Model) Raw(img *image.RGBA) (*Mask, error) {
+	if m.m == nil {
+		return nil, ErrClosed
+	}
 	InputTensor(m.in.F32, img, m.w, m.h)
 	if err := m.m.Run([]*infer.Tensor{m.in}, []*infer.Tensor{m.out}); err != nil {
 		return nil, fmt.Errorf("segment: %w", err)

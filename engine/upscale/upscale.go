@@ -3,16 +3,12 @@
 package upscale
 
 import (
-	"errors"
 	"fmt"
 	"image"
 	"math"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine/infer"
 )
-
-// ErrNotUpscaler means the model is not [N,H,W,3] float32 → [N,s·H,s·W,3] float32.
-var ErrNotUpscaler = errors.New("not an upscaling model")
 
 // Defaults for tiling: tiles of 128×128 input pixels, each read with 16 more on every side
 // that is not an image edge (the seam-free margin; the overlap is cut off, not blended).
@@ -93,6 +89,9 @@ func ToRGBA(raw []float32, w, h int) *image.RGBA {
 // context on every inner side; only the tile's own pixels of the output are kept.
 func (u *Upscaler) Raw(img *image.RGBA) ([]float32, int, int, error) {
 	sw, sh := img.Rect.Dx(), img.Rect.Dy()
+	if u.m == nil {
+		return nil, 0, 0, ErrClosed
+	}
 	if sw == 0 || sh == 0 {
 		return nil, 0, 0, fmt.Errorf("upscale: empty image")
 	}

@@ -159,7 +159,7 @@ func TestStatusAndStatic(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &st); err != nil {
 		t.Fatal(err)
 	}
-	if st.Engine == nil || st.Engine.MappingError != "line 3: bad" || len(st.Engine.Stages) != 1 || len(st.Streams) != 3 {
+	if st.Engine == nil || st.Engine.MappingError != "line 3: bad" || len(st.Engine.Stages) != 1 || len(st.Streams) != 5 {
 		t.Fatalf("status %s", body)
 	}
 }

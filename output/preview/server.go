@@ -15,13 +15,15 @@ import (
 	"time"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine"
+	"github.com/vivid-ml/vivid-ml-engine/engine/segment"
 )
 
 //go:embed static
 var staticFS embed.FS
 
-// Streams are the picture streams served at /stream/NAME.mjpg and /snapshot/NAME.jpg.
-var Streams = []string{engine.StreamInput, engine.StreamPose, engine.StreamDiffusion}
+// Streams are the picture streams served at /stream/NAME.mjpg and /snapshot/NAME.jpg
+// (mask and matte come from `run --segment`; the page shows them once they have frames).
+var Streams = []string{engine.StreamInput, engine.StreamPose, engine.StreamDiffusion, segment.StreamMask, segment.StreamMatte}
 
 // Config configures a Server.
 type Config struct {

@@ -3,7 +3,8 @@
 // minutes. The y scale follows the 95th percentile of what was seen, so one spike does
 // not flatten the plot (values above the top are drawn clipped). Plain JS, no build step.
 "use strict";
-const streams = ["input", "pose", "diffusion"];
+const streams = ["input", "pose", "diffusion", "mask", "matte"];
+const optional = new Set(["mask", "matte"]); // shown once they have frames (run --segment)
 const fpsHist = {}, p99Hist = {}; // stage name -> [value...]
 const colors = ["#4cf", "#fc4", "#f6a", "#7f7", "#c9f", "#fa6"];
 const maxPoints = 120;
@@ -51,6 +52,7 @@ async function poll() {
   for (const s of streams) {
     const x = st.streams[s] || {};
     text("fps-" + s, num(x.fps || 0, 1) + " fps, " + (x.drops || 0) + " dropped");
+    if (optional.has(s) && x.frames > 0) document.getElementById("img-" + s).closest("figure").hidden = false;
   }
   const eng = st.engine || {};
   text("control", eng.control || "read-only");
