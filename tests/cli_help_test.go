@@ -14,8 +14,8 @@ func TestCommandHelp(t *testing.T) {
 		want string
 	}{
 		{[]string{"devices", "-h"}, "usage: vivid-ml-engine devices [midi|gpu]"},
-		{[]string{"bench", "-h"}, "usage: vivid-ml-engine bench pose-model|control|diffusion|shm|latency [flags]"},
-		{[]string{"bench", "--help"}, "usage: vivid-ml-engine bench pose-model|control|diffusion|shm|latency [flags]"},
+		{[]string{"bench", "-h"}, "usage: vivid-ml-engine bench pose-model|control|diffusion|shm|latency|operator [flags]"},
+		{[]string{"bench", "--help"}, "usage: vivid-ml-engine bench pose-model|control|diffusion|shm|latency|operator [flags]"},
 		{[]string{"shm", "read", "-h"}, "vivid-ml-engine shm read NAME [--out frame.png]"},
 		{[]string{"shm", "-h"}, "vivid-ml-engine shm read NAME [--out frame.png]"},
 	} {

@@ -45,7 +45,7 @@ func TestRunSegmentShmAndOSC(t *testing.T) {
 	}
 	defer udp.Close()
 	port := udp.LocalAddr().(*net.UDPAddr).Port
-	run := engine("run", "--offline", "--source", photo, "--segment", "--shm-out", "segmask:mask",
+	run := engine("run", "--offline", "--osc-in", "127.0.0.1:0", "--source", photo, "--segment", "--shm-out", "segmask:mask",
 		"--osc-out", "127.0.0.1:"+strconv.Itoa(port))
 	var logs syncBuffer
 	run.Stdout, run.Stderr = &logs, &logs
@@ -164,7 +164,7 @@ func TestRunUpscaleDiffusion(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := filepath.Join(dir, "out.mp4")
-	cmd := diffusionEngine("run", "--offline", "--config", cfg, "--frames", "5", "--diffusion-model", models, "--diffusion-size", "64",
+	cmd := diffusionEngine("run", "--offline", "--osc-in", "127.0.0.1:0", "--config", cfg, "--frames", "5", "--diffusion-model", models, "--diffusion-size", "64",
 		"--diffusion-threads", "1", "--upscale", "2", "--record", rec)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
