@@ -53,7 +53,7 @@ func TestWineRun(t *testing.T) {
 			t.Fatalf("keypoints message has %d fields, want 51 floats: %s", n, l)
 		}
 		pose.waitLine(t, 0, "/pose/0/left_wrist fff", 10*time.Second, eng)
-		if l, ok := eng.find(0, "backend=ort"); !ok ||
+		if l, ok := eng.find(0, `msg="model loaded"`); !ok ||
 			!strings.Contains(strings.ReplaceAll(l, `\\`, `\`), r.cache()+`\movenet-lightning\4\model.onnx`) {
 			t.Fatalf("model not loaded from the Windows cache path: %q\n%s", l, eng)
 		}
