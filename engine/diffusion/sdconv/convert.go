@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // Options control Convert.
@@ -17,7 +18,9 @@ type Options struct {
 	// and every component the source lacks (a UNet-only file needs one).
 	Base     string
 	Progress func(done, total int64) // bytes of weights written
-	Logger   *slog.Logger
+	// Parts, when set, limits the models built to these output folders (e.g. "unet").
+	Parts  []string
+	Logger *slog.Logger
 }
 
 // Result says what Convert read and wrote.
@@ -59,6 +62,9 @@ func Convert(src, out string, o Options) (*Result, error) {
 	var graphs []*graph
 	var subs []string
 	for _, c := range p.components() {
+		if len(o.Parts) > 0 && !slices.Contains(o.Parts, c.sub) {
+			continue
+		}
 		g, err := c.build()
 		if err != nil {
 			return nil, fmt.Errorf("sdconv: %s: %w", c.sub, err)

@@ -74,6 +74,7 @@ func TestReference(t *testing.T) {
 		{"taesd_decoder", "sdxl-taesd", map[string]string{"latent_sample": "latent_sample"}, map[string]string{"sample": "decoded"}},
 	}
 	lora := []refCase{unetCase("sdxl-unet-lora0.7", true)}
+	unetOnly := []string{"unet"}
 	for _, tc := range []struct {
 		name, src string
 		o         Options
@@ -82,15 +83,16 @@ func TestReference(t *testing.T) {
 	}{
 		{"sdxl folder", d("sdxl"), Options{}, append(sdxlCases(), taesd...), 1e-4},
 		{"sdxl single file", filepath.Join(singles, "sdxl-single.safetensors"), Options{Base: d("sdxl")}, sdxlCases(), 1e-4},
-		{"sdxl unet-only file", d("sdxl/unet/diffusion_pytorch_model.safetensors"), Options{Base: d("sdxl")}, sdxlCases(), 1e-4},
+		{"sdxl unet-only file", d("sdxl/unet/diffusion_pytorch_model.safetensors"), Options{Base: d("sdxl"), Parts: []string{"unet"}},
+			[]refCase{unetCase("sdxl-unet", true)}, 1e-4},
 		{"sd21 folder", d("sd21"), Options{}, sd21Cases(), 1e-4},
 		{"sd21 single file", filepath.Join(singles, "sd21-single.safetensors"), Options{Base: d("sd21")}, sd21Cases(), 1e-4},
-		{"peft lora", d("sdxl"), Options{LoRAs: []LoRA{{d("lora/peft.safetensors"), 0.7}}}, lora, 1e-4},
-		{"kohya lora", d("sdxl"), Options{LoRAs: []LoRA{{d("lora/kohya.safetensors"), 0.7}}}, lora, 1e-4},
+		{"peft lora", d("sdxl"), Options{LoRAs: []LoRA{{d("lora/peft.safetensors"), 0.7}}, Parts: unetOnly}, lora, 1e-4},
+		{"kohya lora", d("sdxl"), Options{LoRAs: []LoRA{{d("lora/kohya.safetensors"), 0.7}}, Parts: unetOnly}, lora, 1e-4},
 		// pipeline.safetensors has the same update with unet. names and no alpha metadata, so alpha = rank:
 		// scale 1.4 = 0.7·(alpha 8 / rank 4) gives the same fused UNet.
-		{"diffusers pipeline lora", d("sdxl"), Options{LoRAs: []LoRA{{d("lora/pipeline.safetensors"), 1.4}}}, lora, 1e-4},
-		{"sdxl fp16", d("sdxl"), Options{FP16: true}, []refCase{unetCase("sdxl-unet", true),
+		{"diffusers pipeline lora", d("sdxl"), Options{LoRAs: []LoRA{{d("lora/pipeline.safetensors"), 1.4}}, Parts: unetOnly}, lora, 1e-4},
+		{"sdxl fp16", d("sdxl"), Options{FP16: true, Parts: []string{"unet", "text_encoder_2"}}, []refCase{unetCase("sdxl-unet", true),
 			textCase("text_encoder_2", "sdxl-text_encoder_2", true, 3)}, 1e-2},
 	} {
 		t.Run(strings.ReplaceAll(tc.name, " ", "_"), func(t *testing.T) {
