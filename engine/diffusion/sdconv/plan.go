@@ -2,7 +2,6 @@ package sdconv
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -225,5 +224,3 @@ const defaultScheduler = `{
   "timestep_spacing": "trailing"
 }
 `
-
-var errNoBase = errors.New("sdconv: a UNet-only file needs --base (a diffusers folder with the other components)")
