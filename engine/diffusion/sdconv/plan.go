@@ -94,7 +94,7 @@ func clipDefaults() CLIPConfig {
 
 func vaeDefaults() VAEConfig {
 	return VAEConfig{InChannels: 3, OutChannels: 3, LatentChannels: 4, BlockOutChannels: []int64{64}, LayersPerBlock: 1,
-		NormNumGroups: 32, ScalingFactor: 0.18215, UseQuantConv: true, UsePostQuantConv: true, MidBlockAttn: true}
+		NormNumGroups: 32, ScalingFactor: 0.18215, ForceUpcast: true, UseQuantConv: true, UsePostQuantConv: true, MidBlockAttn: true}
 }
 
 // componentDir is dir/sub when it has a config.json, else base/sub when that has one, else "".
