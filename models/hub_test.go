@@ -175,3 +175,31 @@ func TestStoreHF(t *testing.T) {
 		t.Errorf("state %q", s)
 	}
 }
+
+// TestHubCDNOtherHost: the Hub redirects to a CDN on another host (as huggingface.co
+// does for LFS files); the token stays with the Hub and X-Linked-Etag is still checked.
+func TestHubCDNOtherHost(t *testing.T) {
+	content := []byte("lfs bytes")
+	var cdnAuth atomic.Value
+	cdn := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cdnAuth.Store(r.Header.Get("Authorization"))
+		http.ServeContent(w, r, "f", time.Time{}, bytes.NewReader(content))
+	}))
+	defer cdn.Close()
+	hubSrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Linked-Etag", `"`+sha(content)+`"`)
+		http.Redirect(w, r, cdn.URL+"/blob", http.StatusFound) // another host:port
+	}))
+	defer hubSrv.Close()
+	hub := &Hub{Endpoint: hubSrv.URL, HTTP: hubSrv.Client(), Token: "secret"}
+	dst := filepath.Join(t.TempDir(), "f")
+	if err := hub.Download(context.Background(), "o/r", "main", "f", dst, sha(content), 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := cdnAuth.Load().(string); a != "" {
+		t.Errorf("token sent to the CDN host: %q", a)
+	}
+	if err := hub.Download(context.Background(), "o/r", "main", "f", dst+"2", strings.Repeat("0", 64), 0, nil); !errors.Is(err, ErrHashMismatch) {
+		t.Errorf("X-Linked-Etag across a redirect not checked: %v", err)
+	}
+}
