@@ -48,7 +48,7 @@ func Convert(src, out string, o Options) (*Result, error) {
 	}
 	var p *plan
 	if st.IsDir() {
-		p, err = planFolder(src, o)
+		p, err = planFolder(src, o, false)
 	} else {
 		p, err = planFile(src, o)
 	}

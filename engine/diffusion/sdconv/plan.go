@@ -132,8 +132,9 @@ func (p *plan) loadComponent(dir, base, sub string, cfg any, outs ...string) (So
 	return f, nil
 }
 
-// planFolder plans a diffusers save_pretrained folder.
-func planFolder(dir string, o Options) (*plan, error) {
+// planFolder plans a diffusers save_pretrained folder; with unetGiven the UNet's
+// weights come from elsewhere (a UNet-only file) and only its config is read.
+func planFolder(dir string, o Options, unetGiven bool) (*plan, error) {
 	p := &plan{fp16: o.FP16, unetC: diffusersUNetDefaults(), vaeC: vaeDefaults(), te1C: clipDefaults(), te2C: clipDefaults(),
 		taesdC: DefaultTAESD()}
 	var err error
@@ -145,7 +146,18 @@ func planFolder(dir string, o Options) (*plan, error) {
 		s, err = p.loadComponent(dir, o.Base, sub, cfg, outs...)
 		return s
 	}
-	p.unet = load("unet", &p.unetC, "unet")
+	if unetGiven {
+		d := componentDir(dir, o.Base, "unet")
+		if d == "" {
+			return nil, fmt.Errorf("sdconv: %s has no unet/config.json", dir)
+		}
+		if err := readConfig(filepath.Join(d, "config.json"), &p.unetC); err != nil {
+			return nil, err
+		}
+		p.extras = append(p.extras, extra{name: "unet/config.json", from: filepath.Join(d, "config.json")})
+	} else {
+		p.unet = load("unet", &p.unetC, "unet")
+	}
 	p.vae = load("vae", &p.vaeC, "vae_encoder", "vae_decoder")
 	p.te1 = clipNames(load("text_encoder", &p.te1C, "text_encoder"))
 	p.te2 = clipNames(load("text_encoder_2", &p.te2C, "text_encoder_2"))
@@ -156,7 +168,7 @@ func planFolder(dir string, o Options) (*plan, error) {
 		return nil, err
 	}
 	for sub, s := range map[string]Source{"unet": p.unet, "vae": p.vae, "text_encoder": p.te1} {
-		if s == nil {
+		if s == nil && !(sub == "unet" && unetGiven) {
 			p.close()
 			return nil, fmt.Errorf("sdconv: %s has no %s/config.json with weights (nor has --base)", dir, sub)
 		}
