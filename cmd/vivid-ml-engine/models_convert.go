@@ -117,6 +117,9 @@ func modelsConvert(ctx context.Context, args []string) error {
 	if err := sdconv.WriteSidecar(out, res, o); err != nil {
 		return err
 	}
+	for _, w := range res.Warnings {
+		fmt.Fprintln(os.Stderr, "warning:", w)
+	}
 	fmt.Printf("converted %s to %s in %.1fs (%d models, fp16 %v, %d LoRAs); sidecar %s\n",
 		src, out, time.Since(start).Seconds(), len(res.Models), *fp16, len(loras), sdconv.SidecarName)
 	return nil

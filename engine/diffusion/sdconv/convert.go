@@ -27,6 +27,8 @@ type Options struct {
 type Result struct {
 	Sources []string // weight files read (the source and LoRAs), for the sidecar
 	Models  []string // model files written, relative to the output folder
+	// Warnings are things the folder lacks that the pipeline needs (e.g. tokenizers).
+	Warnings []string
 }
 
 // component is one model of the output folder and where its weights come from.
@@ -78,7 +80,10 @@ func Convert(src, out string, o Options) (*Result, error) {
 	for _, g := range graphs {
 		total += g.weightBytes()
 	}
-	res := &Result{Sources: p.sources}
+	res := &Result{Sources: p.sources, Warnings: p.warnings}
+	for _, w := range p.warnings {
+		o.Logger.Warn(w)
+	}
 	for i, g := range graphs {
 		o.Logger.Info("writing", "model", subs[i], "weight_bytes", g.weightBytes())
 		prog := func(done int64) {

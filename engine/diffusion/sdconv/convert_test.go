@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/vivid-ml/vivid-ml-engine/models/safetensors"
@@ -102,6 +103,9 @@ func TestConvertFolder(t *testing.T) {
 	}
 	if len(res.Models) != 5 || len(res.Sources) != 4 {
 		t.Errorf("result %+v", res)
+	}
+	if len(res.Warnings) != 2 || !strings.HasPrefix(res.Warnings[0], "no tokenizer/ (vocab.json, merges.txt)") {
+		t.Errorf("warnings %q, want the two missing tokenizers", res.Warnings)
 	}
 	checkONNX(t, models...)
 }

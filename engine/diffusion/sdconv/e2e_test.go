@@ -94,6 +94,9 @@ func TestConvertThenGenerate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if len(res.Warnings) != 0 {
+			t.Errorf("warnings %q", res.Warnings)
+		}
 		if err := WriteSidecar(out, res, Options{FP16: fp16}); err != nil {
 			t.Fatal(err)
 		}

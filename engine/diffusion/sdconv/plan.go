@@ -21,6 +21,7 @@ type plan struct {
 	fp16     bool
 	extras   []extra
 	sources  []string
+	warnings []string
 	closers  []func() error
 }
 
@@ -184,6 +185,10 @@ func planFolder(dir string, o Options, unetGiven bool) (*plan, error) {
 // base, writing a few-step Euler scheduler config when neither has one.
 func (p *plan) addShared(dir, base string) error {
 	for _, tok := range []string{"tokenizer", "tokenizer_2"} {
+		if tok == "tokenizer_2" && p.te2 == nil {
+			continue
+		}
+		have := false
 		for _, d := range []string{dir, base} {
 			if d == "" || !exists(filepath.Join(d, tok, "vocab.json")) {
 				continue
@@ -197,7 +202,12 @@ func (p *plan) addShared(dir, base string) error {
 					p.extras = append(p.extras, extra{name: tok + "/" + e.Name(), from: filepath.Join(d, tok, e.Name())})
 				}
 			}
+			have = true
 			break
+		}
+		if !have {
+			p.warnings = append(p.warnings, fmt.Sprintf("no %s/ (vocab.json, merges.txt) in the source or --base: "+
+				"the folder converts, but the pipeline needs it; copy it from the model's diffusers repo", tok))
 		}
 	}
 	found := map[string]bool{}
