@@ -71,7 +71,7 @@ func Convert(src, out string, o Options) (*Result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("sdconv: %s: %w", c.sub, err)
 		}
-		if err := errors.Join(g.errs...); err != nil {
+		if err := g.err(); err != nil {
 			return nil, err
 		}
 		graphs, subs = append(graphs, g), append(subs, c.sub)

@@ -2,6 +2,7 @@ package sdconv
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -120,11 +121,16 @@ func TestConvertErrors(t *testing.T) {
 	safetensors.WriteFile(unetOnly, []safetensors.Tensor{
 		safetensors.FromFloat32("conv_in.weight", safetensors.F32, []int64{1}, []float32{1}),
 		safetensors.FromFloat32("down_blocks.0.resnets.0.conv1.weight", safetensors.F32, []int64{1}, []float32{1})}, nil)
+	wrong := t.TempDir() // weights of one config, config.json of another
+	writeTinyFolder(t, wrong)
+	os.WriteFile(filepath.Join(wrong, "text_encoder", "config.json"), []byte(`{"hidden_size": 64, "intermediate_size": 37, "num_hidden_layers": 3, "num_attention_heads": 4, "vocab_size": 1000}`), 0o644)
 	for _, tc := range []struct {
 		name, src string
 		o         Options
 		want      string
 	}{
+		{"config does not match the weights", wrong, Options{}, "sdconv: weights do not match the config: text_encoder: " +
+			"text_model.embeddings.token_embedding.weight has shape [1000 32], want [1000 64]"},
 		{"no unet weights", dir, Options{}, "sdconv: no safetensors weights in " + filepath.Join(dir, "unet") +
 			" (want diffusion_pytorch_model[.fp16].safetensors or model[.fp16].safetensors)"},
 		{"unknown file", bad, Options{}, "sdconv: not an SDXL, SD 2.x or UNet checkpoint this converter knows (no conditioner.embedders.1.model.ln_final.weight, cond_stage_model.model.ln_final.weight, model.diffusion_model.input_blocks.0.0.weight or conv_in.weight)"},
@@ -132,6 +138,13 @@ func TestConvertErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Convert(tc.src, t.TempDir(), tc.o)
+			if err != nil && strings.Contains(err.Error(), "\n") { // a summary: the first line, then "… and N more"
+				lines := strings.Split(err.Error(), "\n")
+				if !strings.HasPrefix(lines[len(lines)-1], "… and ") || len(lines) != 9 {
+					t.Errorf("error summary has %d lines, ends %q", len(lines), lines[len(lines)-1])
+				}
+				err = errors.New(lines[0])
+			}
 			if err == nil || err.Error() != tc.want {
 				t.Fatalf("error = %v\nwant    %s", err, tc.want)
 			}

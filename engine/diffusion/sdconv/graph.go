@@ -1,6 +1,7 @@
 package sdconv
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -59,6 +60,15 @@ func newGraph(name string, src Source, fp16 bool) *graph {
 		g.dt = f16
 	}
 	return g
+}
+
+// err summarises the build errors: the first few, then how many more.
+func (g *graph) err() error {
+	const show = 8
+	if len(g.errs) <= show {
+		return errors.Join(g.errs...)
+	}
+	return errors.Join(append(slices.Clone(g.errs[:show]), fmt.Errorf("… and %d more", len(g.errs)-show))...)
 }
 
 func (g *graph) tmp(prefix string) string {
