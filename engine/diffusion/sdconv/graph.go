@@ -52,6 +52,9 @@ type graph struct {
 	n       int
 	errs    []error
 	scalars map[string]string
+	// upcastAttention computes attention scores in float32 in a float16 graph
+	// (diffusers' upcast_attention, set in SD 2.x configs).
+	upcastAttention bool
 }
 
 func newGraph(name string, src Source, fp16 bool) *graph {
@@ -177,7 +180,7 @@ func (g *graph) constant(name string, vals []float32, dims ...int64) string {
 
 // scalar is a rank-0 float constant of the compute type, shared per value.
 func (g *graph) scalar(v float32) string {
-	key := fmt.Sprint(v)
+	key := fmt.Sprint(g.dt, "/", v) // per element type: attention may be upcast in a float16 graph
 	if n, ok := g.scalars[key]; ok {
 		return n
 	}
