@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -320,5 +321,35 @@ func TestLoRATextEncoder(t *testing.T) {
 		if w1[i] != want {
 			t.Fatalf("weight[%d] = %v, want %v", i, w1[i], want)
 		}
+	}
+}
+
+// TestLoRAUnsupported: LyCORIS weights are refused; weights for modules the model
+// lacks are reported, not silently dropped.
+func TestLoRAUnsupported(t *testing.T) {
+	dir := t.TempDir()
+	writeTinyFolder(t, dir)
+	one := func(name string) safetensors.Tensor {
+		return safetensors.FromFloat32(name, safetensors.F32, []int64{1, 1}, []float32{1})
+	}
+	loha := filepath.Join(dir, "loha.safetensors")
+	safetensors.WriteFile(loha, []safetensors.Tensor{one("lora_unet_conv_in.hada_w1_a")}, nil)
+	if _, err := Convert(dir, t.TempDir(), Options{LoRAs: []LoRA{{loha, 1}}, Parts: []string{"unet"}}); err == nil ||
+		!strings.Contains(err.Error(), "is a LyCORIS/DoRA weight (hada_w1); only plain LoRA (up·down) is supported") {
+		t.Errorf("LoHa: %v", err)
+	}
+	shape := []int64{2, 32} // a rank-2 update of time_embedding.linear_1 ([128,32])
+	mixed := filepath.Join(dir, "mixed.safetensors")
+	safetensors.WriteFile(mixed, []safetensors.Tensor{
+		safetensors.FromFloat32("lora_unet_time_embedding_linear_1.lora_down.weight", safetensors.F32, shape, make([]float32, 64)),
+		safetensors.FromFloat32("lora_unet_time_embedding_linear_1.lora_up.weight", safetensors.F32, []int64{128, 2}, make([]float32, 256)),
+		one("lora_unet_no_such_module.lora_down.weight"), one("lora_unet_no_such_module.lora_up.weight")}, nil)
+	res, err := Convert(dir, t.TempDir(), Options{LoRAs: []LoRA{{mixed, 1}}, Parts: []string{"unet"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "1 LoRA weights match no module of this model and were not fused (first: lora_unet_no_such_module.lora_down.weight)"
+	if !slices.Contains(res.Warnings, want) {
+		t.Errorf("warnings %q, want %q", res.Warnings, want)
 	}
 }

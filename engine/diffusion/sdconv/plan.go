@@ -43,9 +43,13 @@ func (p *plan) fuse(ls []LoRA) error {
 			names[comp] = (*s).Names()
 		}
 	}
-	set, closeAll, err := loadLoRAs(ls, names)
+	set, closeAll, unmatched, err := loadLoRAs(ls, names)
 	if err != nil {
 		return err
+	}
+	if len(unmatched) > 0 {
+		p.warnings = append(p.warnings, fmt.Sprintf("%d LoRA weights match no module of this model and were not fused (first: %s)",
+			len(unmatched), unmatched[0]))
 	}
 	p.closers = append(p.closers, closeAll)
 	for _, l := range ls {
