@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -90,7 +91,7 @@ func modelsConvert(ctx context.Context, args []string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	os.Remove(out + "/" + sdconv.SidecarName) // a half-written folder must never look current
+	os.Remove(filepath.Join(out, sdconv.SidecarName)) // a half-written folder must never look current
 	var bar *progressbar.ProgressBar
 	last := time.Now()
 	o.Progress = func(done, total int64) {
