@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net/http"
 	"net/url"
@@ -81,6 +82,9 @@ func (h *Hub) Download(ctx context.Context, repo, revision, file, dst, wantSHA s
 		hash.Reset()
 		have = 0
 	}
+	if wantSize > 0 && have == wantSize { // an earlier attempt got every byte: only verify it
+		return finishPart(f, hash, part, dst, repo, file, revision, wantSHA, wantSize)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrFetch, err)
@@ -144,11 +148,17 @@ func (h *Hub) Download(ctx context.Context, repo, revision, file, dst, wantSHA s
 	if _, err := io.Copy(w, resp.Body); err != nil {
 		return fmt.Errorf("%w: GET %s: %w (the partial file is kept for resuming)", ErrFetch, u, err)
 	}
+	return finishPart(f, hash, part, dst, repo, file, revision, wantSHA, wantSize)
+}
+
+// finishPart checks the partial file's hash and size and renames it into place; a bad
+// one is deleted.
+func finishPart(f *os.File, h hash.Hash, part, dst, repo, file, revision, wantSHA string, wantSize int64) error {
 	st, err := f.Stat()
 	if err != nil {
 		return err
 	}
-	if sum := hex.EncodeToString(hash.Sum(nil)); sum != wantSHA || (wantSize > 0 && st.Size() != wantSize) {
+	if sum := hex.EncodeToString(h.Sum(nil)); sum != wantSHA || (wantSize > 0 && st.Size() != wantSize) {
 		f.Close()
 		os.Remove(part)
 		return fmt.Errorf("%w: %s/%s@%s: got sha256 %s (%d bytes), want %s (%d bytes)", ErrHashMismatch, repo, file, revision, sum, st.Size(), wantSHA, wantSize)

@@ -175,3 +175,65 @@ func TestStoreHF(t *testing.T) {
 		t.Errorf("state %q", s)
 	}
 }
+
+// TestHubCDNOtherHost: the Hub redirects to a CDN on another host (as huggingface.co
+// does for LFS files); the token stays with the Hub and X-Linked-Etag is still checked.
+func TestHubCDNOtherHost(t *testing.T) {
+	content := []byte("lfs bytes")
+	var cdnAuth atomic.Value
+	cdn := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cdnAuth.Store(r.Header.Get("Authorization"))
+		http.ServeContent(w, r, "f", time.Time{}, bytes.NewReader(content))
+	}))
+	defer cdn.Close()
+	hubSrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Linked-Etag", `"`+sha(content)+`"`)
+		http.Redirect(w, r, cdn.URL+"/blob", http.StatusFound) // another host:port
+	}))
+	defer hubSrv.Close()
+	hub := &Hub{Endpoint: hubSrv.URL, HTTP: hubSrv.Client(), Token: "secret"}
+	dst := filepath.Join(t.TempDir(), "f")
+	if err := hub.Download(context.Background(), "o/r", "main", "f", dst, sha(content), 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := cdnAuth.Load().(string); a != "" {
+		t.Errorf("token sent to the CDN host: %q", a)
+	}
+	if err := hub.Download(context.Background(), "o/r", "main", "f", dst+"2", strings.Repeat("0", 64), 0, nil); !errors.Is(err, ErrHashMismatch) {
+		t.Errorf("X-Linked-Etag across a redirect not checked: %v", err)
+	}
+}
+
+// TestHubResumeEdges: a complete .resume file is verified without a request; a Store
+// fetch whose connection drops resumes within the same call.
+func TestHubResumeEdges(t *testing.T) {
+	fh := newFakeHub(t)
+	content := bytes.Repeat([]byte{1, 2, 3, 4, 5}, 20000)
+	fh.files["o/m/r1/w.bin"] = content
+	hub := &Hub{Endpoint: fh.srv.URL, HTTP: fh.srv.Client()}
+	dst := filepath.Join(t.TempDir(), "w.bin")
+	os.WriteFile(dst+hubResume, content, 0o644)
+	before := fh.gets.Load()
+	if err := hub.Download(context.Background(), "o/m", "r1", "w.bin", dst, sha(content), int64(len(content)), nil); err != nil {
+		t.Fatal(err)
+	}
+	if fh.gets.Load() != before {
+		t.Error("a complete partial file was downloaded again")
+	}
+
+	fh.cut.Store(12345)
+	m := &Manifest{Entries: []Entry{{Name: "w", Kind: KindDiffusion, Version: "1", License: "test",
+		Source: Source{Type: SourceHF, Repo: "o/m", Revision: "r1"},
+		Files:  []File{{Name: "w.bin", From: "w.bin", SHA256: sha(content), Size: int64(len(content))}}, Main: "w.bin"}}}
+	st, err := Open(Options{CacheDir: t.TempDir(), Manifest: m, HTTPClient: fh.srv.Client(), HubEndpoint: fh.srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := st.Path(context.Background(), "w")
+	if err != nil {
+		t.Fatalf("fetch with a dropped connection: %v", err)
+	}
+	if b, _ := os.ReadFile(p); !bytes.Equal(b, content) {
+		t.Fatal("resumed file differs")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -47,8 +48,9 @@ func modelsConvert(ctx context.Context, args []string) error {
 	force := fs.Bool("force", false, "convert even when OUT is a current, verified conversion")
 	fs.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: vivid-ml-engine models convert [flags] SRC OUT\n\n"+
-			"SRC: a diffusers folder (save_pretrained, safetensors) or a single .safetensors checkpoint\n"+
-			"(SDXL/SD 2.x with the original names, or a UNet-only file). OUT: a diffusers ONNX folder.")
+			"SRC: a diffusers folder (save_pretrained, safetensors), a single .safetensors checkpoint\n"+
+			"(SDXL/SD 2.x with the original names, or a UNet-only file) or a manifest model name\n"+
+			"(fetched and verified first). OUT: a diffusers ONNX folder.")
 		fs.PrintDefaults()
 	}
 	pos, err := parseFlags(fs, args)
@@ -64,6 +66,19 @@ func modelsConvert(ctx context.Context, args []string) error {
 		return err
 	}
 	src, out := pos[0], pos[1]
+	if _, err := os.Stat(src); errors.Is(err, os.ErrNotExist) {
+		// not a path: a manifest entry (e.g. sdxl-turbo), fetched and verified first
+		st, err := cf.openModels(log)
+		if err != nil {
+			return err
+		}
+		if _, err := st.Entry(src); err != nil {
+			return fmt.Errorf("%s is not a file, a folder or a model name: %w", src, err)
+		}
+		if src, err = st.Path(ctx, src); err != nil {
+			return err
+		}
+	}
 	o := sdconv.Options{FP16: *fp16, LoRAs: loras, Base: *base, Logger: log.With("component", "convert")}
 	if !*force {
 		if err := sdconv.UpToDate(src, out, o); err == nil {
@@ -76,7 +91,7 @@ func modelsConvert(ctx context.Context, args []string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	os.Remove(out + "/" + sdconv.SidecarName) // a half-written folder must never look current
+	os.Remove(filepath.Join(out, sdconv.SidecarName)) // a half-written folder must never look current
 	var bar *progressbar.ProgressBar
 	last := time.Now()
 	o.Progress = func(done, total int64) {
@@ -102,6 +117,9 @@ func modelsConvert(ctx context.Context, args []string) error {
 	}
 	if err := sdconv.WriteSidecar(out, res, o); err != nil {
 		return err
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintln(os.Stderr, "warning:", w)
 	}
 	fmt.Printf("converted %s to %s in %.1fs (%d models, fp16 %v, %d LoRAs); sidecar %s\n",
 		src, out, time.Since(start).Seconds(), len(res.Models), *fp16, len(loras), sdconv.SidecarName)

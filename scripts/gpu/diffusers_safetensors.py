@@ -12,6 +12,7 @@ Writes (all safetensors, fp32):
   OUTDIR/lora/peft.safetensors       unet.save_lora_adapter (peft names, lora_adapter_metadata)
   OUTDIR/lora/kohya.safetensors      the same LoRA as lora_unet_*.lora_down/lora_up/alpha
   OUTDIR/refs/<name>.safetensors     inputs and outputs of each module (names in the file)
+  (a UNet-only file, as sdxl_lightning_4step_unet.safetensors, is OUTDIR/sdxl/unet's weights file)
 """
 
 import copy
@@ -198,10 +199,16 @@ def vae_to_ldm(sd, nblocks):
     return {"first_stage_model." + k: v for k, v in out.items()}
 
 
+def with_text_model(sd):
+    """transformers 5's CLIPTextModel state dict has no text_model. prefix; 4.x and the WithProjection model do."""
+    return {(k if k.startswith("text_model.") or k.startswith("text_projection") else "text_model." + k): v
+            for k, v in sd.items()}
+
+
 def openclip_to_ldm(sd, prefix):
     out = {}
     layers = {}
-    for k, v in sd.items():
+    for k, v in with_text_model(sd).items():
         if k == "text_model.embeddings.position_embedding.weight":
             out["positional_embedding"] = v
         elif k == "text_model.embeddings.token_embedding.weight":
@@ -229,8 +236,8 @@ def openclip_to_ldm(sd, prefix):
 
 
 def check_same(name, got, want):
-    want = {k: v for k, v in want.items() if not k.endswith("position_ids")}
-    got = {k: v for k, v in got.items() if not k.endswith("position_ids")}
+    want = {k: v for k, v in with_text_model(want).items() if not k.endswith("position_ids")}
+    got = {k: v for k, v in with_text_model(got).items() if not k.endswith("position_ids")}
     assert set(got) == set(want), (name, sorted(set(got) ^ set(want))[:10])
     for k in want:
         assert torch.equal(got[k].reshape(want[k].shape), want[k]), (name, k)
@@ -274,7 +281,7 @@ def sdxl():
     check_same("sdxl open-clip", sfu.convert_open_clip_checkpoint(te2, single, prefix="conditioner.embedders.1.model."),
                te2.state_dict())
     save_file({k: t.contiguous() for k, t in single.items()}, f"{OUT}/sdxl-single.safetensors")
-    save_file({k: t.contiguous() for k, t in unet.state_dict().items()}, f"{OUT}/sdxl-unet-only.safetensors")
+    # a UNet-only file (as sdxl_lightning_4step_unet.safetensors) is sdxl/unet's weights file itself
     return unet
 
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // Options control Convert.
@@ -17,13 +18,17 @@ type Options struct {
 	// and every component the source lacks (a UNet-only file needs one).
 	Base     string
 	Progress func(done, total int64) // bytes of weights written
-	Logger   *slog.Logger
+	// Parts, when set, limits the models built to these output folders (e.g. "unet").
+	Parts  []string
+	Logger *slog.Logger
 }
 
 // Result says what Convert read and wrote.
 type Result struct {
 	Sources []string // weight files read (the source and LoRAs), for the sidecar
 	Models  []string // model files written, relative to the output folder
+	// Warnings are things the folder lacks that the pipeline needs (e.g. tokenizers).
+	Warnings []string
 }
 
 // component is one model of the output folder and where its weights come from.
@@ -45,7 +50,7 @@ func Convert(src, out string, o Options) (*Result, error) {
 	}
 	var p *plan
 	if st.IsDir() {
-		p, err = planFolder(src, o)
+		p, err = planFolder(src, o, false)
 	} else {
 		p, err = planFile(src, o)
 	}
@@ -59,11 +64,14 @@ func Convert(src, out string, o Options) (*Result, error) {
 	var graphs []*graph
 	var subs []string
 	for _, c := range p.components() {
+		if len(o.Parts) > 0 && !slices.Contains(o.Parts, c.sub) {
+			continue
+		}
 		g, err := c.build()
 		if err != nil {
 			return nil, fmt.Errorf("sdconv: %s: %w", c.sub, err)
 		}
-		if err := errors.Join(g.errs...); err != nil {
+		if err := g.err(); err != nil {
 			return nil, err
 		}
 		graphs, subs = append(graphs, g), append(subs, c.sub)
@@ -72,7 +80,10 @@ func Convert(src, out string, o Options) (*Result, error) {
 	for _, g := range graphs {
 		total += g.weightBytes()
 	}
-	res := &Result{Sources: p.sources}
+	res := &Result{Sources: p.sources, Warnings: p.warnings}
+	for _, w := range p.warnings {
+		o.Logger.Warn(w)
+	}
 	for i, g := range graphs {
 		o.Logger.Info("writing", "model", subs[i], "weight_bytes", g.weightBytes())
 		prog := func(done int64) {

@@ -2,9 +2,12 @@ package sdconv
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/vivid-ml/vivid-ml-engine/models/safetensors"
@@ -103,6 +106,9 @@ func TestConvertFolder(t *testing.T) {
 	if len(res.Models) != 5 || len(res.Sources) != 4 {
 		t.Errorf("result %+v", res)
 	}
+	if len(res.Warnings) != 2 || !strings.HasPrefix(res.Warnings[0], "no tokenizer/ (vocab.json, merges.txt)") {
+		t.Errorf("warnings %q, want the two missing tokenizers", res.Warnings)
+	}
 	checkONNX(t, models...)
 }
 
@@ -116,11 +122,16 @@ func TestConvertErrors(t *testing.T) {
 	safetensors.WriteFile(unetOnly, []safetensors.Tensor{
 		safetensors.FromFloat32("conv_in.weight", safetensors.F32, []int64{1}, []float32{1}),
 		safetensors.FromFloat32("down_blocks.0.resnets.0.conv1.weight", safetensors.F32, []int64{1}, []float32{1})}, nil)
+	wrong := t.TempDir() // weights of one config, config.json of another
+	writeTinyFolder(t, wrong)
+	os.WriteFile(filepath.Join(wrong, "text_encoder", "config.json"), []byte(`{"hidden_size": 64, "intermediate_size": 37, "num_hidden_layers": 3, "num_attention_heads": 4, "vocab_size": 1000}`), 0o644)
 	for _, tc := range []struct {
 		name, src string
 		o         Options
 		want      string
 	}{
+		{"config does not match the weights", wrong, Options{}, "sdconv: weights do not match the config: text_encoder: " +
+			"text_model.embeddings.token_embedding.weight has shape [1000 32], want [1000 64]"},
 		{"no unet weights", dir, Options{}, "sdconv: no safetensors weights in " + filepath.Join(dir, "unet") +
 			" (want diffusion_pytorch_model[.fp16].safetensors or model[.fp16].safetensors)"},
 		{"unknown file", bad, Options{}, "sdconv: not an SDXL, SD 2.x or UNet checkpoint this converter knows (no conditioner.embedders.1.model.ln_final.weight, cond_stage_model.model.ln_final.weight, model.diffusion_model.input_blocks.0.0.weight or conv_in.weight)"},
@@ -128,6 +139,13 @@ func TestConvertErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Convert(tc.src, t.TempDir(), tc.o)
+			if err != nil && strings.Contains(err.Error(), "\n") { // a summary: the first line, then "… and N more"
+				lines := strings.Split(err.Error(), "\n")
+				if !strings.HasPrefix(lines[len(lines)-1], "… and ") || len(lines) != 9 {
+					t.Errorf("error summary has %d lines, ends %q", len(lines), lines[len(lines)-1])
+				}
+				err = errors.New(lines[0])
+			}
 			if err == nil || err.Error() != tc.want {
 				t.Fatalf("error = %v\nwant    %s", err, tc.want)
 			}
@@ -303,5 +321,35 @@ func TestLoRATextEncoder(t *testing.T) {
 		if w1[i] != want {
 			t.Fatalf("weight[%d] = %v, want %v", i, w1[i], want)
 		}
+	}
+}
+
+// TestLoRAUnsupported: LyCORIS weights are refused; weights for modules the model
+// lacks are reported, not silently dropped.
+func TestLoRAUnsupported(t *testing.T) {
+	dir := t.TempDir()
+	writeTinyFolder(t, dir)
+	one := func(name string) safetensors.Tensor {
+		return safetensors.FromFloat32(name, safetensors.F32, []int64{1, 1}, []float32{1})
+	}
+	loha := filepath.Join(dir, "loha.safetensors")
+	safetensors.WriteFile(loha, []safetensors.Tensor{one("lora_unet_conv_in.hada_w1_a")}, nil)
+	if _, err := Convert(dir, t.TempDir(), Options{LoRAs: []LoRA{{loha, 1}}, Parts: []string{"unet"}}); err == nil ||
+		!strings.Contains(err.Error(), "is a LyCORIS/DoRA weight (hada_w1); only plain LoRA (up·down) is supported") {
+		t.Errorf("LoHa: %v", err)
+	}
+	shape := []int64{2, 32} // a rank-2 update of time_embedding.linear_1 ([128,32])
+	mixed := filepath.Join(dir, "mixed.safetensors")
+	safetensors.WriteFile(mixed, []safetensors.Tensor{
+		safetensors.FromFloat32("lora_unet_time_embedding_linear_1.lora_down.weight", safetensors.F32, shape, make([]float32, 64)),
+		safetensors.FromFloat32("lora_unet_time_embedding_linear_1.lora_up.weight", safetensors.F32, []int64{128, 2}, make([]float32, 256)),
+		one("lora_unet_no_such_module.lora_down.weight"), one("lora_unet_no_such_module.lora_up.weight")}, nil)
+	res, err := Convert(dir, t.TempDir(), Options{LoRAs: []LoRA{{mixed, 1}}, Parts: []string{"unet"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "1 LoRA weights match no module of this model and were not fused (first: lora_unet_no_such_module.lora_down.weight)"
+	if !slices.Contains(res.Warnings, want) {
+		t.Errorf("warnings %q, want %q", res.Warnings, want)
 	}
 }

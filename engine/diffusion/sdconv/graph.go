@@ -1,6 +1,7 @@
 package sdconv
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -51,6 +52,9 @@ type graph struct {
 	n       int
 	errs    []error
 	scalars map[string]string
+	// upcastAttention computes attention scores in float32 in a float16 graph
+	// (diffusers' upcast_attention, set in SD 2.x configs).
+	upcastAttention bool
 }
 
 func newGraph(name string, src Source, fp16 bool) *graph {
@@ -59,6 +63,15 @@ func newGraph(name string, src Source, fp16 bool) *graph {
 		g.dt = f16
 	}
 	return g
+}
+
+// err summarises the build errors: the first few, then how many more.
+func (g *graph) err() error {
+	const show = 8
+	if len(g.errs) <= show {
+		return errors.Join(g.errs...)
+	}
+	return errors.Join(append(slices.Clone(g.errs[:show]), fmt.Errorf("… and %d more", len(g.errs)-show))...)
 }
 
 func (g *graph) tmp(prefix string) string {
@@ -111,6 +124,13 @@ func trimOnes(d []int64) []int64 {
 	return d
 }
 
+// shapeRecorder is a Source that has every weight and records what a graph asks for
+// (the tests list a config's weights with it).
+type shapeRecorder interface {
+	Source
+	record(name string, shape []int64)
+}
+
 // weight registers the named weight with shape want (checked now, read at write time)
 // and returns its value name. transform, when set, rewrites the data (e.g. transposes).
 func (g *graph) weight(name string, want []int64, stored []int64, transform func([]float32) []float32) string {
@@ -118,8 +138,8 @@ func (g *graph) weight(name string, want []int64, stored []int64, transform func
 		return name
 	}
 	got, ok := g.src.Shape(name)
-	if rec, isRec := g.src.(*recorder); isRec {
-		rec.want[name] = want
+	if rec, isRec := g.src.(shapeRecorder); isRec {
+		rec.record(name, want)
 		got, ok = want, true
 	}
 	switch {
@@ -160,7 +180,7 @@ func (g *graph) constant(name string, vals []float32, dims ...int64) string {
 
 // scalar is a rank-0 float constant of the compute type, shared per value.
 func (g *graph) scalar(v float32) string {
-	key := fmt.Sprint(v)
+	key := fmt.Sprint(g.dt, "/", v) // per element type: attention may be upcast in a float16 graph
 	if n, ok := g.scalars[key]; ok {
 		return n
 	}
@@ -227,15 +247,3 @@ func attrStr(name, v string) *onnxpb.AttributeProto {
 	t := onnxpb.AttributeProto_STRING
 	return &onnxpb.AttributeProto{Name: proto.String(name), Type: &t, S: []byte(v)}
 }
-
-// recorder is a Source that has every weight: building a graph over it lists the
-// weights (with their stored shapes) a config needs. Float32 fails.
-type recorder struct{ want map[string][]int64 }
-
-func newRecorder() *recorder { return &recorder{want: map[string][]int64{}} }
-
-func (r *recorder) Shape(string) ([]int64, bool) { return nil, true }
-func (r *recorder) Float32(n string) ([]float32, error) {
-	return nil, fmt.Errorf("%w: %s: the recorder has no data", ErrWeights, n)
-}
-func (r *recorder) Names() []string { return nil }

@@ -2,6 +2,7 @@ package sdconv
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -262,3 +263,17 @@ func writeF32(t testing.TB, path string, ts []tensorToWrite) {
 		t.Fatal(err)
 	}
 }
+
+// recorder is a Source that has every weight: building a graph over it lists the
+// weights (with their stored shapes) a config needs. Float32 fails.
+type recorder struct{ want map[string][]int64 }
+
+func newRecorder() *recorder { return &recorder{want: map[string][]int64{}} }
+
+func (r *recorder) record(n string, s []int64) { r.want[n] = s }
+
+func (r *recorder) Shape(string) ([]int64, bool) { return nil, true }
+func (r *recorder) Float32(n string) ([]float32, error) {
+	return nil, fmt.Errorf("%w: %s: the recorder has no data", ErrWeights, n)
+}
+func (r *recorder) Names() []string { return nil }

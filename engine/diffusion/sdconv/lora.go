@@ -51,11 +51,16 @@ type loraSet map[string]map[string][]loraTerm
 var peftKey = regexp.MustCompile(`^(?:base_model\.model\.)?(?:(unet|text_encoder|text_encoder_2)\.)?(.+)\.(?:lora_A|lora\.down|lora_linear_layer\.down|lora_down)\.weight$`)
 var kohyaKey = regexp.MustCompile(`^lora_(unet|te|te1|te2)_(.+)\.lora_down\.weight$`)
 
-// loadLoRAs reads the files; resolve maps kohya module names to weight names per component.
-func loadLoRAs(ls []LoRA, names map[string][]string) (loraSet, func() error, error) {
-	set := loraSet{}
+// unsupportedLoRA are key parts of LoRA variants whose update is not up·down.
+var unsupportedLoRA = []string{"lora_mid", "hada_w1", "lokr_w1", "lora_magnitude_vector", "dora_scale"}
+
+// loadLoRAs reads the files, mapping kohya module names to weight names per component
+// (names: each component's weight names). unmatched lists down weights that match no
+// module of the model.
+func loadLoRAs(ls []LoRA, names map[string][]string) (set loraSet, closeAll func() error, unmatched []string, err error) {
+	set = loraSet{}
 	var files []*safetensors.File
-	closeAll := func() error {
+	closeAll = func() error {
 		for _, f := range files {
 			f.Close()
 		}
@@ -75,19 +80,28 @@ func loadLoRAs(ls []LoRA, names map[string][]string) (loraSet, func() error, err
 		f, err := safetensors.Open(l.Path)
 		if err != nil {
 			closeAll()
-			return nil, nil, fmt.Errorf("sdconv: lora: %w", err)
+			return nil, nil, nil, fmt.Errorf("sdconv: lora: %w", err)
 		}
 		files = append(files, f)
 		meta := peftMeta(f)
 		n := 0
 		for _, t := range f.Tensors {
+			for _, u := range unsupportedLoRA {
+				if strings.Contains(t.Name, u) {
+					closeAll()
+					return nil, nil, nil, fmt.Errorf("sdconv: lora %s: %s is a LyCORIS/DoRA weight (%s); only plain LoRA (up·down) is supported", l.Path, t.Name, u)
+				}
+			}
 			comp, mod, up, alphaKey, ok := parseLoRAKey(t.Name, index)
 			if !ok {
+				if isDownKey(t.Name) {
+					unmatched = append(unmatched, t.Name)
+				}
 				continue
 			}
 			if _, has := f.Info(up); !has {
 				closeAll()
-				return nil, nil, fmt.Errorf("sdconv: lora %s: %s has no matching up weight %s", l.Path, t.Name, up)
+				return nil, nil, nil, fmt.Errorf("sdconv: lora %s: %s has no matching up weight %s", l.Path, t.Name, up)
 			}
 			term := loraTerm{f: f, down: t.Name, up: up, scale: l.Scale, moduleName: mod}
 			if alphaKey != "" {
@@ -105,10 +119,16 @@ func loadLoRAs(ls []LoRA, names map[string][]string) (loraSet, func() error, err
 		}
 		if n == 0 {
 			closeAll()
-			return nil, nil, fmt.Errorf("sdconv: lora %s: no LoRA weights this converter knows (kohya lora_unet_/lora_te*_ or peft lora_A/lora_B names matching the model)", l.Path)
+			return nil, nil, nil, fmt.Errorf("sdconv: lora %s: no LoRA weights this converter knows (kohya lora_unet_/lora_te*_ or peft lora_A/lora_B names matching the model)", l.Path)
 		}
 	}
-	return set, closeAll, nil
+	return set, closeAll, unmatched, nil
+}
+
+// isDownKey reports whether k looks like a LoRA down weight in any known format.
+func isDownKey(k string) bool {
+	return strings.HasSuffix(k, ".lora_down.weight") || strings.HasSuffix(k, ".lora_A.weight") ||
+		strings.HasSuffix(k, ".lora.down.weight") || strings.HasSuffix(k, ".lora_linear_layer.down.weight")
 }
 
 // parseLoRAKey recognises a down weight and names its component, module, up weight and alpha.

@@ -98,6 +98,12 @@ func (g *graph) act(x, name string) string {
 // [B,Sk,H·D] with scale D^-½ (torch SDPA, transformers' CLIPAttention); mask, when
 // set, is added to the scores before the softmax.
 func (g *graph) attention(q, k, v string, heads, headDim int64, mask string) string {
+	if g.upcastAttention && g.dt == f16 && mask == "" {
+		g.dt = f32
+		o := g.attention(g.cast(q, f32), g.cast(k, f32), g.cast(v, f32), heads, headDim, "")
+		g.dt = f16
+		return g.cast(o, f16)
+	}
 	split := g.ints(0, 0, heads, headDim)
 	qh := g.node("Transpose", "", []string{g.op("Reshape", q, split)}, attrInts("perm", 0, 2, 1, 3))
 	kh := g.node("Transpose", "", []string{g.op("Reshape", k, split)}, attrInts("perm", 0, 2, 3, 1))

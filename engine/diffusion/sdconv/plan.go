@@ -2,7 +2,6 @@ package sdconv
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -22,6 +21,7 @@ type plan struct {
 	fp16     bool
 	extras   []extra
 	sources  []string
+	warnings []string
 	closers  []func() error
 }
 
@@ -43,9 +43,13 @@ func (p *plan) fuse(ls []LoRA) error {
 			names[comp] = (*s).Names()
 		}
 	}
-	set, closeAll, err := loadLoRAs(ls, names)
+	set, closeAll, unmatched, err := loadLoRAs(ls, names)
 	if err != nil {
 		return err
+	}
+	if len(unmatched) > 0 {
+		p.warnings = append(p.warnings, fmt.Sprintf("%d LoRA weights match no module of this model and were not fused (first: %s)",
+			len(unmatched), unmatched[0]))
 	}
 	p.closers = append(p.closers, closeAll)
 	for _, l := range ls {
@@ -95,7 +99,7 @@ func clipDefaults() CLIPConfig {
 
 func vaeDefaults() VAEConfig {
 	return VAEConfig{InChannels: 3, OutChannels: 3, LatentChannels: 4, BlockOutChannels: []int64{64}, LayersPerBlock: 1,
-		NormNumGroups: 32, ScalingFactor: 0.18215, UseQuantConv: true, UsePostQuantConv: true, MidBlockAttn: true}
+		NormNumGroups: 32, ScalingFactor: 0.18215, ForceUpcast: true, UseQuantConv: true, UsePostQuantConv: true, MidBlockAttn: true}
 }
 
 // componentDir is dir/sub when it has a config.json, else base/sub when that has one, else "".
@@ -133,8 +137,9 @@ func (p *plan) loadComponent(dir, base, sub string, cfg any, outs ...string) (So
 	return f, nil
 }
 
-// planFolder plans a diffusers save_pretrained folder.
-func planFolder(dir string, o Options) (*plan, error) {
+// planFolder plans a diffusers save_pretrained folder; with unetGiven the UNet's
+// weights come from elsewhere (a UNet-only file) and only its config is read.
+func planFolder(dir string, o Options, unetGiven bool) (*plan, error) {
 	p := &plan{fp16: o.FP16, unetC: diffusersUNetDefaults(), vaeC: vaeDefaults(), te1C: clipDefaults(), te2C: clipDefaults(),
 		taesdC: DefaultTAESD()}
 	var err error
@@ -146,7 +151,18 @@ func planFolder(dir string, o Options) (*plan, error) {
 		s, err = p.loadComponent(dir, o.Base, sub, cfg, outs...)
 		return s
 	}
-	p.unet = load("unet", &p.unetC, "unet")
+	if unetGiven {
+		d := componentDir(dir, o.Base, "unet")
+		if d == "" {
+			return nil, fmt.Errorf("sdconv: %s has no unet/config.json", dir)
+		}
+		if err := readConfig(filepath.Join(d, "config.json"), &p.unetC); err != nil {
+			return nil, err
+		}
+		p.extras = append(p.extras, extra{name: "unet/config.json", from: filepath.Join(d, "config.json")})
+	} else {
+		p.unet = load("unet", &p.unetC, "unet")
+	}
 	p.vae = load("vae", &p.vaeC, "vae_encoder", "vae_decoder")
 	p.te1 = clipNames(load("text_encoder", &p.te1C, "text_encoder"))
 	p.te2 = clipNames(load("text_encoder_2", &p.te2C, "text_encoder_2"))
@@ -157,7 +173,7 @@ func planFolder(dir string, o Options) (*plan, error) {
 		return nil, err
 	}
 	for sub, s := range map[string]Source{"unet": p.unet, "vae": p.vae, "text_encoder": p.te1} {
-		if s == nil {
+		if s == nil && !(sub == "unet" && unetGiven) {
 			p.close()
 			return nil, fmt.Errorf("sdconv: %s has no %s/config.json with weights (nor has --base)", dir, sub)
 		}
@@ -173,6 +189,10 @@ func planFolder(dir string, o Options) (*plan, error) {
 // base, writing a few-step Euler scheduler config when neither has one.
 func (p *plan) addShared(dir, base string) error {
 	for _, tok := range []string{"tokenizer", "tokenizer_2"} {
+		if tok == "tokenizer_2" && p.te2 == nil {
+			continue
+		}
+		have := false
 		for _, d := range []string{dir, base} {
 			if d == "" || !exists(filepath.Join(d, tok, "vocab.json")) {
 				continue
@@ -186,7 +206,12 @@ func (p *plan) addShared(dir, base string) error {
 					p.extras = append(p.extras, extra{name: tok + "/" + e.Name(), from: filepath.Join(d, tok, e.Name())})
 				}
 			}
+			have = true
 			break
+		}
+		if !have {
+			p.warnings = append(p.warnings, fmt.Sprintf("no %s/ (vocab.json, merges.txt) in the source or --base: "+
+				"the folder converts, but the pipeline needs it; copy it from the model's diffusers repo", tok))
 		}
 	}
 	found := map[string]bool{}
@@ -225,5 +250,3 @@ const defaultScheduler = `{
   "timestep_spacing": "trailing"
 }
 `
-
-var errNoBase = errors.New("sdconv: a UNet-only file needs --base (a diffusers folder with the other components)")

@@ -48,7 +48,7 @@ func planFile(path string, o Options) (*plan, error) {
 			f.Close()
 			return nil, errNoBase
 		}
-		if p, err = planFolder(o.Base, Options{FP16: o.FP16}); err != nil {
+		if p, err = planFolder(o.Base, Options{FP16: o.FP16}, true); err != nil {
 			f.Close()
 			return nil, err
 		}

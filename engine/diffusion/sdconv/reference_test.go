@@ -1,6 +1,7 @@
 package sdconv
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,6 +75,7 @@ func TestReference(t *testing.T) {
 		{"taesd_decoder", "sdxl-taesd", map[string]string{"latent_sample": "latent_sample"}, map[string]string{"sample": "decoded"}},
 	}
 	lora := []refCase{unetCase("sdxl-unet-lora0.7", true)}
+	unetOnly := []string{"unet"}
 	for _, tc := range []struct {
 		name, src string
 		o         Options
@@ -82,15 +84,16 @@ func TestReference(t *testing.T) {
 	}{
 		{"sdxl folder", d("sdxl"), Options{}, append(sdxlCases(), taesd...), 1e-4},
 		{"sdxl single file", filepath.Join(singles, "sdxl-single.safetensors"), Options{Base: d("sdxl")}, sdxlCases(), 1e-4},
-		{"sdxl unet-only file", d("sdxl/unet/diffusion_pytorch_model.safetensors"), Options{Base: d("sdxl")}, sdxlCases(), 1e-4},
+		{"sdxl unet-only file", d("sdxl/unet/diffusion_pytorch_model.safetensors"), Options{Base: d("sdxl"), Parts: []string{"unet"}},
+			[]refCase{unetCase("sdxl-unet", true)}, 1e-4},
 		{"sd21 folder", d("sd21"), Options{}, sd21Cases(), 1e-4},
 		{"sd21 single file", filepath.Join(singles, "sd21-single.safetensors"), Options{Base: d("sd21")}, sd21Cases(), 1e-4},
-		{"peft lora", d("sdxl"), Options{LoRAs: []LoRA{{d("lora/peft.safetensors"), 0.7}}}, lora, 1e-4},
-		{"kohya lora", d("sdxl"), Options{LoRAs: []LoRA{{d("lora/kohya.safetensors"), 0.7}}}, lora, 1e-4},
+		{"peft lora", d("sdxl"), Options{LoRAs: []LoRA{{d("lora/peft.safetensors"), 0.7}}, Parts: unetOnly}, lora, 1e-4},
+		{"kohya lora", d("sdxl"), Options{LoRAs: []LoRA{{d("lora/kohya.safetensors"), 0.7}}, Parts: unetOnly}, lora, 1e-4},
 		// pipeline.safetensors has the same update with unet. names and no alpha metadata, so alpha = rank:
 		// scale 1.4 = 0.7·(alpha 8 / rank 4) gives the same fused UNet.
-		{"diffusers pipeline lora", d("sdxl"), Options{LoRAs: []LoRA{{d("lora/pipeline.safetensors"), 1.4}}}, lora, 1e-4},
-		{"sdxl fp16", d("sdxl"), Options{FP16: true}, []refCase{unetCase("sdxl-unet", true),
+		{"diffusers pipeline lora", d("sdxl"), Options{LoRAs: []LoRA{{d("lora/pipeline.safetensors"), 1.4}}, Parts: unetOnly}, lora, 1e-4},
+		{"sdxl fp16", d("sdxl"), Options{FP16: true, Parts: []string{"unet", "text_encoder_2"}}, []refCase{unetCase("sdxl-unet", true),
 			textCase("text_encoder_2", "sdxl-text_encoder_2", true, 3)}, 1e-2},
 	} {
 		t.Run(strings.ReplaceAll(tc.name, " ", "_"), func(t *testing.T) {
@@ -166,4 +169,55 @@ func compareRef(t *testing.T, model, ref string, c refCase, tol float64) {
 			t.Errorf("%s %s: max relative error %.3g > %.0g", c.model, mo, e, tol)
 		}
 	}
+}
+
+// TestShardedReference splits diffusers' tiny UNet into two shards with an index (as
+// save_pretrained does past max_shard_size) and checks the conversion still equals diffusers.
+func TestShardedReference(t *testing.T) {
+	unetDir := filepath.Join(refDir, "sdxl", "unet")
+	src, err := OpenFiles(filepath.Join(unetDir, "diffusion_pytorch_model.safetensors"))
+	if err != nil {
+		t.Skipf("no diffusers reference files: %v", err)
+	}
+	defer src.Close()
+	base := t.TempDir()
+	for _, sub := range []string{"vae", "text_encoder", "text_encoder_2"} { // the base the UNet-only path would need
+		os.Symlink(mustAbs(t, filepath.Join(refDir, "sdxl", sub)), filepath.Join(base, sub))
+	}
+	dir := filepath.Join(base, "unet")
+	os.MkdirAll(dir, 0o755)
+	cfg, _ := os.ReadFile(filepath.Join(unetDir, "config.json"))
+	os.WriteFile(filepath.Join(dir, "config.json"), cfg, 0o644)
+	names := src.Names()
+	weightMap := map[string]string{}
+	for i, part := range [][]string{names[:len(names)/2], names[len(names)/2:]} {
+		file := []string{"diffusion_pytorch_model-00001-of-00002.safetensors", "diffusion_pytorch_model-00002-of-00002.safetensors"}[i]
+		var ts []tensorToWrite
+		for _, n := range part {
+			shape, _ := src.Shape(n)
+			v, _ := src.Float32(n)
+			ts = append(ts, tensorToWrite{n, shape, v})
+			weightMap[n] = file
+		}
+		writeF32(t, filepath.Join(dir, file), ts)
+	}
+	idx, _ := json.Marshal(map[string]any{"metadata": map[string]any{}, "weight_map": weightMap})
+	os.WriteFile(filepath.Join(dir, "diffusion_pytorch_model.safetensors.index.json"), idx, 0o644)
+	out := t.TempDir()
+	res, err := Convert(base, out, Options{Parts: []string{"unet"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(res.Sources); n < 2 {
+		t.Errorf("sources %v: want both shards", res.Sources)
+	}
+	compareRef(t, filepath.Join(out, "unet", "model.onnx"), filepath.Join(refDir, "refs", "sdxl-unet.safetensors"), unetCase("sdxl-unet", true), 1e-4)
+}
+
+func mustAbs(t testing.TB, p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }

@@ -108,7 +108,7 @@ func sgmVAE(src Source, prefix string, blocks int) (*mapped, error) {
 	m := &mapped{src: src, m: map[string]mapping{}}
 	for _, full := range src.Names() {
 		k, ok := strings.CutPrefix(full, prefix)
-		if !ok {
+		if !ok || strings.HasPrefix(k, "loss.") { // training-only discriminator weights in some ldm files
 			continue
 		}
 		d, err := vaeKey(k, blocks)

@@ -139,13 +139,6 @@ func absLoRAs(ls []LoRA) []LoRA {
 	return out
 }
 
-// ErrStale means a converted folder was made from other sources, options or by
-// another converter version.
-var ErrStale = errors.New("sdconv: conversion is stale")
-
-// ErrCorrupt means a converted folder's files differ from its sidecar.
-var ErrCorrupt = errors.New("sdconv: converted folder does not match its sidecar")
-
 // ReadSidecar reads and checks out/conversion.json.
 func ReadSidecar(out string) (*Sidecar, error) {
 	data, err := os.ReadFile(filepath.Join(out, SidecarName))

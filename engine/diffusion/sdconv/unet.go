@@ -16,6 +16,7 @@ func buildUNet(src Source, c UNetConfig, fp16 bool) (*graph, error) {
 		return nil, err
 	}
 	g := newGraph("unet", src, fp16)
+	g.upcastAttention = c.UpcastAttention
 	boc, n := c.BlockOutChannels, p.n
 	groups, eps := c.NormNumGroups, float32(c.NormEps)
 	sample := g.input("sample", 0, "batch_size", c.InChannels, "height", "width")

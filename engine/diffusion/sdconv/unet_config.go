@@ -68,6 +68,10 @@ type UNetConfig struct {
 	DualCrossAttention                bool     `json:"dual_cross_attention"`
 	ReverseTransformerLayersPerBlock  any      `json:"reverse_transformer_layers_per_block"`
 	EncoderHidProj                    any      `json:"encoder_hid_dim"`
+	TimeCondProjDim                   any      `json:"time_cond_proj_dim"`
+	ConvInKernel                      int64    `json:"conv_in_kernel"`
+	ConvOutKernel                     int64    `json:"conv_out_kernel"`
+	ClassEmbeddingsConcat             bool     `json:"class_embeddings_concat"`
 }
 
 func strp(s string) *string { return &s }
@@ -115,6 +119,10 @@ func (c UNetConfig) plan() (*unetPlan, error) {
 		return nil, fmt.Errorf("%w: UNet resnet_time_scale_shift %q", ErrConfig, c.ResnetTimeScaleShift)
 	case c.DualCrossAttention || c.EncoderHidProj != nil || c.ReverseTransformerLayersPerBlock != nil:
 		return nil, fmt.Errorf("%w: UNet dual_cross_attention, encoder_hid_dim or reverse_transformer_layers_per_block", ErrConfig)
+	case c.TimeCondProjDim != nil:
+		return nil, fmt.Errorf("%w: UNet time_cond_proj_dim (an LCM guidance-embedding UNet)", ErrConfig)
+	case (c.ConvInKernel != 0 && c.ConvInKernel != 3) || (c.ConvOutKernel != 0 && c.ConvOutKernel != 3) || c.ClassEmbeddingsConcat:
+		return nil, fmt.Errorf("%w: UNet conv_in_kernel %d, conv_out_kernel %d, class_embeddings_concat %v", ErrConfig, c.ConvInKernel, c.ConvOutKernel, c.ClassEmbeddingsConcat)
 	case c.MidBlockType != nil && *c.MidBlockType != "UNetMidBlock2DCrossAttn":
 		return nil, fmt.Errorf("%w: UNet mid_block_type %q", ErrConfig, *c.MidBlockType)
 	}

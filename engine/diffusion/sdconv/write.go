@@ -32,7 +32,7 @@ func (g *graph) weightBytes() int64 {
 
 // write stores the model as dir/model.onnx (with dir/model.onnx_data when large).
 func (g *graph) write(dir string, progress Progress) error {
-	if err := errors.Join(g.errs...); err != nil {
+	if err := g.err(); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -42,6 +42,11 @@ func (g *graph) write(dir string, progress Progress) error {
 	var data *bufio.Writer
 	var dataFile *os.File
 	const dataName = "model.onnx_data"
+	if !external { // never leave an earlier conversion's data file beside an inline model
+		if err := os.Remove(filepath.Join(dir, dataName)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("sdconv: %w", err)
+		}
+	}
 	if external {
 		f, err := os.Create(filepath.Join(dir, dataName))
 		if err != nil {
