@@ -20,6 +20,8 @@ export WINEPREFIX="$OUT/prefix" WINEDEBUG=-all
 # No wine-mono / wine-gecko prompts: the engine needs neither .NET nor a browser engine.
 export WINEDLLOVERRIDES="mscoree,mshtml="
 mkdir -p "$OUT/unit" "$OUT/overlay"
+# A go.mod keeps this build folder (with its generated .go overlay) out of the main module's ./... .
+printf 'module vivid-ml-engine/bin-windows\n' >"$OUT/go.mod"
 t0=$SECONDS
 
 # 1. Prefix (once per $OUT) and the shim Go needs to start (wine 8 lacks ProcessPrng).
