@@ -315,4 +315,3 @@ func TestBadInputMatrix(t *testing.T) {
 		in.Write(cat(oscStr("/vivid/get"), oscStr(",")))
 	}
 }
-
