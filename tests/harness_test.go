@@ -2,7 +2,6 @@ package tests
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -92,11 +91,11 @@ func startCmd(t *testing.T, cmd *exec.Cmd) *proc {
 	go func() {
 		p.err = cmd.Wait()
 		p.exitAt = time.Now()
-		pw.Close()
+		_ = pw.Close()
 		close(p.done)
 	}()
 	t.Cleanup(func() {
-		p.stop()
+		_ = p.stop() // the exit status is the test's to check; cleanup only reaps
 		<-logDone
 		if t.Failed() {
 			t.Logf("log of %s (exit %v):\n%s", strings.Join(p.args, " "), p.err, p)
@@ -246,9 +245,6 @@ func mustRun(t *testing.T, stdin io.Reader, args ...string) string {
 	}
 	return log
 }
-
-// fmtPort formats a loopback address for port.
-func fmtPort(port int) string { return fmt.Sprintf("127.0.0.1:%d", port) }
 
 // umask is the process's file mode creation mask (the engine inherits it).
 func umask() os.FileMode {
