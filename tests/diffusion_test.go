@@ -32,11 +32,9 @@ func diffusionEngine(args ...string) *exec.Cmd {
 
 func diffRunOK(t *testing.T, cmd *exec.Cmd) []byte {
 	t.Helper()
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	out, stderr, err := runCLI(t, 5*time.Minute, cmd)
 	if err != nil {
-		t.Fatalf("%v: %v\n%s", cmd.Args, err, stderr.String())
+		t.Fatalf("%v: %v\n%s", cmd.Args, err, stderr)
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"os"
@@ -251,4 +252,25 @@ func umask() os.FileMode {
 	m := syscall.Umask(0)
 	syscall.Umask(m)
 	return os.FileMode(m)
+}
+
+// runCLI runs a short command (models, check, pose, diffusion run…) to completion within
+// timeout, killing it after that, and returns its stdout and stderr apart.
+func runCLI(t *testing.T, timeout time.Duration, cmd *exec.Cmd) (stdout, stderr []byte, err error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(timeout):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatalf("%s did not finish within %s:\n%s%s", strings.Join(cmd.Args, " "), timeout, out.Bytes(), errb.Bytes())
+	}
+	return out.Bytes(), errb.Bytes(), err
 }
