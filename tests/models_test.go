@@ -3,6 +3,7 @@ package tests
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -17,7 +18,8 @@ func runEngine(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	out, errb, err := runCLI(t, 5*time.Minute, engine(args...))
 	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
 		code = ee.ExitCode()
 	} else if err != nil {
 		t.Fatalf("engine %v: %v", args, err)
