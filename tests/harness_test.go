@@ -247,13 +247,6 @@ func mustRun(t *testing.T, stdin io.Reader, args ...string) string {
 	return log
 }
 
-// umask is the process's file mode creation mask (the engine inherits it).
-func umask() os.FileMode {
-	m := syscall.Umask(0)
-	syscall.Umask(m)
-	return os.FileMode(m)
-}
-
 // runCLI runs a short command (models, check, pose, diffusion run…) to completion within
 // timeout, killing it after that, and returns its stdout and stderr apart.
 func runCLI(t *testing.T, timeout time.Duration, cmd *exec.Cmd) (stdout, stderr []byte, err error) {
