@@ -61,7 +61,7 @@ var builtins = map[string]method{
 		return c.action(&mapping.Outcome{Action: "preset.fade", Preset: name, Index: idx, Fade: time.Duration(secs * float64(time.Second))})
 	},
 	"/vivid/get": func(c *Controller, a []any) error {
-		if name, ok := stringArg(a); ok { // one parameter, to the sender: a reply no bigger than the request's order
+		if name, ok := stringArg(a); ok { // one parameter, to the sender: a reply about the size of the request
 			v, found := c.ps.Load().GetParam(name)
 			if !found {
 				return fmt.Errorf("%w %q", engine.ErrUnknownParam, name)

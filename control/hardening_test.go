@@ -119,7 +119,7 @@ func TestGetBounded(t *testing.T) {
 	p.send(c.OSCAddr(), "/vivid/get", "seed")
 	// The first message the sender gets is the one it asked for: /vivid/get sent it nothing.
 	buf := make([]byte, 65536)
-	p.conn.SetReadDeadline(deadline10s())
+	_ = p.conn.SetReadDeadline(deadline10s())
 	n, _, err := p.conn.ReadFrom(buf)
 	if err != nil {
 		t.Fatal(err)

@@ -117,7 +117,7 @@ func (c *Controller) addFeedback(host string, port int) error {
 		}
 		for _, p := range ports {
 			if err != nil {
-				c.lookupFailed(host, err)
+				_ = c.lookupFailed(host, err) // reported on /vivid/error: nobody to return it to
 				break
 			}
 			if err := c.addTarget(netip.AddrPortFrom(a, uint16(p))); err != nil {

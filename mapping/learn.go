@@ -56,7 +56,8 @@ func AppendRule(file string, rule RuleSpec) error {
 		}
 		kept = append(kept, it)
 	}
-	rules.Content = append(kept, &rn)
+	kept = append(kept, &rn)
+	rules.Content = kept
 	out, err := yaml.Marshal(&root)
 	if err != nil {
 		return fmt.Errorf("encoding mapping: %w", err)

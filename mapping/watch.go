@@ -91,15 +91,15 @@ func watchSet(f string) (dirs, names []string) {
 			break
 		}
 	}
-	real := abs
+	resolved := abs
 	if r, err := filepath.EvalSymlinks(abs); err == nil {
-		real = r
+		resolved = r
 	} else if r, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
-		real = filepath.Join(r, filepath.Base(abs)) // the file is gone, its folder is not
+		resolved = filepath.Join(r, filepath.Base(abs)) // the file is gone, its folder is not
 	}
-	dir := filepath.Dir(real)
+	dir := filepath.Dir(resolved)
 	dirs = append(dirs, dir, filepath.Dir(dir))
-	names = append(names, real, dir)
+	names = append(names, resolved, dir)
 	return dirs, names
 }
 

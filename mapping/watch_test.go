@@ -41,7 +41,7 @@ func TestWatcherFollows(t *testing.T) {
 	if err := w.Initialize(); err != nil {
 		t.Fatal(err)
 	}
-	defer w.Close()
+	t.Cleanup(func() { _ = w.Close() })
 	wait := func(what string) {
 		t.Helper()
 		select {

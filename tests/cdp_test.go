@@ -87,13 +87,14 @@ func (b *browser) dial(ws string) error {
 	}
 	key := make([]byte, 16)
 	_, _ = rand.Read(key)
-	fmt.Fprintf(b.conn, "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+	_, _ = fmt.Fprintf(b.conn, "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
 		"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n", u.RequestURI(), u.Host, base64.StdEncoding.EncodeToString(key))
 	b.rd = bufio.NewReaderSize(b.conn, 1<<16)
 	resp, err := http.ReadResponse(b.rd, nil)
 	if err != nil {
 		return err
 	}
+	defer resp.Body.Close() // a 101 has no body: the connection goes on as WebSocket
 	if resp.StatusCode != http.StatusSwitchingProtocols {
 		return fmt.Errorf("handshake: %s", resp.Status)
 	}

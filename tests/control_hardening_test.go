@@ -45,7 +45,7 @@ func startCtlEngineCfg(t *testing.T, body string, extra ...string) *ctlEngine {
 	if e.conn, err = net.DialUDP("udp", nil, ua); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { e.conn.Close() })
+	t.Cleanup(func() { _ = e.conn.Close() })
 	e.http = e.httpBase(t)
 	return e
 }
@@ -168,7 +168,7 @@ func TestGetRepliesBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { _ = s.Close() })
 	for _, m := range []*osc.Message{{Address: "/vivid/get"}, {Address: "/vivid/get", Args: []any{"seed"}}} {
 		b, _ := osc.AppendMessage(nil, m)
 		if _, err := s.WriteTo(b, e.conn.RemoteAddr()); err != nil {
@@ -176,7 +176,7 @@ func TestGetRepliesBounded(t *testing.T) {
 		}
 	}
 	buf := make([]byte, 65536)
-	s.SetReadDeadline(time.Now().Add(readyWait))
+	_ = s.SetReadDeadline(time.Now().Add(readyWait))
 	n, _, err := s.ReadFrom(buf)
 	if err != nil {
 		t.Fatalf("no answer to /vivid/get s seed: %v", err)

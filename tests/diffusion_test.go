@@ -32,11 +32,9 @@ func diffusionEngine(args ...string) *exec.Cmd {
 
 func diffRunOK(t *testing.T, cmd *exec.Cmd) []byte {
 	t.Helper()
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	out, stderr, err := runCLI(t, 5*time.Minute, cmd)
 	if err != nil {
-		t.Fatalf("%v: %v\n%s", cmd.Args, err, stderr.String())
+		t.Fatalf("%v: %v\n%s", cmd.Args, err, stderr)
 	}
 	return out
 }
@@ -84,8 +82,12 @@ func TestDiffusionRunTiny(t *testing.T) {
 				if img.Bounds().Dx() != 64 || img.Bounds().Dy() != 64 {
 					t.Fatalf("output is %v, want 64×64", img.Bounds())
 				}
-				if st, err := os.Stat(out); err != nil || st.Mode().Perm() != 0o644&^umask() {
-					t.Fatalf("output mode %v (%v), want %v", st.Mode().Perm(), err, os.FileMode(0o644&^umask()))
+				st, err := os.Stat(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if st.Mode().Perm() != 0o644&^umask() {
+					t.Fatalf("output mode %v, want %v", st.Mode().Perm(), 0o644&^umask())
 				}
 				return b
 			}

@@ -1,8 +1,8 @@
 package tests
 
 import (
+	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -92,11 +92,11 @@ func startCmd(t *testing.T, cmd *exec.Cmd) *proc {
 	go func() {
 		p.err = cmd.Wait()
 		p.exitAt = time.Now()
-		pw.Close()
+		_ = pw.Close()
 		close(p.done)
 	}()
 	t.Cleanup(func() {
-		p.stop()
+		_ = p.stop() // the exit status is the test's to check; cleanup only reaps
 		<-logDone
 		if t.Failed() {
 			t.Logf("log of %s (exit %v):\n%s", strings.Join(p.args, " "), p.err, p)
@@ -247,5 +247,23 @@ func mustRun(t *testing.T, stdin io.Reader, args ...string) string {
 	return log
 }
 
-// fmtPort formats a loopback address for port.
-func fmtPort(port int) string { return fmt.Sprintf("127.0.0.1:%d", port) }
+// runCLI runs a short command (models, check, pose, diffusion run…) to completion within
+// timeout, killing it after that, and returns its stdout and stderr apart.
+func runCLI(t *testing.T, timeout time.Duration, cmd *exec.Cmd) (stdout, stderr []byte, err error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(timeout):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatalf("%s did not finish within %s:\n%s%s", strings.Join(cmd.Args, " "), timeout, out.Bytes(), errb.Bytes())
+	}
+	return out.Bytes(), errb.Bytes(), err
+}

@@ -3,28 +3,28 @@ package tests
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // run runs the engine and returns stdout, stderr and the exit code.
 func runEngine(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	cmd := engine(args...)
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
+	out, errb, err := runCLI(t, 5*time.Minute, engine(args...))
 	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
 		code = ee.ExitCode()
 	} else if err != nil {
 		t.Fatalf("engine %v: %v", args, err)
 	}
-	return out.String(), errb.String(), code
+	return string(out), string(errb), code
 }
 
 // Fetch through the real npm client into an empty cache, then flip one byte in each

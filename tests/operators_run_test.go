@@ -45,33 +45,20 @@ func TestRunSegmentShmAndOSC(t *testing.T) {
 	}
 	defer udp.Close()
 	port := udp.LocalAddr().(*net.UDPAddr).Port
-	run := engine("run", "--offline", "--osc-in", "127.0.0.1:0", "--source", photo, "--segment", "--shm-out", "segmask:mask",
+	run := startEngine(t, "run", "--offline", "--source", photo, "--segment", "--shm-out", "segmask:mask",
 		"--osc-out", "127.0.0.1:"+strconv.Itoa(port))
-	var logs syncBuffer
-	run.Stdout, run.Stderr = &logs, &logs
-	if err := run.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = run.Wait(); close(exited) }()
-	defer func() {
-		run.Process.Kill()
-		<-exited
-	}()
 
 	out := filepath.Join(dir, "mask.png")
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		select {
-		case <-exited:
-			t.Fatalf("run exited early\n%s", logs.String())
-		default:
+		if !run.running() {
+			t.Fatalf("run exited early")
 		}
 		if err := engine("shm", "read", "segmask", "--out", out).Run(); err == nil {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no mask frame in shared memory\n%s", logs.String())
+			t.Fatalf("no mask frame in shared memory")
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

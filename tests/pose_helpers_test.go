@@ -78,15 +78,15 @@ func startOSCDump(t *testing.T) *oscDump {
 		msg := append([]byte(probeAddr+"\x00\x00\x00"), ',', 0, 0, 0)
 		for deadline := time.Now().Add(readyWait); ; time.Sleep(20 * time.Millisecond) {
 			if d.has(probeAddr) {
-				probe.Close()
+				_ = probe.Close()
 				return d
 			}
 			if !d.running() || time.Now().After(deadline) {
 				break
 			}
-			probe.Write(msg)
+			_, _ = probe.Write(msg) // lost while oscdump is not yet reading: sent again
 		}
-		probe.Close()
+		_ = probe.Close()
 		if d.running() || attempt == 2 {
 			t.Fatalf("oscdump on port %d never printed a probe (exit %v):\n%s", port, d.err, d.proc)
 		}
@@ -97,7 +97,7 @@ func (d *oscDump) target() string { return "127.0.0.1:" + strconv.Itoa(d.Port) }
 
 // stop ends oscdump and returns every line it printed (probes left out).
 func (d *oscDump) stop() []oscLine {
-	d.proc.stop()
+	_ = d.proc.stop() // oscdump exits by signal
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var out []oscLine

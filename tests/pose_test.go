@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	vivid "github.com/vivid-ml/vivid-ml-engine/engine"
 	"github.com/vivid-ml/vivid-ml-engine/engine/pose"
@@ -37,12 +38,10 @@ type poseLine struct {
 
 func runPose(t *testing.T, args ...string) ([]poseLine, string, error) {
 	t.Helper()
-	cmd := engine(append([]string{"pose", "--offline", "--log-level", "warn"}, args...)...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
+	out, errb, err := runCLI(t, 5*time.Minute, engine(append([]string{"pose", "--offline", "--log-level", "warn"}, args...)...))
+	stdout, stderr := bytes.NewBuffer(out), bytes.NewBuffer(errb)
 	var lines []poseLine
-	sc := bufio.NewScanner(&stdout)
+	sc := bufio.NewScanner(stdout)
 	sc.Buffer(make([]byte, 1<<16), 1<<20)
 	for sc.Scan() {
 		var l poseLine

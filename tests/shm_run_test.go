@@ -1,13 +1,11 @@
 package tests
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 )
@@ -94,22 +92,4 @@ func TestRunChainShmSourceToShmOut(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "vivid-shm.chain-b")); !os.IsNotExist(err) {
 		t.Fatalf("segment left after a clean exit: %v", err)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe to read while a process writes to it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

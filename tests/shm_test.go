@@ -23,33 +23,19 @@ func shmDir(t *testing.T) string {
 	return d
 }
 
-// startShmWriter runs `shm write NAME` (checksummed test pattern, full speed unless --fps).
-func startShmWriter(t *testing.T, name, size string, extra ...string) *exec.Cmd {
+// startShmWriter runs `shm write NAME` (checksummed test pattern, full speed unless --fps)
+// under the harness.
+func startShmWriter(t *testing.T, name, size string, extra ...string) *proc {
 	t.Helper()
-	w := engine(append([]string{"shm", "write", name, "--size", size}, extra...)...)
-	var stderr bytes.Buffer
-	w.Stderr = &stderr
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if w.ProcessState == nil {
-			w.Process.Kill()
-			w.Wait()
-		}
-		if t.Failed() {
-			t.Logf("writer stderr:\n%s", stderr.String())
-		}
-	})
-	return w
+	return startEngine(t, append([]string{"shm", "write", name, "--size", size}, extra...)...)
 }
 
 // shmRead runs `shm read NAME --verify` and decodes its JSON line.
 func shmRead(t *testing.T, name string, extra ...string) map[string]any {
 	t.Helper()
-	out, err := engine(append([]string{"shm", "read", name, "--verify", "--timeout", "20s"}, extra...)...).Output()
+	out, stderr, err := runCLI(t, time.Minute, engine(append([]string{"shm", "read", name, "--verify", "--timeout", "20s"}, extra...)...))
 	if err != nil {
-		t.Fatalf("shm read: %v: %s", err, out)
+		t.Fatalf("shm read: %v: %s\n%s", err, out, stderr)
 	}
 	var m map[string]any
 	if err := json.Unmarshal(out, &m); err != nil {
@@ -122,8 +108,7 @@ func TestShmReadersInOtherProcesses(t *testing.T) {
 	}
 	t.Logf("C reader: %s", bytes.TrimSpace(cOut))
 
-	w.Process.Signal(os.Interrupt)
-	if err := w.Wait(); err != nil {
+	if err := w.stop(); err != nil {
 		t.Fatalf("writer exit: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "vivid-shm.e2e")); !os.IsNotExist(err) {
@@ -156,11 +141,11 @@ func TestShmCrashReclaim(t *testing.T) {
 	dir := shmDir(t)
 	w := startShmWriter(t, "crash", "64x32")
 	shmRead(t, "crash")
-	if err := engine("shm", "write", "crash").Run(); err == nil {
+	if code, _ := runToExit(t, nil, time.Minute, "shm", "write", "crash"); code == 0 {
 		t.Fatal("a second writer started while the first runs")
 	}
-	w.Process.Signal(syscall.SIGKILL)
-	w.Wait()
+	w.signal(t, syscall.SIGKILL)
+	_ = w.wait(t, stopGrace) // killed: the exit status says so
 	if _, err := os.Stat(filepath.Join(dir, "vivid-shm.crash")); err != nil {
 		t.Fatalf("killed writer's segment: %v", err)
 	}

@@ -36,6 +36,7 @@ func TestStatusPageInChromium(t *testing.T) {
 		has("#mapping", mf+" (mapping, 1)"),
 		has("#models td", "movenet-lightning"),
 		has("#models td", "cpu"),
+		has("#gpus", "built without CUDA"), // the default build; the CUDA variant lists name and VRAM
 		has("#learn", "not learning"),
 		has("#control", "read-only"),
 		has("#mapping-error", "none"),

@@ -14,7 +14,7 @@ import (
 // getJSON GETs url with Host header host ("" leaves it) and decodes a JSON body into out (when not nil).
 func getJSON(t *testing.T, url, host string, out any) int {
 	t.Helper()
-	req, err := http.NewRequest("GET", url, nil)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func getJSON(t *testing.T, url, host string, out any) int {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	if out != nil && resp.StatusCode == 200 {
+	if out != nil && resp.StatusCode == http.StatusOK {
 		if err := json.Unmarshal(b, out); err != nil {
 			t.Fatalf("GET %s: %v\n%s", url, err, b)
 		}
@@ -78,7 +78,7 @@ func waitStatus[T any](t *testing.T, p *proc, url string, what string, cond func
 	t.Helper()
 	for deadline := time.Now().Add(readyWait); ; time.Sleep(100 * time.Millisecond) {
 		var v T
-		req, _ := http.NewRequest("GET", url, nil)
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
 		if resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req); err == nil {
 			_ = json.NewDecoder(resp.Body).Decode(&v)
 			resp.Body.Close()

@@ -4,5 +4,5 @@ package tests
 
 import "os"
 
-// umask is 0 where there is none (Windows).
+// umask is 0 where there is none (Windows: file modes are not Unix permissions).
 func umask() os.FileMode { return 0 }

@@ -16,6 +16,6 @@ func isHelp(arg string) bool {
 
 // helpFor prints usage for a command group to stdout (help was asked for: exit 0).
 func helpFor(usage string) error {
-	fmt.Fprint(os.Stdout, usage)
-	return nil
+	_, err := fmt.Fprint(os.Stdout, usage)
+	return err
 }

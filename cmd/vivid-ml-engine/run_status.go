@@ -1,11 +1,15 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine"
 	"github.com/vivid-ml/vivid-ml-engine/output/preview"
+	"github.com/vivid-ml/vivid-ml-engine/tensorrt/gpu"
 )
 
 // defaultStatus is the status page's view of env: stage rates and latency percentiles
@@ -46,7 +50,40 @@ func defaultStatus(env *runEnv) preview.EngineStatus {
 	if env.ModelProviders != nil {
 		st.Models = env.ModelProviders()
 	}
+	st.GPUs, st.GPUNote = gpuStatus(time.Now())
 	return st
+}
+
+// gpuCache holds the GPU inventory for the status page, asked for at most every 5 s.
+var gpuCache struct {
+	sync.Mutex
+	at    time.Time
+	lines []string
+	note  string
+}
+
+// gpuStatus is one line per CUDA device (name, VRAM total and free), or why there is none.
+func gpuStatus(now time.Time) ([]string, string) {
+	gpuCache.Lock()
+	defer gpuCache.Unlock()
+	if !gpuCache.at.IsZero() && now.Sub(gpuCache.at) < 5*time.Second {
+		return gpuCache.lines, gpuCache.note
+	}
+	gpuCache.at = now
+	infos, err := gpu.Devices()
+	gpuCache.lines, gpuCache.note = nil, ""
+	switch {
+	case errors.Is(err, gpu.ErrNoCUDA):
+		gpuCache.note = "built without CUDA (the CUDA variant: make cuda)"
+	case err != nil:
+		gpuCache.note = err.Error()
+	case len(infos) == 0:
+		gpuCache.note = "no CUDA devices"
+	}
+	for _, i := range infos {
+		gpuCache.lines = append(gpuCache.lines, i.String())
+	}
+	return gpuCache.lines, gpuCache.note
 }
 
 // paramStatus lists every parameter of p under its OSC address (docs/control.md).

@@ -62,7 +62,7 @@ func Compile(pat string) (*Pattern, error) {
 	for _, seg := range strings.Split(pat[1:], "/") {
 		toks, err := compileSeg(seg)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %q: %v", ErrBadPattern, pat, err)
+			return nil, fmt.Errorf("%w: %q: %w", ErrBadPattern, pat, err)
 		}
 		p.segs = append(p.segs, toks)
 	}

@@ -7,7 +7,7 @@ import (
 )
 
 func TestGuard(t *testing.T) {
-	h := guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) }),
+	h := guard(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) }),
 		append(DefaultAllowedHosts, "studio.lan"))
 	for _, tc := range []struct {
 		host, path string
@@ -24,7 +24,7 @@ func TestGuard(t *testing.T) {
 		{"", "/", http.StatusForbidden},
 		{"127.0.0.1:8080", "/\xff", http.StatusNotFound},
 	} {
-		r := httptest.NewRequest("GET", "http://x/", nil)
+		r := httptest.NewRequest(http.MethodGet, "http://x/", nil)
 		r.Host, r.URL.Path = tc.host, tc.path
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, r)

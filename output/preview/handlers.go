@@ -17,8 +17,10 @@ type EngineStatus struct {
 	MappingError string        `json:"mapping_error"` // last mapping load error, "" if none
 	Files        []FileStatus  `json:"files"`         // mapping and presets files, each with its last error
 	Learn        LearnStatus   `json:"learn"`
-	Models       []ModelStatus `json:"models"`  // execution provider per loaded model
-	Control      string        `json:"control"` // "read-only": the page changes nothing
+	Models       []ModelStatus `json:"models"`             // execution provider per loaded model
+	GPUs         []string      `json:"gpus"`               // one line per GPU: name, memory total and free
+	GPUNote      string        `json:"gpu_note,omitempty"` // why there is no GPU list (e.g. built without CUDA)
+	Control      string        `json:"control"`            // "read-only": the page changes nothing
 }
 
 // StageStatus is one stage's rate and latency.

@@ -3,6 +3,7 @@ package telemetry
 import (
 	"encoding/json"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -49,7 +50,7 @@ func TestHealth(t *testing.T) {
 			}
 			h.SetDown("source", tc.down)
 			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
 			if rec.Code != tc.want {
 				t.Fatalf("code %d, want %d (%s)", rec.Code, tc.want, rec.Body)
 			}

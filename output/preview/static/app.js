@@ -60,6 +60,7 @@ async function poll() {
   for (const g of stages) { push(fpsHist, g.name, g.fps); push(p99Hist, g.name, g.p99_ms); }
   fill("stages", stages.map(g => ({ cells: [g.name, num(g.fps, 1), num(g.p50_ms, 1), num(g.p99_ms, 1)] })));
   fill("models", (eng.models || []).map(m => ({ cells: [m.model, m.provider] })));
+  text("gpus", (eng.gpus || []).join("\n") || eng.gpu_note || "–");
   text("mapping", eng.mapping || "–");
   const me = document.getElementById("mapping-error");
   me.textContent = eng.mapping_error || "none";
