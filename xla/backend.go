@@ -41,13 +41,19 @@ var _ infer.Backend = (*Backend)(nil)
 // ErrNoPlugin is returned when the xla backend finds no PJRT plugin.
 var ErrNoPlugin = errors.New(`no PJRT plugin found: pip install "jax[cuda13]" (or any JAX with a CUDA plugin), or pass --pjrt-plugin PATH / set PJRT_PLUGIN_LIBRARY_PATH`)
 
+// simplegoConfig is the pure-Go backend's configuration.
+const simplegoConfig = "ops_sequential"
+
 // New starts the backend: for "xla" it loads the plugin and creates the PJRT client.
 func New(cfg Config) (*Backend, error) {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	fold, err := simplego.New("")
+	// ops_sequential: simplego v0.26.0's parallel op scheduler races on shared node
+	// buffers (seen with -race in exec.go executeNode/execReshape); ops still use the
+	// worker pool inside each op.
+	fold, err := simplego.New(simplegoConfig)
 	if err != nil {
 		return nil, fmt.Errorf("xla: %w", err)
 	}
