@@ -22,13 +22,15 @@ export WINEDLLOVERRIDES="mscoree,mshtml="
 mkdir -p "$OUT/unit" "$OUT/overlay"
 t0=$SECONDS
 
-# 1. Prefix (once per $OUT) and the shim Go needs to start (wine 8 lacks ProcessPrng).
+# 1. Prefix (once per $OUT; wineboot mostly waits, so it runs beside the builds) and the
+# shim Go needs to start (wine 8 lacks ProcessPrng).
+boot=
+if [ ! -f "$WINEPREFIX/system.reg" ]; then
+  "$WINE" wineboot -i >"$OUT/wineboot.log" 2>&1 &
+  boot=$!
+fi
 "$CC" -shared -O2 -o "$OUT/bcryptprimitives.dll" scripts/windows/bcryptprimitives.c \
   scripts/windows/bcryptprimitives.def -ladvapi32
-if [ ! -f "$WINEPREFIX/system.reg" ]; then
-  "$WINE" wineboot -i >"$OUT/wineboot.log" 2>&1 || { cat "$OUT/wineboot.log"; exit 1; }
-fi
-cp "$OUT/bcryptprimitives.dll" "$WINEPREFIX/drive_c/windows/system32/"
 
 # 2. Go >= 1.23 sets SIO_UDP_NETRESET on every UDP socket, which wine 8 rejects
 # (WSAEOPNOTSUPP): a build overlay of net/fd_windows.go, generated here from this Go's
@@ -65,6 +67,11 @@ if [ -n "${SPOUT_SDK_DIR:-}" ]; then
     -ld3d11 -ldxgi -lversion -lshlwapi -lwinmm -lgdi32 -luser32 -lshell32 -lole32
 fi
 echo "test-windows: built in $((SECONDS - t0)) s"
+
+if [ -n "$boot" ]; then
+  wait "$boot" || { cat "$OUT/wineboot.log"; exit 1; }
+fi
+cp "$OUT/bcryptprimitives.dll" "$WINEPREFIX/drive_c/windows/system32/"
 
 # 3. The Windows model cache, provisioned from Linux (same store, same hashes).
 [ -x "$LINUX_BIN" ] || "$GO" build -o "$LINUX_BIN" ./cmd/vivid-ml-engine

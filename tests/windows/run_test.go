@@ -94,7 +94,7 @@ func TestWineRun(t *testing.T) {
 
 	t.Run("health and metrics", func(t *testing.T) {
 		for _, path := range []string{"/healthz", "/metrics"} {
-			resp, err := http.Get("http://" + addr(httpPort) + path)
+			resp, err := (&http.Client{Timeout: 10 * time.Second}).Get("http://" + addr(httpPort) + path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -110,7 +110,7 @@ func TestWineRun(t *testing.T) {
 	})
 
 	t.Run("touchdesigner shm read by a windows process", func(t *testing.T) {
-		out, err := r.exe("winpeer.exe", "tdshm", td).Output()
+		out, err := output(r.exe("winpeer.exe", "tdshm", td), false)
 		if err != nil {
 			t.Fatalf("winpeer tdshm: %v\n%s\nengine:\n%s", err, out, eng)
 		}
@@ -136,7 +136,7 @@ func TestWineRun(t *testing.T) {
 		if eng.err != nil {
 			t.Fatalf("exit: %v\n%s", eng.err, eng)
 		}
-		if out, err := r.exe("winpeer.exe", "gone", td).CombinedOutput(); err != nil {
+		if out, err := output(r.exe("winpeer.exe", "gone", td), true); err != nil {
 			t.Fatalf("after exit: %v %s", err, out)
 		}
 	})

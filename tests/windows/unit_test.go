@@ -23,7 +23,7 @@ func TestWineUnitBinaries(t *testing.T) {
 			cmd := r.exe(filepath.Join("unit", filepath.Base(b)), "-test.v", "-test.count=1")
 			cmd.Dir = t.TempDir() // tests may write next to themselves
 			cmd.Env = append(os.Environ(), "VIVID_UNDER_WINE=1")
-			out, err := cmd.CombinedOutput()
+			out, err := output(cmd, true)
 			if err != nil || !strings.Contains(string(out), "\nPASS") {
 				t.Fatalf("%s under wine: %v\n%s", name, err, out)
 			}
