@@ -20,6 +20,9 @@ export WINEPREFIX="$OUT/prefix" WINEDEBUG=-all
 # No wine-mono / wine-gecko prompts: the engine needs neither .NET nor a browser engine.
 export WINEDLLOVERRIDES="mscoree,mshtml="
 mkdir -p "$OUT/unit" "$OUT/overlay"
+# A go.mod makes $OUT another module, so the repository's ./... (make vet, make test)
+# skips the generated overlay source and the wine prefix.
+printf 'module vivid-test-windows-build\n' >"$OUT/go.mod"
 t0=$SECONDS
 
 # 1. Prefix (once per $OUT; wineboot mostly waits, so it runs beside the builds) and the
