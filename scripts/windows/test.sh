@@ -14,8 +14,8 @@ GO=${GO:-go}
 OUT=$(realpath -m "${OUT:-bin/windows}")
 LINUX_BIN=${LINUX_BIN:-bin/vivid-ml-engine}
 WINE=${WINE:-$(command -v wine64 || echo /usr/lib/wine/wine64)}
-CC=${CC_WIN:-x86_64-w64-mingw32-gcc-posix}
-CXX=${CXX_WIN:-x86_64-w64-mingw32-g++-posix}
+WIN_CC=${WIN_CC:-x86_64-w64-mingw32-gcc-posix}
+WIN_CXX=${WIN_CXX:-x86_64-w64-mingw32-g++-posix}
 export WINEPREFIX="$OUT/prefix" WINEDEBUG=-all
 # No wine-mono / wine-gecko prompts: the engine needs neither .NET nor a browser engine.
 export WINEDLLOVERRIDES="mscoree,mshtml="
@@ -32,7 +32,7 @@ if [ ! -f "$WINEPREFIX/system.reg" ]; then
   "$WINE" wineboot -i >"$OUT/wineboot.log" 2>&1 &
   boot=$!
 fi
-"$CC" -shared -O2 -o "$OUT/bcryptprimitives.dll" scripts/windows/bcryptprimitives.c \
+"$WIN_CC" -shared -O2 -o "$OUT/bcryptprimitives.dll" scripts/windows/bcryptprimitives.c \
   scripts/windows/bcryptprimitives.def -ladvapi32
 
 # 2. Go >= 1.23 sets SIO_UDP_NETRESET on every UDP socket, which wine 8 rejects
@@ -51,20 +51,20 @@ open(sys.argv[2], "w").write(s)
 EOF
 printf '{"Replace":{"%s":"%s"}}\n' "$src" "$OUT/overlay/fd_windows.go" >"$OUT/overlay/overlay.json"
 
-export GOOS=windows GOARCH=amd64
+# One build configuration (cgo on) for every Windows binary, so they share the build cache.
+export GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC="$WIN_CC" CXX="$WIN_CXX"
 ov=(-overlay "$OUT/overlay/overlay.json")
-CGO_ENABLED=1 CC="$CC" CXX="$CXX" "$GO" build "${ov[@]}" -ldflags '-extldflags "-static"' \
-  -o "$OUT/vivid-ml-engine.exe" ./cmd/vivid-ml-engine
-CGO_ENABLED=0 "$GO" build "${ov[@]}" -o "$OUT/winpeer.exe" ./tests/windows/winpeer
+"$GO" build "${ov[@]}" -ldflags '-extldflags "-static"' -o "$OUT/vivid-ml-engine.exe" ./cmd/vivid-ml-engine
+"$GO" build "${ov[@]}" -o "$OUT/winpeer.exe" ./tests/windows/winpeer
 for pkg in ./output/tdshm ./output/spout; do
-  CGO_ENABLED=0 "$GO" test -c "${ov[@]}" -o "$OUT/unit/$(basename "$pkg").test.exe" "$pkg"
+  "$GO" test -c "${ov[@]}" -o "$OUT/unit/$(basename "$pkg").test.exe" "$pkg"
 done
-unset GOOS GOARCH
+unset GOOS GOARCH CGO_ENABLED CC CXX
 # The Spout SDK's own receiver, when its public source is at hand (never in this
 # repository): SPOUT_SDK_DIR=.../Spout2/SPOUTSDK. Without it the SDK check skips.
 rm -f "$OUT/spoutrecv.exe"
 if [ -n "${SPOUT_SDK_DIR:-}" ]; then
-  "$CXX" -O1 -std=c++17 -static -mssse3 -msse4.1 -w -I"$SPOUT_SDK_DIR/SpoutGL" -I"$SPOUT_SDK_DIR/SpoutDirectX/SpoutDX" \
+  "$WIN_CXX" -O1 -std=c++17 -static -mssse3 -msse4.1 -w -I"$SPOUT_SDK_DIR/SpoutGL" -I"$SPOUT_SDK_DIR/SpoutDirectX/SpoutDX" \
     -o "$OUT/spoutrecv.exe" tests/windows/spoutsdk/receiver.cpp "$SPOUT_SDK_DIR/SpoutDirectX/SpoutDX/SpoutDX.cpp" \
     "$SPOUT_SDK_DIR"/SpoutGL/{SpoutDirectX,SpoutSenderNames,SpoutSharedMemory,SpoutFrameCount,SpoutUtils,SpoutCopy}.cpp \
     -ld3d11 -ldxgi -lversion -lshlwapi -lwinmm -lgdi32 -luser32 -lshell32 -lole32
