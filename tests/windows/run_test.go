@@ -141,3 +141,15 @@ func TestWineRun(t *testing.T) {
 		}
 	})
 }
+
+// TestWineShmOutUnsupported: the POSIX shared-memory ring is Linux/macOS only; on Windows
+// `--shm-out` must stop the engine at start (TouchDesigner Shared Mem and Spout are the
+// Windows outputs), not start and drop every frame.
+func TestWineShmOutUnsupported(t *testing.T) {
+	r := needRig(t)
+	out, err := output(r.engine("run", "--offline", "--cache-dir", r.cache(), "--frames", "1",
+		"--osc-out", addr(freeUDPPort(t)), "--osc-in", addr(freeUDPPort(t)), "--shm-out", "ring"), true)
+	if err == nil || !strings.Contains(string(out), "--shm-out ring: shm: only on linux and macos") {
+		t.Fatalf("want a start-up error naming --shm-out: %v\n%s", err, out)
+	}
+}
