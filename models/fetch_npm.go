@@ -37,6 +37,11 @@ func (s *Store) fetchNPM(ctx context.Context, e Entry) error {
 	cmd.Dir = tmp
 	cmd.Stderr = &stderr
 	if out, err := cmd.Output(); err != nil {
+		if errors.Is(err, exec.ErrNotFound) {
+			return fmt.Errorf("%w: npm pack %s: %w (install Node.js' npm, or fetch on a machine that has it with "+
+				"`vivid-ml-engine models fetch --platform %s --cache-dir DIR %s` and pass --cache-dir DIR here)",
+				ErrFetch, spec, err, s.platform, e.Name)
+		}
 		return fmt.Errorf("%w: npm pack %s: %w: %s%s", ErrFetch, spec, err, strings.TrimSpace(string(out)), strings.TrimSpace(stderr.String()))
 	}
 	tgz, err := filepath.Glob(filepath.Join(tmp, "*.tgz"))

@@ -28,3 +28,15 @@ func TestOpenPlatform(t *testing.T) {
 		}
 	}
 }
+
+// Without npm the error says how to provision the cache elsewhere.
+func TestFetchWithoutNPM(t *testing.T) {
+	st, err := Open(Options{CacheDir: t.TempDir(), NPM: "no-such-npm-here", Platform: "windows/amd64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = st.Path(t.Context(), "onnxruntime")
+	if err == nil || !strings.Contains(err.Error(), "models fetch --platform windows/amd64 --cache-dir DIR onnxruntime") {
+		t.Fatalf("error %v lacks the provisioning hint", err)
+	}
+}

@@ -50,6 +50,7 @@ type Store struct {
 	http       *http.Client
 	npm        string
 	hub        *Hub
+	platform   string // GOOS/GOARCH whose entries are served
 	converters map[string]Converter
 
 	mu       sync.Mutex
@@ -78,7 +79,7 @@ func Open(o Options) (*Store, error) {
 		}
 	}
 	s := &Store{
-		dir: dir, offline: o.Offline, log: o.Logger, progress: o.Progress,
+		dir: dir, offline: o.Offline, log: o.Logger, progress: o.Progress, platform: goos + "/" + goarch,
 		entries: m.ForPlatform(goos, goarch), http: o.HTTPClient, npm: o.NPM,
 		converters: defaultConverters(), verified: map[string]bool{},
 	}

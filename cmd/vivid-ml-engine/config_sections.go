@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -75,6 +76,9 @@ func (c *runConfig) resolvePaths(dir string) {
 	abs := func(p string) string {
 		if p == "" || filepath.IsAbs(p) {
 			return p
+		}
+		if vol := filepath.VolumeName(dir); vol != "" && filepath.VolumeName(p) == "" && os.IsPathSeparator(p[0]) {
+			return filepath.Clean(vol + p) // Windows: `\x` is rooted on the config's drive, not in its folder
 		}
 		return filepath.Join(dir, p)
 	}

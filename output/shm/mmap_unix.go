@@ -9,6 +9,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// mmapSupported: segments can be mapped on this platform.
+const mmapSupported = true
+
 // mmapFile maps size bytes of f, shared, read-write or read-only.
 func mmapFile(f *os.File, size int, write bool) ([]byte, error) {
 	prot := unix.PROT_READ

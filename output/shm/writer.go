@@ -45,6 +45,9 @@ func NewWriter(cfg WriterConfig) (*Writer, error) {
 	if cfg.Slots < 1 || cfg.Slots > 64 {
 		return nil, fmt.Errorf("shm: %d slots (want 1-64)", cfg.Slots)
 	}
+	if !mmapSupported {
+		return nil, ErrUnsupported
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}

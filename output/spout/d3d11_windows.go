@@ -13,29 +13,29 @@ import (
 // Direct3D 11 through its COM vtables, without cgo. Method indices are the vtable
 // slots of d3d11.h / dxgi.h (checked against mingw-w64's headers with offsetof).
 const (
-	vtRelease                       = 2
-	vtDeviceCreateTexture2D         = 5
-	vtDeviceOpenShared              = 28
-	vtDeviceGetFeatureLevel         = 37
-	vtContextMap                    = 14
-	vtContextUnmap                  = 15
-	vtContextCopyResource           = 47
-	vtContextUpdateSubres           = 48
-	vtContextFlush                  = 111
-	vtDXGIResourceGetHandle         = 8
-	vtUnknownQueryInterface         = 0
-	d3dDriverHardware               = 1
-	d3dDriverWARP                   = 5
-	d3dCreateBGRASupport            = 0x20
-	d3dSDKVersion                   = 7
-	d3dUsageDefault                 = 0
-	d3dUsageStaging                 = 3
-	d3dBindShaderResource           = 0x8
-	d3dBindRenderTarget             = 0x20
-	d3dCPUAccessRead                = 0x20000
-	d3dMiscShared                   = 0x2
-	d3dMapRead                      = 1
-	hresultFailBit          uintptr = 0x80000000
+	vtRelease               = 2
+	vtDeviceCreateTexture2D = 5
+	vtDeviceOpenShared      = 28
+	vtDeviceGetFeatureLevel = 37
+	vtContextMap            = 14
+	vtContextUnmap          = 15
+	vtContextCopyResource   = 47
+	vtContextUpdateSubres   = 48
+	vtContextFlush          = 111
+	vtDXGIResourceGetHandle = 8
+	vtUnknownQueryInterface = 0
+	d3dDriverHardware       = 1
+	d3dDriverWARP           = 5
+	d3dCreateBGRASupport    = 0x20
+	d3dSDKVersion           = 7
+	d3dUsageDefault         = 0
+	d3dUsageStaging         = 3
+	d3dBindShaderResource   = 0x8
+	d3dBindRenderTarget     = 0x20
+	d3dCPUAccessRead        = 0x20000
+	d3dMiscShared           = 0x2
+	d3dMapRead              = 1
+	hresultFailBit          = 0x80000000
 )
 
 var (
@@ -65,7 +65,8 @@ func (o com) release() {
 	}
 }
 
-func failed(hr uintptr) bool { return hr&hresultFailBit != 0 && uint32(hr) != 0 }
+// failed reports a failing HRESULT (a 32-bit value: the register's upper half is not part of it).
+func failed(hr uintptr) bool { return uint32(hr)&hresultFailBit != 0 }
 
 func hrErr(what string, hr uintptr) error {
 	return fmt.Errorf("spout: %s: hresult %#08x", what, uint32(hr))

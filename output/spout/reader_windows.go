@@ -22,7 +22,7 @@ func Senders() (names []string, active string, err error) {
 	}
 	defer reg.close()
 	err = reg.with(func(b []byte) error {
-		names = DecodeNames(b, len(b)/NameLen)
+		names = DecodeNames(b, min(maxSenders(), len(b)/NameLen))
 		return nil
 	})
 	if a, aerr := openShmem(ActiveMap); aerr == nil {

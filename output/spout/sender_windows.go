@@ -265,7 +265,7 @@ func (s *Sender) unregister() error {
 	}
 	var next string
 	err := s.reg.with(func(b []byte) error {
-		max := len(b) / NameLen
+		max := min(maxSenders(), len(b)/NameLen)
 		names := slices.DeleteFunc(DecodeNames(b, max), func(n string) bool { return n == s.name })
 		EncodeNames(b, names, max)
 		if len(names) > 0 {

@@ -94,7 +94,7 @@ func TestWineRun(t *testing.T) {
 
 	t.Run("health and metrics", func(t *testing.T) {
 		for _, path := range []string{"/healthz", "/metrics"} {
-			resp, err := http.Get("http://" + addr(httpPort) + path)
+			resp, err := (&http.Client{Timeout: 10 * time.Second}).Get("http://" + addr(httpPort) + path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -110,7 +110,7 @@ func TestWineRun(t *testing.T) {
 	})
 
 	t.Run("touchdesigner shm read by a windows process", func(t *testing.T) {
-		out, err := r.exe("winpeer.exe", "tdshm", td).Output()
+		out, err := output(r.exe("winpeer.exe", "tdshm", td), false)
 		if err != nil {
 			t.Fatalf("winpeer tdshm: %v\n%s\nengine:\n%s", err, out, eng)
 		}
@@ -136,8 +136,20 @@ func TestWineRun(t *testing.T) {
 		if eng.err != nil {
 			t.Fatalf("exit: %v\n%s", eng.err, eng)
 		}
-		if out, err := r.exe("winpeer.exe", "gone", td).CombinedOutput(); err != nil {
+		if out, err := output(r.exe("winpeer.exe", "gone", td), true); err != nil {
 			t.Fatalf("after exit: %v %s", err, out)
 		}
 	})
+}
+
+// TestWineShmOutUnsupported: the POSIX shared-memory ring is Linux/macOS only; on Windows
+// `--shm-out` must stop the engine at start (TouchDesigner Shared Mem and Spout are the
+// Windows outputs), not start and drop every frame.
+func TestWineShmOutUnsupported(t *testing.T) {
+	r := needRig(t)
+	out, err := output(r.engine("run", "--offline", "--cache-dir", r.cache(), "--frames", "1",
+		"--osc-out", addr(freeUDPPort(t)), "--osc-in", addr(freeUDPPort(t)), "--shm-out", "ring"), true)
+	if err == nil || !strings.Contains(string(out), "--shm-out ring: shm: only on linux and macos") {
+		t.Fatalf("want a start-up error naming --shm-out: %v\n%s", err, out)
+	}
 }

@@ -36,20 +36,21 @@ func TestWineService(t *testing.T) {
 	t.Cleanup(func() { stdin.Close() })
 
 	sc := func(args ...string) string {
-		out, _ := exec.Command(r.wine, append([]string{"sc"}, args...)...).CombinedOutput()
+		out, _ := output(exec.Command(r.wine, append([]string{"sc"}, args...)...), true)
 		return string(out)
 	}
-	out, err := r.engine("service", "install", "--name", name, "--log-file", r.winPath(logFile), "--",
+	out, err := output(r.engine("service", "install", "--name", name, "--log-file", r.winPath(logFile), "--",
 		"--offline", "--cache-dir", r.cache(), "--osc-out", addr(posePort), "--osc-in", addr(freeUDPPort(t)),
-		"--http", addr(httpPort)).CombinedOutput()
+		"--http", addr(httpPort)), true)
 	if err != nil {
 		t.Fatalf("service install: %v\n%s", err, out)
 	}
 	t.Cleanup(func() {
-		if out, err := r.engine("service", "uninstall", "--name", name).CombinedOutput(); err != nil && !strings.Contains(string(out), "does not exist") {
+		if out, err := output(r.engine("service", "uninstall", "--name", name), true); err != nil && !strings.Contains(string(out), "does not exist") {
 			t.Logf("cleanup: service uninstall: %v %s", err, out)
 		}
 	})
+	client := &http.Client{Timeout: 5 * time.Second}
 	logText := func() string { b, _ := os.ReadFile(logFile); return string(b) }
 	state := func() string {
 		for _, l := range strings.Split(sc("query", name), "\n") {
@@ -64,7 +65,7 @@ func TestWineService(t *testing.T) {
 		sc("start", name)
 		var code int
 		for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-			if resp, err := http.Get("http://" + addr(httpPort) + "/healthz"); err == nil {
+			if resp, err := client.Get("http://" + addr(httpPort) + "/healthz"); err == nil {
 				code = resp.StatusCode
 				resp.Body.Close()
 				if code == 200 {
@@ -78,7 +79,7 @@ func TestWineService(t *testing.T) {
 		if s := state(); s != "RUNNING" {
 			t.Fatalf("state %q, want RUNNING", s)
 		}
-		resp, err := http.Get("http://" + addr(httpPort) + "/metrics")
+		resp, err := client.Get("http://" + addr(httpPort) + "/metrics")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -106,7 +107,7 @@ func TestWineService(t *testing.T) {
 	})
 
 	t.Run("uninstall", func(t *testing.T) {
-		if out, err := r.engine("service", "uninstall", "--name", name).CombinedOutput(); err != nil {
+		if out, err := output(r.engine("service", "uninstall", "--name", name), true); err != nil {
 			t.Fatalf("service uninstall: %v\n%s", err, out)
 		}
 		if s := sc("query", name); !strings.Contains(s, "1060") && strings.Contains(s, "STATE") {
@@ -115,8 +116,8 @@ func TestWineService(t *testing.T) {
 	})
 
 	t.Run("service run from a console", func(t *testing.T) {
-		out, err := r.engine("service", "run", "--name", name, "--", "--offline", "--cache-dir", r.cache(),
-			"--frames", "3", "--osc-out", addr(posePort), "--osc-in", addr(freeUDPPort(t))).CombinedOutput()
+		out, err := output(r.engine("service", "run", "--name", name, "--", "--offline", "--cache-dir", r.cache(),
+			"--frames", "3", "--osc-out", addr(posePort), "--osc-in", addr(freeUDPPort(t))), true)
 		if err != nil || !strings.Contains(string(out), "frame limit reached") {
 			t.Fatalf("service run in the foreground: %v\n%s", err, out)
 		}

@@ -54,7 +54,7 @@ type spoutReadResult struct {
 
 func spoutRead(t *testing.T, r rig, name string) spoutReadResult {
 	t.Helper()
-	out, err := r.exe("winpeer.exe", "spout-read", name).Output()
+	out, err := output(r.exe("winpeer.exe", "spout-read", name), false)
 	var res spoutReadResult
 	if err != nil || json.Unmarshal(out, &res) != nil {
 		t.Fatalf("winpeer spout-read: %v\n%s", err, out)
@@ -103,7 +103,7 @@ func TestWineSpoutSDKReceiver(t *testing.T) {
 	}
 	name := fmt.Sprintf("vivid sdk %d", os.Getpid())
 	startFakeSender(t, r, name)
-	out, err := r.exe("spoutrecv.exe", name, "100").CombinedOutput()
+	out, err := output(r.exe("spoutrecv.exe", name, "100"), true)
 	if err != nil {
 		t.Fatalf("SDK receiver: %v\n%s", err, out)
 	}

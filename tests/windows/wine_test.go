@@ -8,6 +8,7 @@ package windows
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -91,34 +92,60 @@ func (p *proc) read(r io.Reader, wg *sync.WaitGroup) {
 }
 
 // start runs cmd, collecting stdout and stderr; it is killed when the test ends.
+// The output is an *os.File pipe, not exec's: wine's system processes (services.exe,
+// rpcss…) that a command starts inherit its handles and keep a pipe open after it
+// exits, so the end of the process, not of its output, is what done waits for.
 func start(t *testing.T, cmd *exec.Cmd) *proc {
 	t.Helper()
 	p := &proc{cmd: cmd, done: make(chan struct{})}
-	so, err := cmd.StdoutPipe()
+	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	se, err := cmd.StderrPipe()
+	cmd.Stdout, cmd.Stderr = w, w
+	err = cmd.Start()
+	w.Close()
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
+		r.Close()
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
-	wg.Add(2)
-	go p.read(so, &wg)
-	go p.read(se, &wg)
+	wg.Add(1)
+	go p.read(r, &wg)
 	go func() {
-		wg.Wait()
 		p.err = cmd.Wait()
+		drained := make(chan struct{})
+		go func() { wg.Wait(); close(drained) }()
+		select { // the last lines, unless an inheriting process holds the pipe
+		case <-drained:
+		case <-time.After(time.Second):
+		}
 		close(p.done)
 	}()
 	t.Cleanup(func() {
 		cmd.Process.Kill()
 		<-p.done
+		r.Close()
 	})
 	return p
+}
+
+// output runs cmd to its end and returns its stdout (and stderr when combined), through
+// a temp file for the same reason as start.
+func output(cmd *exec.Cmd, combined bool) ([]byte, error) {
+	f, err := os.CreateTemp("", "vivid-wine-out-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	cmd.Stdout = f
+	if combined {
+		cmd.Stderr = f
+	}
+	err = cmd.Run()
+	b, rerr := os.ReadFile(f.Name())
+	return b, errors.Join(err, rerr)
 }
 
 func (p *proc) mark() int {

@@ -7,6 +7,8 @@
 //	winpeer tdshm NAME [--wait 20s]   one frame as a JSON line
 //	winpeer gone NAME...              exit 1 naming each sender still open
 //	winpeer hold                      stay alive until stdin closes (keeps wine's services up)
+//	winpeer ctrl-c --out F --stop F [--gone NAME]... -- EXE ARGS...
+//	                                  Ctrl-C through the console (GenerateConsoleCtrlEvent); see ctrlc.go
 //	winpeer spout-send NAME [--fake]  a Spout sender (output/spout) until Ctrl-C; --fake
 //	                                  stands in for D3D11 textures where wine cannot share them
 //	winpeer spout-read NAME           the Go reader of the Spout layout (NOT the SDK) as JSON
@@ -27,7 +29,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: winpeer tdshm|gone|hold|spout-send|spout-read ...")
+		fmt.Fprintln(os.Stderr, "usage: winpeer tdshm|gone|hold|ctrl-c|spout-send|spout-read ...")
 		os.Exit(2)
 	}
 	var err error
@@ -36,6 +38,8 @@ func main() {
 		err = cmdTDShm(os.Args[2:])
 	case "gone":
 		err = cmdGone(os.Args[2:])
+	case "ctrl-c":
+		err = cmdCtrlC(os.Args[2:])
 	case "hold":
 		// Wine ends its services (services.exe and what it started) once no user
 		// process is left in the prefix: a service test holds one until stdin closes.

@@ -15,7 +15,7 @@ import (
 	"github.com/vivid-ml/vivid-ml-engine/output/spout"
 )
 
-// FakeHandle is the share handle --fake announces (no texture exists behind it).
+// fakeHandle+n is the share handle --fake announces for its n-th texture (nothing is behind it).
 const fakeHandle = 0x7e570000
 
 type fakeTextures struct{ n uint32 }
