@@ -29,23 +29,23 @@ func TestWineCheckWindowsPaths(t *testing.T) {
 	}
 	rule := "rules:\n  - osc: {address: /a}\n    target: strength\n"
 	write(filepath.Join(conf, "maps", "touch osc.yaml"), rule)
-	write(filepath.Join(base, "other", "abs.yaml"), rule+"  - osc: {address: /b}\n    target: steps\n")
-	write(filepath.Join(base, "other", "rooted.yaml"), rule)
+	write(filepath.Join(base, "misc", "abs.yaml"), rule+"  - osc: {address: /b}\n    target: steps\n")
+	write(filepath.Join(base, "misc", "rooted.yaml"), rule)
 	// Rooted without a drive letter (\x, /x): on the config file's drive, not in its folder.
 	write(filepath.Join(conf, "engine.yaml"), "source: {spec: testpattern}\npose: {enabled: true, model: movenet-lightning}\n"+
-		"control:\n  mappings: ['maps\\touch osc.yaml', '"+r.winPath(filepath.Join(base, "other", "abs.yaml"))+"', "+
-		"'\\vivid check\\other\\rooted.yaml', '/vivid check/other/rooted.yaml']\n")
+		"control:\n  mappings: ['maps\\touch osc.yaml', '"+r.winPath(filepath.Join(base, "misc", "abs.yaml"))+"', "+
+		"'\\vivid check\\misc\\rooted.yaml', '/vivid check/misc/rooted.yaml']\n")
 	// The same paths with pose off: `check` then skips the models (hashing 46 MB under wine is slow).
 	write(filepath.Join(conf, "paths only.yaml"), "source: {spec: testpattern}\npose: {enabled: false}\n"+
-		"control:\n  mappings: ['maps\\touch osc.yaml', '"+r.winPath(filepath.Join(base, "other", "abs.yaml"))+"']\n")
+		"control:\n  mappings: ['maps\\touch osc.yaml', '"+r.winPath(filepath.Join(base, "misc", "abs.yaml"))+"']\n")
 	write(filepath.Join(conf, "bad.yaml"), "source: {spec: testpattern}\npose: {enabled: fast}\n")
 
 	cfg := r.winPath(filepath.Join(conf, "engine.yaml"))
 	want := []string{
 		`ok config ` + cfg,
 		`ok mapping C:\vivid check\conf dir\maps\touch osc.yaml (1 rules)`,
-		`ok mapping C:\vivid check\other\abs.yaml (2 rules)`,
-		`ok mapping C:\vivid check\other\rooted.yaml (1 rules)`,
+		`ok mapping C:\vivid check\misc\abs.yaml (2 rules)`,
+		`ok mapping C:\vivid check\misc\rooted.yaml (1 rules)`,
 		`ok model onnxruntime ` + r.cache() + `\onnxruntime\1.29.0`,
 		`ok model movenet-lightning ` + r.cache() + `\movenet-lightning\4`,
 	}
