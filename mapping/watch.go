@@ -138,10 +138,12 @@ func (wt *Watcher) Close() error {
 	if wt.w == nil {
 		return nil
 	}
+	// The goroutine stops first: on Windows fsnotify's Add (called by arm) waits for the
+	// watcher's own goroutine, so closing the watcher under a running arm deadlocks
+	// (seen under wine: control's tests hung in Close).
 	close(wt.stop)
-	err := wt.w.Close()
 	<-wt.done
-	return err
+	return wt.w.Close()
 }
 
 func (wt *Watcher) run() {
