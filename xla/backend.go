@@ -33,7 +33,9 @@ type Backend struct {
 	half     bool // the device computes FLOAT16 natively
 	provider string
 	log      *slog.Logger
-	mu       sync.Mutex
+
+	mu    sync.Mutex
+	progs map[string]*program // compiled programs by model file and bucket, shared by every Open of the file
 }
 
 var _ infer.Backend = (*Backend)(nil)
@@ -51,7 +53,7 @@ func New(cfg Config) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("xla: %w", err)
 	}
-	b := &Backend{cfg: cfg, fold: fold, log: log.With("backend", cfg.Kind)}
+	b := &Backend{cfg: cfg, fold: fold, log: log.With("backend", cfg.Kind), progs: map[string]*program{}}
 	switch cfg.Kind {
 	case "go":
 		b.be, b.provider = fold, "go"
@@ -107,6 +109,12 @@ func (b *Backend) Open(spec infer.Spec) (infer.Model, error) {
 
 // Close releases the device client.
 func (b *Backend) Close() error {
+	b.mu.Lock()
+	for k, p := range b.progs {
+		p.g.Finalize()
+		delete(b.progs, k)
+	}
+	b.mu.Unlock()
 	if b.be != nil && b.be != b.fold {
 		b.be.Finalize()
 	}

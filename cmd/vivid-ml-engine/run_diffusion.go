@@ -11,6 +11,7 @@ import (
 
 	"github.com/vivid-ml/vivid-ml-engine/engine"
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion"
+	"github.com/vivid-ml/vivid-ml-engine/engine/infer"
 	"github.com/vivid-ml/vivid-ml-engine/onnx"
 	"github.com/vivid-ml/vivid-ml-engine/tensorrt"
 	"github.com/vivid-ml/vivid-ml-engine/tensorrt/gpu"
@@ -18,6 +19,7 @@ import (
 
 // pipelineFlags are the model-loading flags shared by `run`, `diffusion run` and `bench diffusion`.
 type pipelineFlags struct {
+	backend      *backendFlags // --backend (backend_select.go)
 	providers    string
 	cudaOptions  string
 	deviceIO     bool
@@ -35,6 +37,9 @@ type pipelineFlags struct {
 // addPipelineFlags registers the flags with prefix ("" or "diffusion-").
 func addPipelineFlags(fs *flag.FlagSet, prefix string) *pipelineFlags {
 	f := &pipelineFlags{}
+	if prefix == "" {
+		f.backend = addBackendFlags(fs)
+	}
 	fs.StringVar(&f.providers, prefix+"providers", "cpu", "execution providers in order, e.g. tensorrt,cuda,cpu; per model after ';': \"cuda,cpu;text_encoder=cpu\"")
 	fs.IntVar(&f.threads, prefix+"threads", 0, "ONNX Runtime intra-op threads (0: one per core)")
 	fs.IntVar(&f.deviceID, prefix+"device", 0, "GPU device id for CUDA/TensorRT")
@@ -105,9 +110,14 @@ func openPipeline(ctx context.Context, dir string, size int, f *pipelineFlags, c
 			log.Info("frame conversions on the GPU", "gpu", dev.Info().String())
 		}
 	}
+	backend, err := f.backend.pick(func() (infer.Backend, error) {
+		return be.With(func(name string) []onnx.ProviderConfig { return byModel[name] }, f.threads), nil
+	}, log)
+	if err != nil {
+		return nil, err
+	}
 	p, err := diffusion.Open(diffusion.Config{
-		Dir: dir, Scheduler: f.scheduler, TAESD: f.taesd, Logger: log, GPU: dev,
-		Backend: be.With(func(name string) []onnx.ProviderConfig { return byModel[name] }, f.threads),
+		Dir: dir, Scheduler: f.scheduler, TAESD: f.taesd, Logger: log, GPU: dev, Backend: backend,
 	})
 	return p, err // Open closes dev when it fails
 }
