@@ -202,6 +202,9 @@ func checkModel(b infer.Backend, prefix, work, name, path string) error {
 	if strings.HasPrefix(name, "movenet") {
 		runs = 200
 	}
+	if n, err := strconv.Atoi(os.Getenv("XLA_CHECK_RUNS")); err == nil && n > 0 {
+		runs = n
+	}
 	times := make([]float64, runs)
 	for i := range times {
 		s := time.Now()
@@ -297,6 +300,7 @@ func writeTensor(dir, file, name string, t *infer.Tensor) (ioRecord, error) {
 
 // checkPipeline times 512² img2img, 4 steps, strength 1, with the full VAE and with TAESD.
 func checkPipeline(t *testing.T, b infer.Backend, dir string) {
+	size, _ := strconv.Atoi(envOr("XLA_CHECK_PIPELINE_SIZE", "512"))
 	for _, taesd := range []bool{false, true} {
 		t0 := time.Now()
 		p, err := diffusion.Open(diffusion.Config{Dir: dir, Backend: b, TAESD: taesd})
@@ -307,21 +311,25 @@ func checkPipeline(t *testing.T, b infer.Backend, dir string) {
 		open := time.Since(t0)
 		e, err := p.EncodePrompt("a photo of a cat")
 		if err == nil {
-			req := diffusion.Request{Cond: e, Steps: 4, Strength: 1, Seed: 42, Size: 512}
+			req := diffusion.Request{Cond: e, Steps: 4, Strength: 1, Seed: 42, Size: size}
 			t1 := time.Now()
-			_, err = p.Generate(req, testImage(512))
+			_, err = p.Generate(req, testImage(size))
 			first := time.Since(t1)
 			var times []float64
-			for i := 0; err == nil && i < 10; i++ {
+			frames := 10
+			if n, e := strconv.Atoi(os.Getenv("XLA_CHECK_RUNS")); e == nil && n > 0 {
+				frames = n
+			}
+			for i := 0; err == nil && i < frames; i++ {
 				s := time.Now()
-				_, err = p.Generate(req, testImage(512))
+				_, err = p.Generate(req, testImage(size))
 				times = append(times, ms(time.Since(s)))
 			}
 			if err == nil {
 				sort.Float64s(times)
 				te := time.Now()
 				_, err = p.EncodePrompt("a photo of a dog " + strconv.Itoa(len(times)))
-				emit(map[string]any{"measure": "pipeline", "taesd": taesd, "size": 512, "steps": 4, "strength": 1,
+				emit(map[string]any{"measure": "pipeline", "taesd": taesd, "size": size, "dir": dir, "steps": 4, "strength": 1,
 					"open_ms": ms(open), "first_frame_ms": ms(first), "frame_ms_median": times[len(times)/2],
 					"frame_ms_min": times[0], "encode_prompt_ms": ms(time.Since(te)), "frames": len(times)})
 			}

@@ -65,6 +65,9 @@ func (b *backendFlags) pick(ort func() (infer.Backend, error), log *slog.Logger)
 	return xb, nil
 }
 
+// ort reports whether the flags select ONNX Runtime.
+func (b *backendFlags) ort() bool { return b == nil || b.name == "" || b.name == "ort" }
+
 // close releases the GoMLX backend, if one was built.
 func (b *backendFlags) close() {
 	if b != nil && b.built != nil {

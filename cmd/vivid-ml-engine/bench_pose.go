@@ -64,9 +64,11 @@ func benchPoseModel(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	be, err := cf.ortBackend(ctx, st, log, wantsGPU(*providers))
-	if err != nil {
-		return err
+	var be *onnx.Backend
+	if bf.ort() {
+		if be, err = cf.ortBackend(ctx, st, log, wantsGPU(*providers)); err != nil {
+			return err
+		}
 	}
 	path, label := *onnxPath, *onnxPath
 	if path == "" {
@@ -76,6 +78,11 @@ func benchPoseModel(ctx context.Context, args []string) error {
 		label = *name
 	}
 	b, err := bf.pick(func() (infer.Backend, error) {
+		if be == nil { // --backend xla without a plugin falls back here
+			if be, err = cf.ortBackend(ctx, st, log, wantsGPU(*providers)); err != nil {
+				return nil, err
+			}
+		}
 		return be.With(func(string) []onnx.ProviderConfig { return chain }, *threads), nil
 	}, log)
 	if err != nil {
@@ -107,7 +114,9 @@ func benchPoseModel(ctx context.Context, args []string) error {
 		P50ms: posePct(d, 50), P90ms: posePct(d, 90), P99ms: posePct(d, 99), MeanMs: poseMean(d),
 		Provider: m.Provider(), Threads: *threads, ORT: onnx.Version(),
 	}
-	log.Debug("benchmarked", "library", be.Library(), "model", path)
+	if be != nil {
+		log.Debug("benchmarked", "library", be.Library(), "model", path)
+	}
 	return json.NewEncoder(os.Stdout).Encode(res)
 }
 

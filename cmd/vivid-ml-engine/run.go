@@ -104,7 +104,7 @@ func cmdRun(ctx context.Context, args []string) error {
 			return fmt.Errorf("pose stage: %w", err)
 		}
 		// One ONNX Runtime for the whole engine: with the CUDA providers if any stage wants them.
-		if bf.name == "" || bf.name == "ort" {
+		if bf.ort() {
 			if _, err := cf.ortBackendFor(ctx, log, rf.poseProviders, do.flags.providers, do.model != ""); err != nil {
 				return fmt.Errorf("pose stage: %w", err)
 			}

@@ -71,9 +71,11 @@ func openPipeline(ctx context.Context, dir string, size int, f *pipelineFlags, c
 	if err != nil {
 		return nil, err
 	}
-	be, err := cf.ortBackend(ctx, st, log, wantsGPU(f.providers))
-	if err != nil {
-		return nil, err
+	var be *onnx.Backend
+	if f.backend.ort() {
+		if be, err = cf.ortBackend(ctx, st, log, wantsGPU(f.providers)); err != nil {
+			return nil, err
+		}
 	}
 	prov := diffusion.Providers{
 		Chain: chain, PerModel: perModel, DeviceID: f.deviceID, CUDAMemLimit: f.cudaMemLimit,
@@ -111,6 +113,11 @@ func openPipeline(ctx context.Context, dir string, size int, f *pipelineFlags, c
 		}
 	}
 	backend, err := f.backend.pick(func() (infer.Backend, error) {
+		if be == nil { // --backend xla without a plugin falls back here
+			if be, err = cf.ortBackend(ctx, st, log, wantsGPU(f.providers)); err != nil {
+				return nil, err
+			}
+		}
 		return be.With(func(name string) []onnx.ProviderConfig { return byModel[name] }, f.threads), nil
 	}, log)
 	if err != nil {
