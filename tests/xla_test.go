@@ -17,13 +17,18 @@ import (
 const xlaPoseTolerance = 1e-4
 
 // xlaPatterns are the conformance images the pure-Go backend runs (it is slow);
-// VIVID_XLA_ALL=1 runs every conformance pattern; under -race only the first two.
-var xlaPatterns = []string{"figure-center", "two-figures", "noise", "checker32", "figure-right-arms-up"}
+// VIVID_XLA_ALL=1 runs every conformance pattern.
+var xlaPatterns = []string{"figure-center", "two-figures", "noise"}
 
 // TestConformanceGoBackend runs each provisioned MoveNet through the pure-Go
 // (GoMLX simplego) backend and through ONNX Runtime on the conformance images and
 // requires every keypoint value to agree within xlaPoseTolerance.
 func TestConformanceGoBackend(t *testing.T) {
+	if raceEnabled {
+		// simplego's conv loops under the race detector take minutes per frame;
+		// `make test` runs this test once more without -race.
+		t.Skip("the pure-Go backend is too slow under -race; make test runs this without it")
+	}
 	ortInit(t)
 	ort, err := onnx.NewBackend(onnx.BackendConfig{Library: onnx.LibraryPath(), Threads: 1})
 	if err != nil {
@@ -36,9 +41,6 @@ func TestConformanceGoBackend(t *testing.T) {
 	defer gob.Close()
 	all := os.Getenv("VIVID_XLA_ALL") != ""
 	patterns := xlaPatterns
-	if raceEnabled {
-		patterns = patterns[:2]
-	}
 	for _, m := range []struct {
 		name string
 		h, w int

@@ -49,7 +49,9 @@ func New(cfg Config) (*Backend, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	fold, err := simplego.New("")
+	// Sequential node execution: simplego v0.26.0's parallel executor reuses buffers
+	// across concurrently running nodes (data races under -race, seen here).
+	fold, err := simplego.New("ops_sequential")
 	if err != nil {
 		return nil, fmt.Errorf("xla: %w", err)
 	}
