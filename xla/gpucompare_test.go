@@ -50,6 +50,7 @@ func TestGPUCompare(t *testing.T) {
 			}
 			half = half || rec.DType == "float16"
 			var diff, scale float64
+			at := -1
 			nanX, nanO := 0, 0
 			for j := range x {
 				if math.IsNaN(x[j]) {
@@ -61,7 +62,9 @@ func TestGPUCompare(t *testing.T) {
 				if math.IsNaN(x[j]) || math.IsNaN(o[j]) {
 					continue
 				}
-				diff = max(diff, math.Abs(x[j]-o[j]))
+				if d := math.Abs(x[j] - o[j]); d > diff {
+					diff, at = d, j
+				}
 				scale = max(scale, math.Abs(o[j]))
 			}
 			rel := diff
@@ -72,7 +75,18 @@ func TestGPUCompare(t *testing.T) {
 				rel = math.Inf(1)
 			}
 			worst = max(worst, rel)
-			per = append(per, map[string]any{"output": rec.Name, "max_abs_diff": diff, "max_abs_ort": scale, "rel": rel, "nan_xla": nanX, "nan_ort": nanO})
+			worstAt := map[string]any{"output": rec.Name, "max_abs_diff": diff, "max_abs_ort": scale, "rel": rel, "nan_xla": nanX, "nan_ort": nanO}
+			if at >= 0 {
+				worstAt["at"], worstAt["xla_at"], worstAt["ort_at"] = at, x[at], o[at]
+				n := 0
+				for j := range x {
+					if math.Abs(x[j]-o[j]) > 1e-3*max(scale, 1e-30) {
+						n++
+					}
+				}
+				worstAt["n_over_1e-3"] = n
+			}
+			per = append(per, worstAt)
 		}
 		if missing {
 			emit(map[string]any{"measure": "compare", "model": name, "error": "xla or ort outputs missing"})

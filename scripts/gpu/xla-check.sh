@@ -73,6 +73,13 @@ for k in fp32 fp16; do
 done
 run_test small XLA_CHECK_MODELS="$M" XLA_CHECK_PIPELINE_SIZE=64 XLA_CHECK_PIPELINE="$HERE/tiny/fp32"
 
+# 1b. MoveNet again with cuDNN/cuBLAS TF32 off: is the fp32 difference TF32's?
+mkdir -p "$OUT/work-notf32"
+for n in movenet-lightning movenet-thunder movenet-multipose; do cp -rn "refs/$n" "$OUT/work-notf32/" 2>/dev/null; done
+step small-notf32 env NVIDIA_TF32_OVERRIDE=0 XLA_CHECK_WORK="$OUT/work-notf32" XLA_CHECK_MODELS="${M%%,tiny-*}" \
+  ./xla-gpu.test -test.run '^TestGPUCheck$' -test.v -test.timeout 0
+step compare-notf32 env XLA_CHECK_WORK="$OUT/work-notf32" XLA_CHECK_COMPARE=1 ./xla-gpu.test -test.run '^TestGPUCompare$' -test.v
+
 # 2. SDXL (real architecture)
 if [ -n "$SDXL" ] && [ -d "$SDXL" ]; then
   S=""
