@@ -31,7 +31,7 @@ jline() { echo "$1" | tee -a "$RES"; }
 
 [ -f small.tar.xz ] && [ ! -d tiny ] && tar xJf small.tar.xz
 for f in xla-gpu.test.xz vivid-ml-engine.xz models/*.xz; do
-  [ -f "$f" ] && [ ! -f "${f%.xz}" ] && xz -dk "$f"
+  [ -f "$f" ] && { [ ! -f "${f%.xz}" ] || [ "$f" -nt "${f%.xz}" ]; } && xz -dkf "$f"
 done
 chmod +x xla-gpu.test vivid-ml-engine 2>/dev/null
 cp -rn refs/. "$WORK/" 2>/dev/null || true
