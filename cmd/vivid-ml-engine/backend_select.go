@@ -65,6 +65,19 @@ func (b *backendFlags) pick(ort func() (infer.Backend, error), log *slog.Logger)
 	return xb, nil
 }
 
+// applyConfig takes the config file's backend and pjrt_plugin keys where the
+// command line did not give --backend / --pjrt-plugin.
+func (b *backendFlags) applyConfig(fs *flag.FlagSet, backend, plugin string) {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if !set["backend"] && backend != "" {
+		b.name = backend
+	}
+	if !set["pjrt-plugin"] && plugin != "" {
+		b.plugin = plugin
+	}
+}
+
 // ort reports whether the flags select ONNX Runtime.
 func (b *backendFlags) ort() bool { return b == nil || b.name == "" || b.name == "ort" }
 

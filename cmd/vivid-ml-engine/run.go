@@ -70,6 +70,7 @@ func cmdRun(ctx context.Context, args []string) error {
 		return err
 	}
 	applyConfig(fs, cfg, co, do, oo) // control, diffusion, outputs: the file unless a flag was given
+	bf.applyConfig(fs, cfg.Backend, cfg.PJRTPlugin)
 	src, err := parseSource(cfg.Source.Spec, engine.SourceOptions{
 		Width: cfg.Source.Width, Height: cfg.Source.Height, FPS: cfg.Source.FPS, Stdin: os.Stdin, Logger: log,
 	}, log)
