@@ -88,3 +88,12 @@ func (b *backendFlags) close() {
 		b.built = nil
 	}
 }
+
+// pjrtStatus is `devices gpu`'s line about the PJRT plugin --backend xla would load.
+func pjrtStatus() string {
+	p, err := xla.FindPlugin("")
+	if err != nil {
+		return "pjrt: " + err.Error()
+	}
+	return "pjrt: " + p + " (--backend xla)"
+}
