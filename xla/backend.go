@@ -1,7 +1,6 @@
 package xla
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -40,8 +39,6 @@ type Backend struct {
 
 var _ infer.Backend = (*Backend)(nil)
 
-// ErrNoPlugin is returned when the xla backend finds no PJRT plugin.
-var ErrNoPlugin = errors.New(`no PJRT plugin found: pip install "jax[cuda13]" (or any JAX with a CUDA plugin), or pass --pjrt-plugin PATH / set PJRT_PLUGIN_LIBRARY_PATH`)
 
 // New starts the backend: for "xla" it loads the plugin and creates the PJRT client.
 func New(cfg Config) (*Backend, error) {
