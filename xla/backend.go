@@ -39,7 +39,6 @@ type Backend struct {
 
 var _ infer.Backend = (*Backend)(nil)
 
-
 // New starts the backend: for "xla" it loads the plugin and creates the PJRT client.
 func New(cfg Config) (*Backend, error) {
 	log := cfg.Logger

@@ -292,7 +292,6 @@ func (f *folder) fold(c *lowerCtx, nd *onnxpb.NodeProto, fn opFunc, in []*value)
 	return out, true
 }
 
-
 // scalarLike returns a scalar constant with x's dtype.
 func scalarLike(x *Node, v float64) *Node { return Scalar(x.Graph(), x.DType(), v) }
 
