@@ -64,6 +64,7 @@ var opCases = []opCase{
 	{name: "slice-reverse", op: "Slice", in: []tin{f32In(5), i64Const(-1), i64Const(-100), i64Const(0), i64Const(-2)}, outs: [][]int64{{3}}},
 	{name: "gather-axis1", op: "Gather", at: attrs(aInt("axis", 1)), in: []tin{f32In(2, 5, 3), {elem: i64, shape: s(2, 2), i64: []int64{0, -1, 2, 3}, konst: true}}, outs: [][]int64{{2, 2, 2, 3}}},
 	{name: "gather-runtime", op: "Gather", in: []tin{f32In(6, 4), {elem: i64, shape: s(3)}}, outs: [][]int64{{3, 4}}},
+	{name: "gather-scalar", op: "Gather", at: attrs(aInt("axis", 1)), in: []tin{f32In(2, 5, 3), {elem: i64, shape: s(), i64: []int64{-2}, konst: true}}, outs: [][]int64{{2, 3}}},
 	{name: "gathernd", op: "GatherND", in: []tin{f32In(3, 4, 2), {elem: i64, shape: s(2, 2), i64: []int64{0, 1, 2, 3}}}, outs: [][]int64{{2, 2}}},
 	{name: "expand", op: "Expand", in: []tin{f32In(3, 1), i64Const(2, 3, 4)}, outs: [][]int64{{2, 3, 4}}},
 	{name: "flatten", op: "Flatten", at: attrs(aInt("axis", 2)), in: []tin{f32In(2, 3, 4, 5)}, outs: [][]int64{{6, 20}}},
