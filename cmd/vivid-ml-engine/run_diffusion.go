@@ -102,16 +102,6 @@ func openPipeline(ctx context.Context, dir string, size int, f *pipelineFlags, c
 			return nil, err
 		}
 	}
-	var dev *gpu.Device
-	if gpu.Available() {
-		// CUDA build: frame ↔ tensor conversions run on the GPU (ONNX Runtime still gets host memory).
-		if dev, err = gpu.Open(f.deviceID, log); err != nil {
-			log.Warn("no GPU for frame conversions; using the CPU", "error", err)
-			dev = nil
-		} else {
-			log.Info("frame conversions on the GPU", "gpu", dev.Info().String())
-		}
-	}
 	backend, err := f.backend.pick(func() (infer.Backend, error) {
 		if be == nil { // --backend xla without a plugin falls back here
 			if be, err = cf.ortBackend(ctx, st, log, wantsGPU(f.providers)); err != nil {
@@ -122,6 +112,16 @@ func openPipeline(ctx context.Context, dir string, size int, f *pipelineFlags, c
 	}, log)
 	if err != nil {
 		return nil, err
+	}
+	var dev *gpu.Device
+	if gpu.Available() {
+		// CUDA build: frame ↔ tensor conversions run on the GPU (ONNX Runtime still gets host memory).
+		if dev, err = gpu.Open(f.deviceID, log); err != nil {
+			log.Warn("no GPU for frame conversions; using the CPU", "error", err)
+			dev = nil
+		} else {
+			log.Info("frame conversions on the GPU", "gpu", dev.Info().String())
+		}
 	}
 	p, err := diffusion.Open(diffusion.Config{
 		Dir: dir, Scheduler: f.scheduler, TAESD: f.taesd, Logger: log, GPU: dev, Backend: backend,
