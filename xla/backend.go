@@ -1,7 +1,6 @@
 package xla
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -33,16 +32,12 @@ type Backend struct {
 	half     bool // the device computes FLOAT16 natively
 	provider string
 	log      *slog.Logger
-	mu       sync.Mutex
+
+	mu    sync.Mutex
+	progs map[string]*program // compiled programs by model file and bucket, shared by every Open of the file
 }
 
 var _ infer.Backend = (*Backend)(nil)
-
-// ErrNoPlugin is returned when the xla backend finds no PJRT plugin.
-var ErrNoPlugin = errors.New(`no PJRT plugin found: pip install "jax[cuda13]" (or any JAX with a CUDA plugin), or pass --pjrt-plugin PATH / set PJRT_PLUGIN_LIBRARY_PATH`)
-
-// simplegoConfig is the pure-Go backend's configuration.
-const simplegoConfig = "ops_sequential"
 
 // New starts the backend: for "xla" it loads the plugin and creates the PJRT client.
 func New(cfg Config) (*Backend, error) {
@@ -50,14 +45,13 @@ func New(cfg Config) (*Backend, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	// ops_sequential: simplego v0.26.0's parallel op scheduler races on shared node
-	// buffers (seen with -race in exec.go executeNode/execReshape); ops still use the
-	// worker pool inside each op.
-	fold, err := simplego.New(simplegoConfig)
+	// Sequential node execution: simplego v0.26.0's parallel executor reuses buffers
+	// across concurrently running nodes (data races under -race, seen here).
+	fold, err := simplego.New("ops_sequential")
 	if err != nil {
 		return nil, fmt.Errorf("xla: %w", err)
 	}
-	b := &Backend{cfg: cfg, fold: fold, log: log.With("backend", cfg.Kind)}
+	b := &Backend{cfg: cfg, fold: fold, log: log.With("backend", cfg.Kind), progs: map[string]*program{}}
 	switch cfg.Kind {
 	case "go":
 		b.be, b.provider = fold, "go"
@@ -113,6 +107,12 @@ func (b *Backend) Open(spec infer.Spec) (infer.Model, error) {
 
 // Close releases the device client.
 func (b *Backend) Close() error {
+	b.mu.Lock()
+	for k, p := range b.progs {
+		p.g.Finalize()
+		delete(b.progs, k)
+	}
+	b.mu.Unlock()
 	if b.be != nil && b.be != b.fold {
 		b.be.Finalize()
 	}

@@ -1,7 +1,6 @@
 package xla
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/gomlx/gomlx/backends"
@@ -292,10 +291,6 @@ func (f *folder) fold(c *lowerCtx, nd *onnxpb.NodeProto, fn opFunc, in []*value)
 	}
 	return out, true
 }
-
-// ErrUnsupportedOp is returned (wrapped with the op, node and model) for ONNX ops the
-// lowering does not implement.
-var ErrUnsupportedOp = errors.New("unsupported ONNX op")
 
 // scalarLike returns a scalar constant with x's dtype.
 func scalarLike(x *Node, v float64) *Node { return Scalar(x.Graph(), x.DType(), v) }

@@ -17,6 +17,7 @@ import (
 // typed fields or external data files next to the model).
 type onnxModel struct {
 	path   string
+	key    string // path, size and modification time: what a compiled program is valid for
 	graph  *onnxpb.GraphProto
 	opset  int64
 	consts map[string]*hostT // initializers, decoded
@@ -28,11 +29,17 @@ func readModel(path string) (*onnxModel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("xla: %w", err)
 	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("xla: %w", err)
+	}
 	var m onnxpb.ModelProto
 	if err := proto.Unmarshal(data, &m); err != nil {
 		return nil, fmt.Errorf("xla: %s: %w", path, err)
 	}
-	om := &onnxModel{path: path, graph: m.GetGraph(), consts: map[string]*hostT{}}
+	abs, _ := filepath.Abs(path)
+	om := &onnxModel{path: path, graph: m.GetGraph(), consts: map[string]*hostT{},
+		key: fmt.Sprintf("%s:%d:%d", abs, st.Size(), st.ModTime().UnixNano())}
 	for _, o := range m.GetOpsetImport() {
 		if o.GetDomain() == "" || o.GetDomain() == "ai.onnx" {
 			om.opset = o.GetVersion()
@@ -112,6 +119,9 @@ func (e *externalFiles) read(t *onnxpb.TensorProto, n int64) ([]byte, error) {
 
 // decodeTensor turns a TensorProto into a host tensor.
 func decodeTensor(t *onnxpb.TensorProto, ext *externalFiles) (*hostT, error) {
+	if ext == nil && t.GetDataLocation() == onnxpb.TensorProto_EXTERNAL {
+		return nil, fmt.Errorf("external data is not allowed here")
+	}
 	dims := make([]int, len(t.GetDims()))
 	n := 1
 	for i, d := range t.GetDims() {

@@ -36,19 +36,19 @@ type model struct {
 	wNames    []string          // weights in parameter order
 	wBufs     []backends.Buffer // on the device
 	wBytes    int64
-	cache     map[string]*program
 	log       *slog.Logger
 }
 
 // program is the model compiled for one bucket.
 type program struct {
-	g     *graph.Graph
-	outDT []dtypes.DType
-	dims  [][]int
+	g       *graph.Graph
+	compile time.Duration
+	outDT   []dtypes.DType
+	dims    [][]int
 }
 
 func newModel(b *Backend, om *onnxModel, spec infer.Spec) (*model, error) {
-	m := &model{b: b, om: om, cache: map[string]*program{}, log: b.log.With("model", spec.Path)}
+	m := &model{b: b, om: om, log: b.log.With("model", spec.Path)}
 	isInit := map[string]bool{}
 	for name := range om.consts {
 		isInit[name] = true
@@ -175,10 +175,13 @@ func bucketKey(dims [][]int) string {
 	return b.String()
 }
 
-// program returns the compiled program for the bucket, compiling it on first use.
+// program returns the compiled program for the bucket, compiling it on first use
+// (programs are shared by every model opened from the same file on this backend).
 func (m *model) program(dims [][]int) (*program, error) {
-	key := bucketKey(dims)
-	if p, ok := m.cache[key]; ok {
+	key := m.om.key + "|" + bucketKey(dims)
+	m.b.mu.Lock()
+	defer m.b.mu.Unlock()
+	if p, ok := m.b.progs[key]; ok {
 		return p, nil
 	}
 	start := time.Now()
@@ -186,9 +189,29 @@ func (m *model) program(dims [][]int) (*program, error) {
 	if err != nil {
 		return nil, err
 	}
-	m.cache[key] = p
-	m.log.Info("compiled", "provider", m.b.provider, "shapes", key, "ms", time.Since(start).Milliseconds())
+	p.compile = time.Since(start)
+	m.b.progs[key] = p
+	m.log.Info("compiled", "provider", m.b.provider, "shapes", bucketKey(dims), "ms", p.compile.Milliseconds())
 	return p, nil
+}
+
+// CompileTime reports how long the bucket of the given input shapes took to lower and
+// compile (zero when it is not compiled).
+func CompileTime(mod infer.Model, shapes [][]int64) time.Duration {
+	m, ok := mod.(*model)
+	if !ok {
+		return 0
+	}
+	dims := make([][]int, len(shapes))
+	for i, s := range shapes {
+		dims[i] = int64s(s)
+	}
+	m.b.mu.Lock()
+	defer m.b.mu.Unlock()
+	if p, ok := m.b.progs[m.om.key+"|"+bucketKey(dims)]; ok {
+		return p.compile
+	}
+	return 0
 }
 
 func (m *model) Run(in, out []*infer.Tensor) error {
@@ -337,9 +360,32 @@ func (m *model) Close() error {
 		err = errors.Join(err, m.b.be.BufferFinalize(b))
 	}
 	m.wBufs = nil
-	for k, p := range m.cache {
-		p.g.Finalize()
-		delete(m.cache, k)
-	}
 	return err
+}
+
+// OutputShape compiles the bucket of in (if needed) and returns the shape the named
+// output has for it: how a caller sizes outputs that the model declares dynamic.
+func OutputShape(mod infer.Model, in []*infer.Tensor, name string) ([]int64, error) {
+	m, ok := mod.(*model)
+	if !ok {
+		return nil, fmt.Errorf("xla: %T is not an xla model", mod)
+	}
+	dims := make([][]int, len(in))
+	for i, t := range in {
+		dims[i] = int64s(t.Shape)
+	}
+	p, err := m.program(dims)
+	if err != nil {
+		return nil, err
+	}
+	for i, io := range m.outs {
+		if io.Name == name {
+			out := make([]int64, len(p.dims[i]))
+			for j, d := range p.dims[i] {
+				out[j] = int64(d)
+			}
+			return out, nil
+		}
+	}
+	return nil, fmt.Errorf("xla: the model has no output %q", name)
 }

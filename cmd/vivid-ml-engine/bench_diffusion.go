@@ -27,6 +27,7 @@ func benchDiffusion(ctx context.Context, args []string) error {
 	strength := fs.Float64("strength", 0.5, "img2img strength")
 	guidance := fs.Float64("guidance", 0, "classifier-free guidance scale (≤ 1: off)")
 	pf := addPipelineFlags(fs, "")
+	defer pf.backend.close()
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err

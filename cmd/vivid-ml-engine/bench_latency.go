@@ -113,7 +113,7 @@ func benchLatency(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	load, err := poseLoader(ctx, cf, *threads, nil, log)
+	load, err := poseLoader(ctx, cf, nil, *threads, nil, log)
 	if err != nil {
 		return err
 	}

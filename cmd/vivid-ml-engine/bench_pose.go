@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/vivid-ml/vivid-ml-engine/engine/infer"
 	"github.com/vivid-ml/vivid-ml-engine/engine/pose"
 	"github.com/vivid-ml/vivid-ml-engine/onnx"
 )
@@ -39,6 +40,8 @@ func benchPoseModel(ctx context.Context, args []string) error {
 	frames := fs.Int("frames", 100, "timed runs (after --warmup runs)")
 	warmup := fs.Int("warmup", 5, "untimed runs first")
 	threads := fs.Int("threads", 0, "intra-op threads (0: one per core)")
+	bf := addBackendFlags(fs)
+	defer bf.close()
 	size := fs.Int("size", 256, "input side for models whose height/width are dynamic (multiple of 32)")
 	providers := fs.String("providers", "cpu", "execution providers in order, e.g. cuda,cpu")
 	deviceIO := fs.Bool("cuda-device-io", true, "CUDA: keep the input and output tensors on the GPU between runs")
@@ -61,9 +64,11 @@ func benchPoseModel(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	be, err := cf.ortBackend(ctx, st, log, wantsGPU(*providers))
-	if err != nil {
-		return err
+	var be *onnx.Backend
+	if bf.ort() {
+		if be, err = cf.ortBackend(ctx, st, log, wantsGPU(*providers)); err != nil {
+			return err
+		}
 	}
 	path, label := *onnxPath, *onnxPath
 	if path == "" {
@@ -72,7 +77,18 @@ func benchPoseModel(ctx context.Context, args []string) error {
 		}
 		label = *name
 	}
-	m, err := pose.OpenModel(be.With(func(string) []onnx.ProviderConfig { return chain }, *threads), path)
+	b, err := bf.pick(func() (infer.Backend, error) {
+		if be == nil { // --backend xla without a plugin falls back here
+			if be, err = cf.ortBackend(ctx, st, log, wantsGPU(*providers)); err != nil {
+				return nil, err
+			}
+		}
+		return be.With(func(string) []onnx.ProviderConfig { return chain }, *threads), nil
+	}, log)
+	if err != nil {
+		return err
+	}
+	m, err := pose.OpenModel(b, path)
 	if err != nil {
 		return err
 	}
@@ -98,7 +114,9 @@ func benchPoseModel(ctx context.Context, args []string) error {
 		P50ms: posePct(d, 50), P90ms: posePct(d, 90), P99ms: posePct(d, 99), MeanMs: poseMean(d),
 		Provider: m.Provider(), Threads: *threads, ORT: onnx.Version(),
 	}
-	log.Debug("benchmarked", "library", be.Library(), "model", path)
+	if be != nil {
+		log.Debug("benchmarked", "library", be.Library(), "model", path)
+	}
 	return json.NewEncoder(os.Stdout).Encode(res)
 }
 

@@ -32,6 +32,9 @@ type runConfig struct {
 	Control   controlConfig   `yaml:"control"`
 	Diffusion diffusionConfig `yaml:"diffusion"`
 	Outputs   outputsConfig   `yaml:"outputs"`
+	// Backend runs the models: ort (default), xla or go (--backend; docs/xla.md).
+	Backend    string `yaml:"backend"`
+	PJRTPlugin string `yaml:"pjrt_plugin"` // --pjrt-plugin
 }
 
 type sourceConfig struct {
@@ -133,6 +136,11 @@ func (c *runConfig) validate() error {
 	}
 	if (c.Source.Width == 0) != (c.Source.Height == 0) {
 		return fmt.Errorf("%w: source: set both width and height, or neither", errConfig)
+	}
+	switch c.Backend {
+	case "", "ort", "xla", "go":
+	default:
+		return fmt.Errorf("%w: backend %q: want ort, xla or go", errConfig, c.Backend)
 	}
 	if _, err := pose.LookupSpec(c.Pose.Model); err != nil {
 		return fmt.Errorf("%w: pose.model: %w", errConfig, err)

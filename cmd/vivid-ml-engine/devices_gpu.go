@@ -13,12 +13,20 @@ import (
 
 // devicesGPU prints the CUDA devices (name, compute capability, memory, driver),
 // or says the binary was built without CUDA: that is not an error, `make cuda` builds it in.
+// A last line says which PJRT plugin --backend xla would load (or how to get one).
 func devicesGPU(_ context.Context, args []string) error {
 	fs := flag.NewFlagSet("devices gpu", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print one JSON array of devices")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
+	defer func() { // and where the xla backend's PJRT plugin is (backend_select.go)
+		if *asJSON {
+			fmt.Fprintln(os.Stderr, pjrtStatus())
+		} else {
+			fmt.Println(pjrtStatus())
+		}
+	}()
 	infos, err := gpu.Devices()
 	switch {
 	case errors.Is(err, gpu.ErrNoCUDA):

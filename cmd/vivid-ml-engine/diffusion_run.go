@@ -34,6 +34,7 @@ func diffusionRun(ctx context.Context, args []string) error {
 	guidance := fs.Float64("guidance", 0, "classifier-free guidance scale (≤ 1: off)")
 	size := fs.Int("size", 512, "working size (square, multiple of 8 and of the VAE scale)")
 	pf := addPipelineFlags(fs, "")
+	defer pf.backend.close()
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 
 	"github.com/vivid-ml/vivid-ml-engine/engine"
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion"
+	"github.com/vivid-ml/vivid-ml-engine/engine/infer"
 	"github.com/vivid-ml/vivid-ml-engine/engine/pose"
 	"github.com/vivid-ml/vivid-ml-engine/onnx"
 	"github.com/vivid-ml/vivid-ml-engine/tensorrt"
@@ -50,6 +51,8 @@ func cmdPose(ctx context.Context, args []string) error {
 	asJSON := fs.Bool("json", true, "one JSON line per image (the only output format)")
 	minPerson := fs.Float64("min-person-score", pose.DefaultMinPoseScore, "people below this score are left out")
 	threads := fs.Int("threads", 0, "ONNX Runtime intra-op threads (0: one per core)")
+	bf := addBackendFlags(fs)
+	defer bf.close()
 	images, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -66,7 +69,7 @@ func cmdPose(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	load, err := poseLoader(ctx, cf, *threads, nil, log)
+	load, err := poseLoader(ctx, cf, bf, *threads, nil, log)
 	if err != nil {
 		return err
 	}
@@ -122,17 +125,22 @@ func toPoseJSON(path string, w, h int, people []engine.Person) poseJSON {
 // poseLoader builds the command's ONNX Runtime backend (once: cf.ortBackend) and returns a
 // loader of provisioned pose models (fetched and converted through the model store on
 // first use unless --offline) on the provider chain. Callers close the models they load.
-func poseLoader(ctx context.Context, cf *commonFlags, threads int, chain []onnx.ProviderConfig, log *slog.Logger) (pose.Loader, error) {
+func poseLoader(ctx context.Context, cf *commonFlags, bf *backendFlags, threads int, chain []onnx.ProviderConfig, log *slog.Logger) (pose.Loader, error) {
 	st, err := cf.openModels(log)
 	if err != nil {
 		return nil, err
 	}
 	gpu := slices.ContainsFunc(chain, func(p onnx.ProviderConfig) bool { return wantsGPU(p.Name) })
-	be, err := cf.ortBackend(ctx, st, log, gpu)
+	b, err := bf.pick(func() (infer.Backend, error) {
+		be, err := cf.ortBackend(ctx, st, log, gpu)
+		if err != nil {
+			return nil, err
+		}
+		return be.With(func(string) []onnx.ProviderConfig { return chain }, threads), nil
+	}, log)
 	if err != nil {
 		return nil, err
 	}
-	b := be.With(func(string) []onnx.ProviderConfig { return chain }, threads)
 	return func(name string) (pose.Model, error) {
 		path, err := st.Path(ctx, name)
 		if err != nil {

@@ -47,6 +47,9 @@ func cmdRun(ctx context.Context, args []string) error {
 	fs.Uint64Var(&rf.frames, "frames", 0, "stop after N frames (0: run until interrupted)")
 	co := registerControlFlags(fs)
 	do := registerDiffusionFlags(fs)
+	bf := addBackendFlags(fs)
+	do.flags.backend = bf
+	defer bf.close()
 	oo := registerOutputFlags(fs)
 	so := registerOperatorFlags(fs)
 	pos, err := parseFlags(fs, args)
@@ -68,6 +71,7 @@ func cmdRun(ctx context.Context, args []string) error {
 		return err
 	}
 	applyConfig(fs, cfg, co, do, oo) // control, diffusion, outputs: the file unless a flag was given
+	bf.applyConfig(fs, cfg.Backend, cfg.PJRTPlugin)
 	src, err := parseSource(cfg.Source.Spec, engine.SourceOptions{
 		Width: cfg.Source.Width, Height: cfg.Source.Height, FPS: cfg.Source.FPS, Stdin: os.Stdin, Logger: log,
 	}, log)
@@ -102,10 +106,12 @@ func cmdRun(ctx context.Context, args []string) error {
 			return fmt.Errorf("pose stage: %w", err)
 		}
 		// One ONNX Runtime for the whole engine: with the CUDA providers if any stage wants them.
-		if _, err := cf.ortBackendFor(ctx, log, cfg.Pose.Providers, do.flags.providers, do.model != ""); err != nil {
-			return fmt.Errorf("pose stage: %w", err)
+		if bf.ort() {
+			if _, err := cf.ortBackendFor(ctx, log, cfg.Pose.Providers, do.flags.providers, do.model != ""); err != nil {
+				return fmt.Errorf("pose stage: %w", err)
+			}
 		}
-		load, err := poseLoader(ctx, cf, cfg.Pose.Threads, chain, log)
+		load, err := poseLoader(ctx, cf, bf, cfg.Pose.Threads, chain, log)
 		if err != nil {
 			return fmt.Errorf("pose stage: %w", err)
 		}

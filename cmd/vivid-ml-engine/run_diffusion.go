@@ -11,6 +11,7 @@ import (
 
 	"github.com/vivid-ml/vivid-ml-engine/engine"
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion"
+	"github.com/vivid-ml/vivid-ml-engine/engine/infer"
 	"github.com/vivid-ml/vivid-ml-engine/onnx"
 	"github.com/vivid-ml/vivid-ml-engine/tensorrt"
 	"github.com/vivid-ml/vivid-ml-engine/tensorrt/gpu"
@@ -18,6 +19,7 @@ import (
 
 // pipelineFlags are the model-loading flags shared by `run`, `diffusion run` and `bench diffusion`.
 type pipelineFlags struct {
+	backend      *backendFlags // --backend (backend_select.go)
 	providers    string
 	cudaOptions  string
 	deviceIO     bool
@@ -37,6 +39,9 @@ type pipelineFlags struct {
 // addPipelineFlags registers the flags with prefix ("" or "diffusion-").
 func addPipelineFlags(fs *flag.FlagSet, prefix string) *pipelineFlags {
 	f := &pipelineFlags{}
+	if prefix == "" {
+		f.backend = addBackendFlags(fs)
+	}
 	fs.StringVar(&f.providers, prefix+"providers", "cpu", "execution providers in order, e.g. tensorrt,cuda,cpu; per model after ';': \"cuda,cpu;text_encoder=cpu\"")
 	fs.IntVar(&f.threads, prefix+"threads", 0, "ONNX Runtime intra-op threads (0: one per core)")
 	fs.IntVar(&f.deviceID, prefix+"device", 0, "GPU device id for CUDA/TensorRT")
@@ -79,9 +84,11 @@ func openPipeline(ctx context.Context, dir string, size int, f *pipelineFlags, c
 	if err != nil {
 		return nil, err
 	}
-	be, err := cf.ortBackend(ctx, st, log, wantsGPU(f.providers))
-	if err != nil {
-		return nil, err
+	var be *onnx.Backend
+	if f.backend.ort() {
+		if be, err = cf.ortBackend(ctx, st, log, wantsGPU(f.providers)); err != nil {
+			return nil, err
+		}
 	}
 	prov := diffusion.Providers{
 		Chain: chain, PerModel: perModel, DeviceID: f.deviceID, CUDAMemLimit: f.cudaMemLimit,
@@ -111,6 +118,17 @@ func openPipeline(ctx context.Context, dir string, size int, f *pipelineFlags, c
 			return nil, err
 		}
 	}
+	backend, err := f.backend.pick(func() (infer.Backend, error) {
+		if be == nil { // --backend xla without a plugin falls back here
+			if be, err = cf.ortBackend(ctx, st, log, wantsGPU(f.providers)); err != nil {
+				return nil, err
+			}
+		}
+		return be.With(func(name string) []onnx.ProviderConfig { return byModel[name] }, f.threads), nil
+	}, log)
+	if err != nil {
+		return nil, err
+	}
 	var dev *gpu.Device
 	if gpu.Available() {
 		// CUDA build: frame ↔ tensor conversions run on the GPU (ONNX Runtime still gets host memory).
@@ -122,8 +140,7 @@ func openPipeline(ctx context.Context, dir string, size int, f *pipelineFlags, c
 		}
 	}
 	p, err := diffusion.Open(diffusion.Config{
-		Dir: dir, Scheduler: f.scheduler, TAESD: f.taesd, RNG: f.rng, Eta: f.etaPtr(), Logger: log, GPU: dev,
-		Backend: be.With(func(name string) []onnx.ProviderConfig { return byModel[name] }, f.threads),
+		Dir: dir, Scheduler: f.scheduler, TAESD: f.taesd, RNG: f.rng, Eta: f.etaPtr(), Logger: log, GPU: dev, Backend: backend,
 	})
 	return p, err // Open closes dev when it fails
 }
