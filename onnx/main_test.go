@@ -1,31 +1,14 @@
 package onnx_test
 
 import (
-	"context"
-	"fmt"
 	"os"
 	"testing"
-	"time"
 
-	"github.com/vivid-ml/vivid-ml-engine/models"
+	"github.com/vivid-ml/vivid-ml-engine/internal/testutil"
 )
 
-// TestMain points ONNXRUNTIME_LIB at the cached ONNX Runtime (fetched through models on
-// first use) unless it is set already; the tests then load it through onnx.Init.
+// TestMain points ONNXRUNTIME_LIB at the cached ONNX Runtime unless it is set already.
 func TestMain(m *testing.M) {
-	if os.Getenv("ONNXRUNTIME_LIB") == "" {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		st, err := models.Open(models.Options{})
-		if err == nil {
-			var lib string
-			if lib, err = st.ORTLibrary(ctx); err == nil {
-				os.Setenv("ONNXRUNTIME_LIB", lib)
-			}
-		}
-		cancel()
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "onnx tests: no ONNX Runtime library:", err)
-		}
-	}
+	testutil.SetORTLib("onnx")
 	os.Exit(m.Run())
 }

@@ -88,21 +88,9 @@ func opConvBackpropInput(c *converter, n *nodeDef, in []*value) ([]*value, error
 	return []*value{{name: out, dtype: dtFloat, shape: shape}}, nil
 }
 
-// deconvFilter turns a TF conv2d_transpose filter [H,W,out,in] into ONNX ConvTranspose's [in,out,H,W].
-func deconvFilter(f *tensor) *tensor {
-	kh, kw, co, ci := f.shape[0], f.shape[1], f.shape[2], f.shape[3]
-	w := make([]float32, len(f.f))
-	for h := range kh {
-		for x := range kw {
-			for o := range co {
-				for i := range ci {
-					w[((i*co+o)*kh+h)*kw+x] = f.f[((h*kw+x)*co+o)*ci+i]
-				}
-			}
-		}
-	}
-	return &tensor{dtype: dtFloat, shape: []int64{ci, co, kh, kw}, f: w}
-}
+// deconvFilter turns a TF conv2d_transpose filter [H,W,out,in] into ONNX ConvTranspose's
+// [in,out,H,W]: the same [H,W,A,B] → [B,A,H,W] transpose as convFilter.
+func deconvFilter(f *tensor) *tensor { return convFilter(f) }
 
 // opMatMul maps the 2-D MatMul; transpose_a/transpose_b become Transposes in front of ONNX MatMul.
 func opMatMul(c *converter, n *nodeDef, in []*value) ([]*value, error) {
