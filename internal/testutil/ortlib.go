@@ -23,7 +23,7 @@ func SetORTLib(who string) {
 	if err == nil {
 		var lib string
 		if lib, err = st.ORTLibrary(ctx); err == nil {
-			os.Setenv("ONNXRUNTIME_LIB", lib)
+			err = os.Setenv("ONNXRUNTIME_LIB", lib)
 		}
 	}
 	if err != nil {
