@@ -1,6 +1,6 @@
 """Export real-architecture SDXL (random weights) into the Optimum diffusers ONNX layout.
 
-usage: PYTHONPATH=/tmp/diffusers/src:. python3 sdxl_export.py OUT TINY_DIR [--static] [--no-text]
+usage: PYTHONPATH=/tmp/diffusers/src:. python3 sdxl_export.py OUT TINY_DIR [--static] [--no-text] [--unet-only --fp32]
   OUT      folder to write (text_encoder*/, unet/, vae_encoder/, vae_decoder/, taesd_*/)
   TINY_DIR a folder from `vivid-ml-engine models make-tiny-sdxl` for tokenizer/ and scheduler/
            (its ids are < 49408, valid for the real embedding tables; the weights are random anyway)
@@ -17,6 +17,9 @@ out, tiny = sys.argv[1], sys.argv[2]
 # --static: no dynamic axes (batch 1, 512²): shape subgraphs fold away, which the CUDA
 # provider's graph capture needs. --no-text: leave the text encoders out (link them).
 static, no_text = "--static" in sys.argv, "--no-text" in sys.argv
+# --unet-only --fp32: only the UNet, in fp32 (the input of ort_optimize.py, which fuses, then casts to fp16).
+unet_only, fp32 = "--unet-only" in sys.argv, "--fp32" in sys.argv
+no_text = no_text or unet_only
 os.makedirs(out, exist_ok=True)
 for sub in ("tokenizer", "tokenizer_2", "scheduler"):
     shutil.copytree(os.path.join(tiny, sub), os.path.join(out, sub), dirs_exist_ok=True)
@@ -67,7 +70,7 @@ class UNet(torch.nn.Module):
                       added_cond_kwargs={"text_embeds": text_embeds, "time_ids": time_ids}).sample
 
 
-h = torch.float16
+h = torch.float32 if fp32 else torch.float16
 unet = mods["unet"].to(dev, h)
 args = (torch.randn(1, 4, 64, 64, device=dev, dtype=h), torch.tensor([999.0], device=dev),
         torch.randn(1, 77, 2048, device=dev, dtype=h), torch.randn(1, 1280, device=dev, dtype=h),
@@ -102,7 +105,7 @@ class Dec(torch.nn.Module):
 
 
 img_axes = {0: "batch_size", 2: "height", 3: "width"}
-for key, prefix, tiny_vae in (("vae", "vae", False), ("taesd", "taesd", True)):
+for key, prefix, tiny_vae in () if unet_only else (("vae", "vae", False), ("taesd", "taesd", True)):
     m = mods[key].to(dev, h)
     lat = "latent_sample" if tiny_vae else "latent_parameters"
     export(Enc(m, tiny_vae), (torch.randn(1, 3, 512, 512, device=dev, dtype=h),), f"{out}/{prefix}_encoder/model.onnx",

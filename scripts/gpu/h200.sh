@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# The H200 check (issues 11, 12, 14), in calls that run one after another while the
+# machine stays warm (state lives in /tmp/v; a call must follow the last within 30 s).
+# Carried inputs: .gpu/c1, .gpu/c2 (ignored by git; scripts/gpu/prep.sh fills them).
+#   call1: CUDA provider (sm_90 code only, see prune_fatbin.py), engine, diffusers' source;
+#          export real-architecture SDXL: dynamic fp16 folder, static fp16 folder, and in the
+#          background (cores 8-15) an fp32 UNet → ONNX Runtime's transformer optimizer → fp16
+#   call2: ONNX Runtime core, test binaries, MoveNet/operator models; a CUDA smoke test;
+#          the torch peer (eager and torch.compile, cores 0-7)
+#   call3: engine benchmarks (pose, operators, SDXL img2img variants), then the CUDA-vs-CPU
+#          conformance binary in the background (cores 8-15), then `diffusion run`
+#   call4: the XLA check (scripts/gpu/xla-check.sh with the SDXL folder), conformance results
+#   call5: the conversion check of issue 14 (scripts/gpu/convert_check.sh), if carried
+# Results go to $OUT as JSON lines and logs (≤ 8 files).
+set -uo pipefail
+call=$1
+V=/tmp/v
+mkdir -p $V/ort $V/bin $V/pose
+here=$(cd "$(dirname "$0")/../.." && pwd)
+G=$here/.gpu
+S=$here/scripts/gpu
+export PYTHONUNBUFFERED=1 PYTHONPATH=/tmp/diffusers/src:$S
+NV=/opt/torch/.venv/lib/python3.12/site-packages/nvidia
+LDP=$(ls -d $NV/*/lib $NV/cu13/lib 2>/dev/null | tr '\n' ':')
+ORT=$V/ort/libonnxruntime.so.1
+unz() { $V/bin/zstd -d -q -f "$1" -o "$2"; }
+E="env LD_LIBRARY_PATH=$LDP $V/bin/vivid-ml-engine"
+P0=${P0-taskset -c 0-7}
+P1=${P1-taskset -c 8-15}
+
+case $call in
+call1)
+  cp $G/c1/zstd $V/bin/zstd && chmod +x $V/bin/zstd
+  unz $G/c1/cuda90.zst $V/ort/libonnxruntime_providers_cuda.so
+  unz $G/c1/vivid-ml-engine.zst $V/bin/vivid-ml-engine && chmod +x $V/bin/vivid-ml-engine
+  mkdir -p /tmp/diffusers && tar xzf $G/c1/diffusers-src.tar.gz -C /tmp/diffusers
+  rm -rf $V/tiny && cp -r $G/c1/tiny $V/tiny
+  nvidia-smi --query-gpu=name,driver_version,memory.total,memory.used --format=csv | tee $OUT/gpu.txt
+  nproc; free -g | head -2; df -h /tmp | tail -1
+  python3 -c "import diffusers, torch, onnxruntime; print('diffusers', diffusers.__version__, 'torch', torch.__version__, 'ort', onnxruntime.__version__)"
+  # background: fp32 UNet → ORT transformer optimizer (fusions) → fp16, as Optimum's O4 does
+  setsid bash -c "$P1 python3 $S/sdxl_export.py $V/sdxl-fp32u $V/tiny --static --unet-only --fp32 &&
+    $P1 python3 $S/ort_optimize.py $V/sdxl-fp32u/unet/model.onnx $V/sdxl-opt/unet/model.onnx &&
+    rm -rf $V/sdxl-fp32u && touch $V/opt.done" > $V/opt.log 2>&1 < /dev/null &
+  T0=$(date +%s)
+  $P0 python3 $S/sdxl_export.py $V/sdxl $V/tiny > $V/exp1.log 2>&1 &
+  PID1=$!
+  $P0 python3 $S/sdxl_export.py $V/sdxl-static $V/tiny --static --no-text > $V/exp2.log 2>&1
+  wait $PID1
+  for p in text_encoder text_encoder_2; do ln -sfn $V/sdxl/$p $V/sdxl-static/$p; done
+  grep -h '^{' $V/exp1.log $V/exp2.log | tee $OUT/export.jsonl
+  grep -h -i -E "error|Traceback" $V/exp1.log $V/exp2.log | head -5
+  du -sh $V/sdxl $V/sdxl-static; echo "exports took $(( $(date +%s) - T0 )) s"; tail -2 $V/opt.log
+  ;;
+call2)
+  unz $G/c2/core.zst $ORT
+  cp $G/c2/libonnxruntime_providers_shared.so $G/c2/libonnxruntime_providers_tensorrt.so $V/ort/
+  for b in gpucheck.test xla-gpu.test; do unz $G/c2/$b.zst $V/bin/$b && chmod +x $V/bin/$b; done
+  (cd $V/ort && sha256sum * | tee $OUT/ort-sha256.txt)
+  $E bench diffusion --log-level warn --ort-lib $ORT --providers cuda --model $V/tiny --size 64 --frames 2 2>&1 | tail -2 | cut -c1-400
+  for m in lightning thunder multipose; do $E models import-tfjs $G/c2/tfjs/movenet-$m.json $V/pose/movenet-$m.onnx >/dev/null 2>&1; done
+  ls -la $V/pose
+  tail -2 $V/opt.log
+  $P0 timeout ${PEER_S:-330} python3 $S/torch_peer.py 2>&1 | grep --line-buffered -E '^\{|Error' | tee $OUT/torch_peer.jsonl
+  tail -2 $V/opt.log; ls $V
+  ;;
+call3)
+  O="--log-level warn --ort-lib $ORT"
+  B="--providers cuda --size 512 --steps 4 --strength 1 --frames 10"
+  {
+  for m in lightning thunder multipose; do
+    $P0 $E bench pose-model $O --onnx $V/pose/movenet-$m.onnx --providers cuda --frames 300
+  done
+  for m in selfie meet; do $P0 $E bench operator $O --offline --cache-dir $G/c2/ops --model $m --providers cuda --frames 100; done
+  for m in esrgan-slim-x2 esrgan-medium-x2; do $P0 $E bench operator $O --offline --cache-dir $G/c2/ops --model $m --width 512 --height 512 --providers cuda --frames 20; done
+  $P0 $E bench diffusion $O $B --model $V/sdxl
+  $P0 $E bench diffusion $O $B --model $V/sdxl-static --cuda-options enable_cuda_graph=1
+  $P0 $E bench diffusion $O $B --model $V/sdxl-static --cuda-options enable_cuda_graph=1 --taesd
+  if [ -f $V/opt.done ]; then
+    for f in text_encoder text_encoder_2 vae_encoder vae_decoder taesd_encoder taesd_decoder tokenizer tokenizer_2 scheduler model_index.json; do
+      ln -sfn $V/sdxl-static/$f $V/sdxl-opt/$f; done
+    cp $V/sdxl-static/unet/config.json $V/sdxl-opt/unet/ 2>/dev/null
+    $P0 $E bench diffusion $O $B --model $V/sdxl-opt --cuda-options enable_cuda_graph=1
+    $P0 $E bench diffusion $O $B --model $V/sdxl-opt --cuda-options enable_cuda_graph=1 --taesd
+  fi
+  } 2>$V/engine-bench.log | grep --line-buffered '^{' | tee $OUT/engine-bench.jsonl
+  grep -E "skipped|refused|device I/O|rror" $V/engine-bench.log | cut -c1-300 | sort | uniq -c | head -20
+  # conformance (CUDA vs ORT CPU) in the background (cores 8-15), after the benchmarks: it runs on into call4
+  setsid bash -c "VIVID_SDXL_DIR=$V/sdxl VIVID_POSE_DIR=$V/pose ONNXRUNTIME_LIB=$ORT LD_LIBRARY_PATH=$LDP \
+    $P1 timeout 420 $V/bin/gpucheck.test -test.v -test.timeout 8m" > $V/gpucheck.log 2>&1 < /dev/null &
+  D=$V/sdxl-static; [ -f $V/opt.done ] && D=$V/sdxl-opt
+  $E diffusion run --ort-lib $ORT --model $D --providers tensorrt,cuda,cpu --cuda-options enable_cuda_graph=1 --size 512 --steps 4 \
+    --strength 0.75 --input $G/c2/in.png --prompt "a neon city at night" --seed 42 --out $OUT/sdxl-cuda.png > $V/diffusion-run.jsonl 2> $V/diffusion-run.log
+  cat $V/diffusion-run.jsonl | tee -a $OUT/engine-bench.jsonl; grep -E "skipped|rror" $V/diffusion-run.log | cut -c1-300 | head -5
+  cp $V/engine-bench.log $V/diffusion-run.log $V/opt.log $OUT/ 2>/dev/null
+  tail -3 $V/gpucheck.log
+  ;;
+call4)
+  grep -E '^\{|^\s*(---|ok|FAIL|PASS)' $V/gpucheck.log > $OUT/gpucheck.txt; grep -E '^\s*(---|FAIL|PASS|ok)' $V/gpucheck.log | head -30
+  X=$G/c2/xla
+  for m in lightning thunder multipose; do ln -sfn $V/pose/movenet-$m.onnx $X/models/movenet-$m.onnx; done
+  cp $V/bin/xla-gpu.test $V/bin/vivid-ml-engine $S/ort_ref.py $S/xla-check.sh $X/; cp $G/c2/in.png $X/img.png
+  (cd $X && SKIP_SMALL=1 STEP_TIMEOUT=${XLA_STEP_S:-200} OUT=$V/xla timeout ${XLA_S:-480} bash ./xla-check.sh $V/sdxl) > $V/xla.log 2>&1
+  cp $V/xla/results.jsonl $OUT/xla-results.jsonl; tail -40 $V/xla.log | cut -c1-300 > $OUT/xla-log.txt; cat $OUT/xla-results.jsonl | cut -c1-300
+  ;;
+call5)
+  [ -f $S/convert_check.sh ] && timeout ${CONV_S:-420} bash $S/convert_check.sh $V/bin/vivid-ml-engine $V/conv $OUT
+  ;;
+esac
