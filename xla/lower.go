@@ -110,6 +110,13 @@ func (c *lowerCtx) n(v *value) *Node {
 // constant embeds a host tensor.
 func (c *lowerCtx) constant(h *hostT) *Node {
 	d := c.dtype(h.dt)
+	if h.len() == 0 { // an empty tensor (e.g. a shape [0] operand of Concat, as torch exports in SDXL's UNet)
+		dims := h.dims
+		if len(dims) == 0 {
+			dims = []int{0}
+		}
+		return Zeros(c.g, shapes.Make(d, dims...))
+	}
 	var x *Node
 	switch {
 	case h.f16 != nil:

@@ -58,6 +58,8 @@ var opCases = []opCase{
 	{name: "unsqueeze", op: "Unsqueeze", in: []tin{f32In(2, 3), i64Const(0, -1)}, outs: [][]int64{{1, 2, 3, 1}}},
 	{name: "squeeze", op: "Squeeze", in: []tin{f32In(1, 3, 1), i64Const(0)}, outs: [][]int64{{3, 1}}},
 	{name: "concat", op: "Concat", at: attrs(aInt("axis", -1)), in: []tin{f32In(2, 3), f32In(2, 2)}, outs: [][]int64{{2, 5}}},
+	// an empty operand (torch's SDXL UNet export concatenates a shape [0] int64 constant)
+	{name: "concat-empty-i64", op: "Concat", at: attrs(aInt("axis", 0)), in: []tin{{elem: i64, shape: s(3)}, i64Const()}, outs: [][]int64{{3}}, elems: []infer.DType{i64}},
 	{name: "split", op: "Split", at: attrs(aInt("axis", 1)), in: []tin{f32In(2, 5), i64Const(2, 3)}, outs: [][]int64{{2, 2}, {2, 3}}, elems: []infer.DType{f, f}},
 	{name: "split-equal", op: "Split", in: []tin{f32In(4, 2)}, outs: [][]int64{{2, 2}, {2, 2}}, elems: []infer.DType{f, f}},
 	{name: "slice", op: "Slice", in: []tin{f32In(4, 6), i64Const(1, 0), i64Const(100, -1), i64Const(0, 1), i64Const(1, 2)}, outs: [][]int64{{3, 3}}},
