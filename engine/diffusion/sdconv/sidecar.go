@@ -61,12 +61,24 @@ func HashFile(path string) (string, int64, error) {
 	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
-func hashAll(paths []string, rel string) ([]FileHash, error) {
+// hashAll hashes paths (relative to rel when set), taking a hash from known when it
+// lists the same path with the file's current size.
+func hashAll(paths []string, rel string, known []FileHash) ([]FileHash, error) {
+	by := map[string]FileHash{}
+	for _, k := range known {
+		by[k.Path] = k
+	}
 	var out []FileHash
 	for _, p := range paths {
 		full := p
 		if rel != "" {
 			full = filepath.Join(rel, filepath.FromSlash(p))
+		}
+		if k, ok := by[p]; ok {
+			if st, err := os.Stat(full); err == nil && st.Size() == k.Size {
+				out = append(out, k)
+				continue
+			}
 		}
 		sum, n, err := HashFile(full)
 		if err != nil {
@@ -89,10 +101,15 @@ func absAll(paths []string) []string {
 	return out
 }
 
-// WriteSidecar hashes the sources and every model and extra file in out and writes
-// out/conversion.json.
+// WriteSidecar hashes the sources and every model and extra file in out (using the
+// hashes Convert computed on the way where it has them) and writes out/conversion.json.
 func WriteSidecar(out string, res *Result, o Options) error {
-	srcs, err := hashAll(absAll(res.Sources), "")
+	known := make([]FileHash, len(res.SourceHashes))
+	for i, h := range res.SourceHashes {
+		h.Path = absAll([]string{h.Path})[0]
+		known[i] = h
+	}
+	srcs, err := hashAll(absAll(res.Sources), "", known)
 	if err != nil {
 		return err
 	}
@@ -111,7 +128,7 @@ func WriteSidecar(out string, res *Result, o Options) error {
 		return fmt.Errorf("sdconv: %w", err)
 	}
 	slices.Sort(names)
-	files, err := hashAll(names, out)
+	files, err := hashAll(names, out, res.Hashes)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -42,5 +43,41 @@ func TestSidecar(t *testing.T) {
 	os.WriteFile(sp, []byte(strings.Replace(string(sb), `"fp16": false`, `"fp16": true`, 1)), 0o644)
 	if _, err := Verify(out); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "check field") {
 		t.Errorf("edited sidecar: %v", err)
+	}
+}
+
+// TestSidecarExternal: the hashes Convert computes while writing (a model's
+// model.onnx_data included) and while reading the sources are the files' own.
+func TestSidecarExternal(t *testing.T) {
+	src, out := t.TempDir(), t.TempDir()
+	writeTinyFolder(t, src)
+	old := ExternalThreshold
+	ExternalThreshold = 1
+	defer func() { ExternalThreshold = old }()
+	res, err := Convert(src, out, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Hashes) != len(res.Models) || len(res.SourceHashes) != len(res.Sources) {
+		t.Fatalf("%d hashes for %d models, %d source hashes for %d sources", len(res.Hashes), len(res.Models), len(res.SourceHashes), len(res.Sources))
+	}
+	for _, h := range append(res.SourceHashes, res.Hashes...) {
+		p := h.Path
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(out, p)
+		}
+		sum, n, err := HashFile(p)
+		if err != nil || sum != h.SHA256 || n != h.Size {
+			t.Errorf("%s: computed %s (%d bytes), the file has %s (%d bytes, %v)", h.Path, h.SHA256, h.Size, sum, n, err)
+		}
+	}
+	if !slices.Contains(res.Models, "unet/model.onnx_data") {
+		t.Errorf("models %v: no external data", res.Models)
+	}
+	if err := WriteSidecar(out, res, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := UpToDate(src, out, Options{}); err != nil {
+		t.Errorf("not current: %v", err)
 	}
 }
