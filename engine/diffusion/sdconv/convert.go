@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -69,10 +70,20 @@ func Convert(src, out string, o Options) (*Result, error) {
 	}
 	// hash the sources while converting (a 10 GB UNet file takes seconds to hash)
 	srcHashes := hashAsync(p.sources)
-	defer srcHashes.wait() // never leave the goroutines reading files on an early return
+	defer srcHashes.join() // never leave the goroutines reading files on an early return
 	var graphs []*graph
 	var subs []string
-	for _, c := range p.components() {
+	comps := p.components()
+	for _, want := range o.Parts {
+		if !slices.ContainsFunc(comps, func(c component) bool { return c.sub == want }) {
+			var have []string
+			for _, c := range comps {
+				have = append(have, c.sub)
+			}
+			return nil, fmt.Errorf("sdconv: this source has no part %q (it has %s)", want, strings.Join(have, ", "))
+		}
+	}
+	for _, c := range comps {
 		if len(o.Parts) > 0 && !slices.Contains(o.Parts, c.sub) {
 			continue
 		}
@@ -152,6 +163,9 @@ func hashAsync(paths []string) *asyncHashes {
 	}()
 	return a
 }
+
+// join waits for the hashes, discarding them (an early return).
+func (a *asyncHashes) join() { <-a.done }
 
 func (a *asyncHashes) wait() ([]FileHash, error) {
 	<-a.done

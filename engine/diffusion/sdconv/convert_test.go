@@ -191,9 +191,15 @@ func TestLoRAFuse(t *testing.T) {
 			safetensors.FromFloat32("unet."+m+".lora_B.weight", safetensors.F16, ushape, ups[m]))
 	}
 	kp, ksp, pp := filepath.Join(dir, "kohya.safetensors"), filepath.Join(dir, "kohya-sgm.safetensors"), filepath.Join(dir, "peft.safetensors")
-	safetensors.WriteFile(kp, kohya, nil)
-	safetensors.WriteFile(ksp, kohyaSGM, nil)
-	safetensors.WriteFile(pp, peft, map[string]string{"lora_adapter_metadata": `{"r": 2, "lora_alpha": 3.0}`})
+	for path, ts := range map[string][]safetensors.Tensor{kp: kohya, ksp: kohyaSGM, pp: peft} {
+		var meta map[string]string
+		if path == pp {
+			meta = map[string]string{"lora_adapter_metadata": `{"r": 2, "lora_alpha": 3.0}`}
+		}
+		if err := safetensors.WriteFile(path, ts, meta); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, path := range []string{kp, ksp, pp} {
 		p := &plan{unet: base}
 		if err := p.fuse([]LoRA{{Path: path, Scale: scale}}); err != nil {

@@ -29,6 +29,26 @@ func TestSidecar(t *testing.T) {
 	if err := UpToDate(t.TempDir(), out, o); !errors.Is(err, ErrStale) {
 		t.Errorf("other source: %v", err)
 	}
+	if err := UpToDate(src, out, Options{Parts: []string{"unet"}}); !errors.Is(err, ErrStale) {
+		t.Errorf("other parts: %v", err)
+	}
+	partial, po := t.TempDir(), Options{Parts: []string{"unet"}}
+	pres, err := Convert(src, partial, po)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteSidecar(partial, pres, po); err != nil {
+		t.Fatal(err)
+	}
+	if err := UpToDate(src, partial, Options{Parts: []string{"unet", "unet"}}); err != nil {
+		t.Errorf("same parts: %v", err)
+	}
+	if err := UpToDate(src, partial, o); !errors.Is(err, ErrStale) {
+		t.Errorf("a partial conversion is current for all parts: %v", err)
+	}
+	if _, err := Convert(src, t.TempDir(), Options{Parts: []string{"unte"}}); err == nil || !strings.Contains(err.Error(), `no part "unte" (it has text_encoder, text_encoder_2, unet, vae_encoder, vae_decoder)`) {
+		t.Errorf("unknown part: %v", err)
+	}
 	// a flipped byte in a model is caught, naming the file.
 	p := filepath.Join(out, "unet", "model.onnx")
 	b, _ := os.ReadFile(p)
