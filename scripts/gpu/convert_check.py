@@ -3,7 +3,7 @@ made by diffusers/transformers/peft (random weights at the real configs), the en
 `models convert` of each, and ONNX Runtime (CPU) runs of every converted model compared
 with the torch modules' outputs on the same inputs. scripts/gpu/convert_check.sh runs it.
 
-  make WORKDIR --family sdxl|sd21 [--device cuda|cpu] [--no-lora] [--no-single]
+  make WORKDIR --family sdxl|sd21 [--device cuda|cpu] [--no-lora] [--no-single] [--tiny]
       WORKDIR/<fam>/{unet,vae,text_encoder[,text_encoder_2,taesd]}/   save_pretrained, fp32
       WORKDIR/<fam>-single.safetensors   the same weights under the original SGM/ldm names, F16
                                          (every weight is rounded to float16 first, so the F16
@@ -69,9 +69,37 @@ CLIP_H = dict(vocab_size=49408, hidden_size=1024, intermediate_size=4096, num_hi
 LORA_TARGETS = ["to_q", "to_k", "to_v", "to_out.0", "proj_in", "ff.net.2", "conv1", "time_emb_proj"]
 
 
-def configs(fam):
+# --tiny: diffusers_safetensors.py's tiny configs (the vocabulary kept whole for the real token
+# ids): the same path in seconds, a smoke test of this script on the GPU machine.
+TINY_UNET = {
+    "sdxl": dict(sample_size=8, in_channels=4, out_channels=4, layers_per_block=2, block_out_channels=[32, 64],
+                 down_block_types=["DownBlock2D", "CrossAttnDownBlock2D"], up_block_types=["CrossAttnUpBlock2D", "UpBlock2D"],
+                 attention_head_dim=[2, 4], transformer_layers_per_block=[1, 2], use_linear_projection=True,
+                 cross_attention_dim=80, addition_embed_type="text_time", addition_time_embed_dim=8,
+                 projection_class_embeddings_input_dim=8 * 6 + 40, norm_num_groups=8),
+    "sd21": dict(sample_size=16, in_channels=4, out_channels=4, layers_per_block=2, block_out_channels=[16, 32, 32, 32],
+                 down_block_types=["CrossAttnDownBlock2D"] * 3 + ["DownBlock2D"],
+                 up_block_types=["UpBlock2D"] + ["CrossAttnUpBlock2D"] * 3, attention_head_dim=[2, 4, 4, 4],
+                 use_linear_projection=True, upcast_attention=True, cross_attention_dim=32, norm_num_groups=8),
+}
+TINY_VAE = dict(in_channels=3, out_channels=3, latent_channels=4, layers_per_block=2, block_out_channels=[16, 32],
+                norm_num_groups=8, sample_size=32, down_block_types=["DownEncoderBlock2D"] * 2,
+                up_block_types=["UpDecoderBlock2D"] * 2, scaling_factor=0.13025)
+
+
+def tiny_clip(hidden, act, proj=None):
+    return dict(vocab_size=49408, hidden_size=hidden, intermediate_size=37, num_hidden_layers=3, num_attention_heads=4,
+                max_position_embeddings=77, hidden_act=act, projection_dim=proj or hidden, **CLIP_IDS)
+
+
+def configs(fam, tiny=False):
     import sdxl_modules as sm
 
+    if tiny:
+        c = {"unet": dict(TINY_UNET[fam]), "vae": dict(TINY_VAE), "text_encoder": tiny_clip(32, "quick_gelu" if fam == "sdxl" else "gelu")}
+        if fam == "sdxl":
+            c["text_encoder_2"] = tiny_clip(48, "gelu", 40)
+        return c
     if fam == "sdxl":
         return {"unet": dict(sm.UNET), "vae": dict(sm.VAE), "text_encoder": dict(sm.CLIP_L, **CLIP_IDS),
                 "text_encoder_2": dict(sm.CLIP_G, **CLIP_IDS)}
@@ -115,6 +143,18 @@ def set_precision():
     torch.set_float32_matmul_precision("highest")
 
 
+def exact():
+    """torch's plain (math) attention: with TF32 off, every matmul of the reference is float32."""
+    import contextlib
+
+    try:
+        from torch.nn.attention import SDPBackend, sdpa_kernel
+
+        return sdpa_kernel(SDPBackend.MATH)
+    except Exception:
+        return contextlib.nullcontext()
+
+
 def prepare(model, seed, dev):
     """Every 1-D parameter (biases, norm weights: zero/one at init) gets noise, so a swapped or
     missing one shows; then every parameter is rounded to float16 (an F16 file holds the same values)."""
@@ -152,8 +192,8 @@ def save_refs(work, name, tensors):
 
 
 class Maker:
-    def __init__(self, work, fam, dev):
-        self.work, self.fam, self.dev = work, fam, dev
+    def __init__(self, work, fam, dev, tiny=False):
+        self.work, self.fam, self.dev, self.tiny = work, fam, dev, tiny
         self.status = {"family": fam, "device": dev, "steps": {}}
 
     def step(self, name, fn, *a):
@@ -178,7 +218,7 @@ class Maker:
         from diffusers import AutoencoderKL, AutoencoderTiny, UNet2DConditionModel
         from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
 
-        cfg = configs(self.fam)
+        cfg = configs(self.fam, self.tiny)
         torch.manual_seed({"sdxl": 0, "sd21": 1}[self.fam])
         with torch.device(self.dev):
             m = {"unet": UNet2DConditionModel(**cfg["unet"]), "vae": AutoencoderKL(**cfg["vae"]),
@@ -195,19 +235,20 @@ class Maker:
         import torch
 
         g = torch.Generator().manual_seed({"sdxl": 7, "sd21": 8}[self.fam])
-        ctx = 2048 if self.fam == "sdxl" else 1024
+        uc = self.m["unet"].config
+        ctx = uc["cross_attention_dim"]
         x = {"ids1": token_ids(49407, 11), "ids2": token_ids(0, 12),
              "sample": torch.randn(1, 4, 32, 32, generator=g), "timestep": torch.tensor([499.0]),
              "ehs": torch.randn(1, SEQ, ctx, generator=g),
              "image": torch.rand(1, 3, 256, 256, generator=g) * 2 - 1, "latent": torch.randn(1, 4, 32, 32, generator=g)}
         if self.fam == "sdxl":
-            x["text_embeds"] = torch.randn(1, 1280, generator=g)
+            pooled = uc["projection_class_embeddings_input_dim"] - 6 * uc["addition_time_embed_dim"]
+            x["text_embeds"] = torch.randn(1, pooled, generator=g)
             x["time_ids"] = torch.tensor([[256.0, 256, 0, 0, 256, 256]])
         self.x = {k: v.to(self.dev) for k, v in x.items()}
+        return {"shapes": {k: list(v.shape) for k, v in x.items()}}
 
     def unet_io(self, dtype=None):
-        import torch
-
         x = self.x
         cast = (lambda t: t.to(dtype)) if dtype is not None else (lambda t: t)
         ins = {"sample": x["sample"], "timestep": x["timestep"], "encoder_hidden_states": x["ehs"]}
@@ -216,13 +257,13 @@ class Maker:
             ins["text_embeds"], ins["time_ids"] = x["text_embeds"], x["time_ids"]
             kw["added_cond_kwargs"] = {"text_embeds": cast(x["text_embeds"]), "time_ids": cast(x["time_ids"])}
         args = (cast(x["sample"]), x["timestep"], cast(x["ehs"]))
-        return ins, args, kw, torch.no_grad
+        return ins, args, kw
 
     def refs(self):
         import torch
 
         m, x, fam, names = self.m, self.x, self.fam, {}
-        with torch.no_grad():
+        with torch.no_grad(), exact():
             for sub, ids in (("text_encoder", x["ids1"]), ("text_encoder_2", x["ids2"])):
                 if sub not in m:
                     continue
@@ -235,7 +276,7 @@ class Maker:
                 for i, h in enumerate(o.hidden_states):
                     t[f"out.hidden_states.{i}"] = h
                 names[sub] = len(save_refs(self.work, f"{fam}-{sub}", t))
-            ins, args, kw, _ = self.unet_io()
+            ins, args, kw = self.unet_io()
             out = m["unet"](*args, **kw).sample
             t = {"in." + k: v for k, v in ins.items()}
             t["out.out_sample"] = out
@@ -244,7 +285,7 @@ class Maker:
                 import copy
 
                 u16 = copy.deepcopy(m["unet"]).half()
-                _, a16, kw16, _ = self.unet_io(torch.float16)
+                _, a16, kw16 = self.unet_io(torch.float16)
                 t["peer.out_sample"] = u16(*a16, **kw16).sample.float()
                 del u16
             except Exception as e:
@@ -348,8 +389,8 @@ class Maker:
             kohya[base + ".alpha"] = torch.tensor(8.0)
         save_file(kohya, f"{d}/kohya-sgm.safetensors")
         u.fuse_lora(lora_scale=LORA_SCALE)
-        _, args, kw, _ = self.unet_io()
-        with torch.no_grad():
+        _, args, kw = self.unet_io()
+        with torch.no_grad(), exact():
             out = u(*args, **kw).sample
         t = {k: v for k, v in self.unet_ref.items() if k.startswith("in.")}
         t["out.out_sample"] = out
@@ -364,7 +405,7 @@ def cmd_make(a):
 
     set_precision()
     dev = a.device or ("cuda" if torch.cuda.is_available() else "cpu")
-    mk = Maker(a.work, a.family, dev)
+    mk = Maker(a.work, a.family, dev, a.tiny)
     versions = {"torch": torch.__version__, "device": dev,
                 "gpu": torch.cuda.get_device_name() if dev == "cuda" else None}
     try:
@@ -380,8 +421,7 @@ def cmd_make(a):
     emit({"check": "make", "family": a.family, "step": "versions", "ok": True, **versions})
     if not mk.step("build", mk.build):
         return 1
-    mk.inputs()
-    refs_ok = mk.step("refs", mk.refs)
+    refs_ok = mk.step("inputs", mk.inputs) and mk.step("refs", mk.refs)
     mk.step("save_pretrained", mk.save_folder)
     if not a.no_single:
         mk.step("single_file", mk.save_single)
@@ -512,7 +552,7 @@ def cmd_summary(a):
         print(f"{str(r.get('check'))[:34]:34} {str(r.get('family')):6} {str(r.get('source', r.get('step', ''))):10} "
               f"{str(r.get('module', '')):15} {str(r.get('ok')):5} {('%.2e' % rel) if isinstance(rel, float) else '-':>9} "
               f"{str(r.get('convert_s', r.get('s', ''))):>9} {str(r.get('load_s', '')):>6}"
-              + (f"  {str(r.get('error') or r.get('skipped'))[:120]}" if r.get("ok") is not True else ""))
+              + (f"  {str(r.get('error') or r.get('skipped') or r.get('engine_says', ''))[-160:]}" if r.get("ok") is not True else ""))
     return 0
 
 
@@ -525,6 +565,7 @@ def main():
     m.add_argument("--device")
     m.add_argument("--no-lora", action="store_true")
     m.add_argument("--no-single", action="store_true")
+    m.add_argument("--tiny", action="store_true", help="tiny configs: a smoke test of the whole path in seconds")
     c = sub.add_parser("compare")
     c.add_argument("work")
     c.add_argument("onnx")

@@ -13,7 +13,10 @@
 # each runs under `timeout`; a failed step is recorded and the next one runs.
 # Env: DEADLINE_S, PY (python), DIFFUSERS_SRC (default /tmp/diffusers/src), REUSE=1 (keep the
 # checkpoints a previous run made in WORKDIR), CLEAN=1 (delete them at the end), ORT_OPT
-# (basic|extended|all|disable), THREADS (ONNX Runtime intra-op threads, default 16).
+# (basic|extended|all|disable), THREADS (ONNX Runtime intra-op threads, default 16),
+# SINGLE_BASE=1 (convert single files with --base WORKDIR/<family>: for tiny stand-ins only; real
+# single files convert with the built-in real configs, as a user's would), TINY=1 (a smoke test:
+# the same steps on tiny configs, ~1 minute; implies SINGLE_BASE=1).
 set -uo pipefail
 if [ $# -ne 3 ]; then echo "usage: $0 ENGINE_BINARY WORKDIR OUTDIR" >&2; exit 2; fi
 ENGINE=$(readlink -f "$1"); WORK=$2; OUTD=$3
@@ -27,6 +30,7 @@ if [ -z "${PY:-}" ]; then PY=/opt/torch/.venv/bin/python3; [ -x "$PY" ] || PY=py
 export PYTHONPATH=${DIFFUSERS_SRC:-/tmp/diffusers/src}:$HERE${PYTHONPATH:+:$PYTHONPATH}
 export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
 CC="$PY $HERE/convert_check.py"
+TINYF=; if [ "${TINY:-0}" = 1 ]; then TINYF=--tiny; SINGLE_BASE=1; fi
 CMP="compare --threads ${THREADS:-16} --ort-opt ${ORT_OPT:-basic}"
 
 now() { date +%s.%N; }
@@ -41,7 +45,7 @@ skip() { # skip CHECK FAMILY SOURCE WHY
 # under MIN_S (default 20) is left.
 budget() { local l; l=$(left); [ "$l" -ge "${2:-20}" ] && echo $(( $1 < l ? $1 : l )); }
 
-say "convert_check: engine $ENGINE, work $WORK, python $PY, deadline ${DEADLINE}s"
+say "convert_check: engine $ENGINE, work $WORK, python $PY, deadline ${DEADLINE}s${TINYF:+ (tiny configs: smoke test)}"
 { echo "host: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB RAM"
   df -h "$WORK" | tail -1
   "$ENGINE" version 2>&1 | head -2
@@ -56,7 +60,7 @@ make_family() { # make_family FAMILY MAX_S: stdout (JSON lines) → $WORK/make-F
   if [ "${REUSE:-0}" = 1 ] && [ -f "$WORK/make-$fam.json" ]; then echo '{"check":"make","family":"'$fam'","step":"reused","ok":true}' > "$WORK/make-$fam.jsonl"; return 0; fi
   rm -rf "$WORK/$fam" "$WORK/$fam-single.safetensors" "$WORK/$fam-lora" "$WORK"/refs/"$fam"-* "$WORK/make-$fam.json"
   t=$(budget "$2" 60) || { echo '{"check":"make","family":"'$fam'","ok":null,"skipped":"deadline"}' > "$WORK/make-$fam.jsonl"; return 1; }
-  timeout -k 10 "$t" $CC make "$WORK" --family "$fam" > "$WORK/make-$fam.jsonl" 2> "$WORK/make-$fam.log"
+  timeout -k 10 "$t" $CC make "$WORK" --family "$fam" $TINYF > "$WORK/make-$fam.jsonl" 2> "$WORK/make-$fam.log"
   local rc=$?
   [ $rc -eq 0 ] || echo '{"check":"make","family":"'$fam'","step":"exit","ok":false,"rc":'$rc'}' >> "$WORK/make-$fam.jsonl"
   return $rc
@@ -65,14 +69,14 @@ rm -rf "$WORK"/out-*
 make_family sd21 200 & SD21_PID=$!
 say "making sdxl (sd21 in the background, pid $SD21_PID)"
 make_family sdxl 220
-cat "$WORK/make-sdxl.jsonl" >> "$RES"; grep -v "Warning\|warn(" "$WORK/make-sdxl.log" | tail -40 >> "$LOG"
-say "sdxl made: $(grep -c '"ok": true' "$WORK/make-sdxl.jsonl") steps ok; $(du -sh "$WORK" | cut -f1) in $WORK"
+cat "$WORK/make-sdxl.jsonl" >> "$RES"; grep -v "Warning\|warn(" "$WORK/make-sdxl.log" 2>/dev/null | tail -120 >> "$LOG"
+say "sdxl made: $(grep -c '"ok": *true' "$WORK/make-sdxl.jsonl") steps ok; $(du -sh "$WORK" | cut -f1) in $WORK"
 SD21_WAITED=0
 wait_sd21() {
   [ $SD21_WAITED = 1 ] && return
   wait $SD21_PID; SD21_WAITED=1
-  cat "$WORK/make-sd21.jsonl" >> "$RES"; grep -v "Warning\|warn(" "$WORK/make-sd21.log" | tail -30 >> "$LOG"
-  say "sd21 made: $(grep -c '"ok": true' "$WORK/make-sd21.jsonl") steps ok"
+  cat "$WORK/make-sd21.jsonl" >> "$RES"; grep -v "Warning\|warn(" "$WORK/make-sd21.log" 2>/dev/null | tail -80 >> "$LOG"
+  say "sd21 made: $(grep -c '"ok": *true' "$WORK/make-sd21.jsonl") steps ok"
 }
 
 # ---- 2. conversions and comparisons
@@ -108,6 +112,7 @@ done_with() { # done_with OUT NAME: keep the sidecar, delete the models
   [ -f "$1/conversion.json" ] && cp "$1/conversion.json" "$WORK/$2.conversion.json"; rm -rf "$1"
 }
 SD=$WORK/out-sdxl-diffusers SS=$WORK/out-sdxl-single
+sbase() { [ "${SINGLE_BASE:-0}" = 1 ] && echo "--base $WORK/$1"; }
 SDXL_ALL=text_encoder,text_encoder_2,vae_encoder,vae_decoder,taesd_encoder,taesd_decoder,unet
 CHEAP_XL=text_encoder,text_encoder_2,vae_encoder,vae_decoder CHEAP_21=text_encoder,vae_encoder,vae_decoder
 
@@ -115,7 +120,7 @@ CHEAP_XL=text_encoder,text_encoder_2,vae_encoder,vae_decoder CHEAP_21=text_encod
 convert sdxl diffusers "$WORK/sdxl" "$SD" 150 && compare sdxl diffusers "$SD" $SDXL_ALL 200
 done_with "$SD" sdxl-diffusers
 # SDXL, single file (F16, SGM names) → fp32 models: byte-identical to the folder's? then the cheap ones by ORT
-if convert sdxl single "$WORK/sdxl-single.safetensors" "$SS" 150; then
+if convert sdxl single "$WORK/sdxl-single.safetensors" "$SS" 150 $(sbase sdxl); then
   $CC identical "$WORK/sdxl-diffusers.conversion.json" "$SS/conversion.json" --family sdxl --source single >> "$RES" 2>> "$LOG"
   compare sdxl single "$SS" $CHEAP_XL 60
 fi
@@ -131,7 +136,7 @@ wait_sd21
 D21=$WORK/out-sd21-diffusers S21=$WORK/out-sd21-single
 convert sd21 diffusers "$WORK/sd21" "$D21" 90 && compare sd21 diffusers "$D21" $CHEAP_21,unet 120
 done_with "$D21" sd21-diffusers
-if convert sd21 single "$WORK/sd21-single.safetensors" "$S21" 90; then
+if convert sd21 single "$WORK/sd21-single.safetensors" "$S21" 90 $(sbase sd21); then
   $CC identical "$WORK/sd21-diffusers.conversion.json" "$S21/conversion.json" --family sd21 --source single >> "$RES" 2>> "$LOG"
   compare sd21 single "$S21" $CHEAP_21 45
 fi
@@ -150,9 +155,9 @@ F21=$WORK/out-sd21-fp16
 convert sd21 fp16 "$WORK/sd21" "$F21" 60 --parts unet --fp16 && compare sd21 fp16 "$F21" unet 60 --fp16 --tol 1e-2
 done_with "$F21" sd21-fp16
 # the single files' UNets by ONNX Runtime too (already shown byte-identical above), when time is left
-if convert sd21 single-unet "$WORK/sd21-single.safetensors" "$S21" 60 --parts unet; then compare sd21 single "$S21" unet 60; fi
+if convert sd21 single-unet "$WORK/sd21-single.safetensors" "$S21" 60 --parts unet $(sbase sd21); then compare sd21 single "$S21" unet 60; fi
 done_with "$S21" sd21-single-unet
-if convert sdxl single-unet "$WORK/sdxl-single.safetensors" "$SS" 90 --parts unet; then compare sdxl single "$SS" unet 120; fi
+if convert sdxl single-unet "$WORK/sdxl-single.safetensors" "$SS" 90 --parts unet $(sbase sdxl); then compare sdxl single "$SS" unet 120; fi
 done_with "$SS" sdxl-single-unet
 
 # ---- 3. summary
