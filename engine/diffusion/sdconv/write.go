@@ -22,6 +22,16 @@ import (
 // model.onnx_data beside model.onnx (protobuf cannot hold 2 GB; Optimum does the same).
 var ExternalThreshold int64 = 1 << 30
 
+// In model.onnx_data, tensors of alignAbove bytes or more start at a multiple of
+// alignTo (zero padding before them): ONNX Runtime's CPU provider then maps them
+// from the file instead of copying them (it needs offsets aligned to the allocation
+// granularity: 4 KiB on Linux, 64 KiB on Windows; ORT's own ModelSavingOptions pads the
+// same way, with a 1 MB threshold).
+const (
+	alignAbove = 1 << 20
+	alignTo    = 64 << 10
+)
+
 // Progress is told the bytes of weights written so far (may be nil).
 type Progress func(done int64)
 
@@ -166,6 +176,14 @@ func (g *graph) writeHashed(dir string, progress Progress) ([]FileHash, error) {
 			progress(done)
 		}
 		if external && len(raw) >= 1024 {
+			if pad := -off & (alignTo - 1); len(raw) >= alignAbove && pad > 0 {
+				zeros := make([]byte, pad)
+				if _, err := data.Write(zeros); err != nil {
+					return nil, fmt.Errorf("sdconv: %w", err)
+				}
+				dataHash.ch <- zeros
+				off += pad
+			}
 			if _, err := data.Write(raw); err != nil {
 				return nil, fmt.Errorf("sdconv: %w", err)
 			}
