@@ -211,10 +211,10 @@ func TestRealSingleFileKeys(t *testing.T) {
 		}
 		t.Logf("%s single file: %d tensors, models %v", fam, len(src.shapes), built)
 	}
-	var real map[string]map[string][]int64
-	readGz(t, "testdata/real-state-dicts.json.gz", &real)
+	var dicts map[string]map[string][]int64
+	readGz(t, "testdata/real-state-dicts.json.gz", &dicts)
 	var unetNames []string
-	for n := range real["sdxl_unet"] {
+	for n := range dicts["sdxl_unet"] {
 		unetNames = append(unetNames, n)
 	}
 	index := map[string]map[string]string{"unet": {}}

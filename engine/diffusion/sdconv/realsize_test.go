@@ -50,14 +50,15 @@ func TestRealSizeConvert(t *testing.T) {
 			}
 			ts = append(ts, safetensors.FromFloat32(name, safetensors.F32, shape, v))
 		}
-		os.MkdirAll(filepath.Join(src, "unet"), 0o755)
+		if err := os.MkdirAll(filepath.Join(src, "unet"), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := safetensors.WriteFile(filepath.Join(src, "unet", "diffusion_pytorch_model.safetensors"), ts, nil); err != nil {
 			t.Fatal(err)
 		}
-		ts = nil
+		clear(ts)
 		runtime.GC()
-		b, _ := json.Marshal(uc)
-		os.WriteFile(filepath.Join(src, "unet", "config.json"), b, 0o644)
+		writeJSON(t, filepath.Join(src, "unet", "config.json"), uc)
 		// the folder needs a VAE and a text encoder; --parts unet builds neither
 		vc, cc := tinyVAE(), tinyCLIPL()
 		copyWeights(t, randomWeights(t, 1, func(s Source) (*graph, error) { return buildVAEDecoder(s, vc, false) }),
@@ -65,8 +66,7 @@ func TestRealSizeConvert(t *testing.T) {
 		copyWeights(t, randomWeights(t, 2, func(s Source) (*graph, error) { return buildCLIP("t", s, cc, false) }),
 			filepath.Join(src, "text_encoder", "model.safetensors"))
 		for sub, c := range map[string]any{"vae": vc, "text_encoder": cc} {
-			b, _ := json.Marshal(c)
-			os.WriteFile(filepath.Join(src, sub, "config.json"), b, 0o644)
+			writeJSON(t, filepath.Join(src, sub, "config.json"), c)
 		}
 		t.Logf("wrote the source in %v", time.Since(t0))
 	}
@@ -101,4 +101,15 @@ func TestRealSizeConvert(t *testing.T) {
 		m = math.Max(m, math.Abs(float64(v)))
 	}
 	t.Logf("ONNX Runtime loaded and ran it in %v: out_sample max |y| %.3g", time.Since(t0), m)
+}
+
+func writeJSON(t testing.TB, path string, v any) {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err == nil {
+		err = os.WriteFile(path, b, 0o644)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 }
