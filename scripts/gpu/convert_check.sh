@@ -62,7 +62,11 @@ make_family() { # make_family FAMILY MAX_S: stdout (JSON lines) → $WORK/make-F
   t=$(budget "$2" 60) || { echo '{"check":"make","family":"'$fam'","ok":null,"skipped":"deadline"}' > "$WORK/make-$fam.jsonl"; return 1; }
   timeout -k 10 "$t" $CC make "$WORK" --family "$fam" $TINYF > "$WORK/make-$fam.jsonl" 2> "$WORK/make-$fam.log"
   local rc=$?
-  [ $rc -eq 0 ] || echo '{"check":"make","family":"'$fam'","step":"exit","ok":false,"rc":'$rc'}' >> "$WORK/make-$fam.jsonl"
+  if [ $rc -ne 0 ]; then
+    local why; why=$(grep -v "^\s*$" "$WORK/make-$fam.log" | tail -1 | tr '"\\\t' "'/ " | cut -c1-300)
+    [ $rc -eq 124 ] && why="timeout after ${t}s; $why"
+    echo '{"check":"make","family":"'$fam'","step":"exit","ok":false,"rc":'$rc',"error":"'"$why"'"}' >> "$WORK/make-$fam.jsonl"
+  fi
   return $rc
 }
 rm -rf "$WORK"/out-*
@@ -116,26 +120,26 @@ sbase() { [ "${SINGLE_BASE:-0}" = 1 ] && echo "--base $WORK/$1"; }
 SDXL_ALL=text_encoder,text_encoder_2,vae_encoder,vae_decoder,taesd_encoder,taesd_decoder,unet
 CHEAP_XL=text_encoder,text_encoder_2,vae_encoder,vae_decoder CHEAP_21=text_encoder,vae_encoder,vae_decoder
 
+# In order of value (what the deadline cuts comes last): both folders, the LoRA, both single files, then the rest.
 # SDXL, diffusers folder: every model
 convert sdxl diffusers "$WORK/sdxl" "$SD" 150 && compare sdxl diffusers "$SD" $SDXL_ALL 200
 done_with "$SD" sdxl-diffusers
-# SDXL, single file (F16, SGM names) → fp32 models: byte-identical to the folder's? then the cheap ones by ORT
-if convert sdxl single "$WORK/sdxl-single.safetensors" "$SS" 150 $(sbase sdxl); then
-  $CC identical "$WORK/sdxl-diffusers.conversion.json" "$SS/conversion.json" --family sdxl --source single >> "$RES" 2>> "$LOG"
-  compare sdxl single "$SS" $CHEAP_XL 60
-fi
-done_with "$SS" sdxl-single
+# SD 2.1, diffusers folder (made in the background meanwhile)
+wait_sd21
+D21=$WORK/out-sd21-diffusers S21=$WORK/out-sd21-single
+convert sd21 diffusers "$WORK/sd21" "$D21" 90 && compare sd21 diffusers "$D21" $CHEAP_21,unet 120
+done_with "$D21" sd21-diffusers
 # SDXL + peft LoRA (save_lora_adapter) fused at 0.7, vs diffusers' fuse_lora(lora_scale=0.7)
 L=$WORK/out-sdxl-lora
 convert sdxl lora "$WORK/sdxl" "$L" 120 --parts unet --lora "$WORK/sdxl-lora/peft.safetensors:0.7" \
   && compare sdxl lora "$L" unet 120 --ref unet_lora
 done_with "$L" sdxl-lora
-
-# SD 2.1 (made in the background meanwhile)
-wait_sd21
-D21=$WORK/out-sd21-diffusers S21=$WORK/out-sd21-single
-convert sd21 diffusers "$WORK/sd21" "$D21" 90 && compare sd21 diffusers "$D21" $CHEAP_21,unet 120
-done_with "$D21" sd21-diffusers
+# single files (F16, SGM/ldm names, built-in configs) → fp32 models: byte-identical to the folders'? then the cheap ones by ORT
+if convert sdxl single "$WORK/sdxl-single.safetensors" "$SS" 150 $(sbase sdxl); then
+  $CC identical "$WORK/sdxl-diffusers.conversion.json" "$SS/conversion.json" --family sdxl --source single >> "$RES" 2>> "$LOG"
+  compare sdxl single "$SS" $CHEAP_XL 60
+fi
+done_with "$SS" sdxl-single
 if convert sd21 single "$WORK/sd21-single.safetensors" "$S21" 90 $(sbase sd21); then
   $CC identical "$WORK/sd21-diffusers.conversion.json" "$S21/conversion.json" --family sd21 --source single >> "$RES" 2>> "$LOG"
   compare sd21 single "$S21" $CHEAP_21 45
