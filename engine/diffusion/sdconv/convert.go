@@ -123,6 +123,11 @@ func Convert(src, out string, o Options) (*Result, error) {
 		}
 	}
 	for _, f := range p.extras {
+		// with Parts, a model not built gets no folder (a config.json alone would look like a model)
+		sub, _, _ := strings.Cut(f.name, "/")
+		if len(o.Parts) > 0 && !slices.Contains(o.Parts, sub) && slices.ContainsFunc(comps, func(c component) bool { return c.sub == sub }) {
+			continue
+		}
 		if err := f.write(out); err != nil {
 			return nil, err
 		}
