@@ -40,7 +40,7 @@ func TestModelsConvert(t *testing.T) {
 	if msg := string(diffRunOK(t, engine("models", "convert", refSDXL, part, "--parts", "unet", "--log-level", "warn"))); !strings.Contains(msg, "converted ") {
 		t.Errorf("--parts unet said %q", msg)
 	}
-	if ents, _ := os.ReadDir(filepath.Join(part)); !hasDir(ents, "unet") || hasDir(ents, "vae_decoder") {
+	if ents, _ := os.ReadDir(part); !hasDir(ents, "unet") || hasDir(ents, "vae_decoder") {
 		t.Errorf("--parts unet wrote %v", ents)
 	}
 	if again := string(diffRunOK(t, engine("models", "convert", refSDXL, part, "--parts", "unet"))); !strings.Contains(again, "nothing to do") {
