@@ -532,7 +532,7 @@ def cmd_identical(a):
 
 def cmd_summary(a):
     rows = []
-    with open(a.results) as f:
+    with open(a.results, encoding="utf-8", errors="replace") as f:
         for line in f:
             line = line.strip()
             if line.startswith("{"):

@@ -63,7 +63,7 @@ make_family() { # make_family FAMILY MAX_S: stdout (JSON lines) → $WORK/make-F
   timeout -k 10 "$t" $CC make "$WORK" --family "$fam" $TINYF > "$WORK/make-$fam.jsonl" 2> "$WORK/make-$fam.log"
   local rc=$?
   if [ $rc -ne 0 ]; then
-    local why; why=$(grep -v "^\s*$" "$WORK/make-$fam.log" | tail -1 | tr '"\\\t' "'/ " | cut -c1-300)
+    local why; why=$(grep -v "^\s*$" "$WORK/make-$fam.log" | tail -1 | LC_ALL=C tr -cd '\11\40-\176' | tr '"\\\t' "'/ " | cut -c1-300)
     [ $rc -eq 124 ] && why="timeout after ${t}s; $why"
     echo '{"check":"make","family":"'$fam'","step":"exit","ok":false,"rc":'$rc',"error":"'"$why"'"}' >> "$WORK/make-$fam.jsonl"
   fi
@@ -96,7 +96,7 @@ convert() {
   rc=$?
   CONVERT_S=$(awk -v a="$t0" -v b="$(now)" 'BEGIN{printf "%.1f", b - a}')
   local bytes; bytes=$(du -sb "$out" 2>/dev/null | cut -f1)
-  local msg; msg=$(tail -c 600 "$WORK/convert.log" | tr '\n"\\' "  /" )
+  local msg; msg=$(tail -c 600 "$WORK/convert.log" | LC_ALL=C tr -cd '\11\12\40-\176' | tr '\n\t"\\' "  '/")
   printf '{"check":"convert","family":"%s","source":"%s","ok":%s,"rc":%d,"convert_s":%s,"bytes_written":%s,"flags":"%s","engine_says":"%s"}\n' \
     "$fam" "$source" "$([ $rc -eq 0 ] && echo true || echo false)" $rc "$CONVERT_S" "${bytes:-0}" "$*" "$msg" >> "$RES"
   say "convert $fam $source ($*): rc $rc in ${CONVERT_S}s, $(du -sh "$out" 2>/dev/null | cut -f1)"
