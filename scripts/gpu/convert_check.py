@@ -553,7 +553,7 @@ def cmd_summary(a):
               f"{str(r.get('module', '')):15} {str(r.get('ok')):5} {('%.2e' % rel) if isinstance(rel, float) else '-':>9} "
               f"{str(r.get('convert_s', r.get('s', ''))):>9} {str(r.get('load_s', '')):>6}"
               + (f"  {str(r.get('error') or r.get('skipped') or r.get('engine_says', ''))[-160:]}" if r.get("ok") is not True else ""))
-    return 0
+    return 1 if fail or not ok else 0
 
 
 def main():

@@ -10,7 +10,8 @@
 # OUTDIR gets two files: convert_check.jsonl (one JSON line per check) and convert_check.log.
 # WORKDIR (≥ 50 GB free) holds the checkpoints; converted folders are deleted after their
 # check. Steps run in order of value; none starts after DEADLINE_S (default 330) seconds, and
-# each runs under `timeout`; a failed step is recorded and the next one runs.
+# each runs under `timeout`; a failed step is recorded and the next one runs. Exit status 0 when
+# every check that ran passed (skipped ones aside), else 1.
 # Env: DEADLINE_S, PY (python), DIFFUSERS_SRC (default /tmp/diffusers/src), REUSE=1 (keep the
 # checkpoints a previous run made in WORKDIR), CLEAN=1 (delete them at the end), ORT_OPT
 # (basic|extended|all|disable), THREADS (ONNX Runtime intra-op threads, default 16),
@@ -169,8 +170,9 @@ wait_sd21
 rm -rf "$WORK"/out-*
 [ "${CLEAN:-0}" = 1 ] && rm -rf "$WORK/sdxl" "$WORK/sd21" "$WORK"/*-single.safetensors "$WORK"/*-lora "$WORK/refs"
 say "done in $(elapsed)s; $(du -sh "$WORK" | cut -f1) left in $WORK; $(df -h "$WORK" | tail -1 | awk '{print $4}') free"
-$CC summary "$RES" | tee -a "$LOG"
+$CC summary "$RES" | tee -a "$LOG"; RC=${PIPESTATUS[0]}
 # keep the log small (the device returns files of limited size)
 if [ "$(stat -c %s "$LOG")" -gt 900000 ]; then
   { head -c 300000 "$LOG"; echo; echo "[… log cut …]"; tail -c 500000 "$LOG"; } > "$LOG.cut" && mv "$LOG.cut" "$LOG"
 fi
+exit $RC
