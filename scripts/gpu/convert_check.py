@@ -237,7 +237,8 @@ class Maker:
         g = torch.Generator().manual_seed({"sdxl": 7, "sd21": 8}[self.fam])
         uc = self.m["unet"].config
         ctx = uc["cross_attention_dim"]
-        x = {"ids1": token_ids(49407, 11), "ids2": token_ids(0, 12),
+        # SDXL's tokenizer pads with EOS, tokenizer_2 and SD 2's with "!" (id 0)
+        x = {"ids1": token_ids(49407 if self.fam == "sdxl" else 0, 11), "ids2": token_ids(0, 12),
              "sample": torch.randn(1, 4, 32, 32, generator=g), "timestep": torch.tensor([499.0]),
              "ehs": torch.randn(1, SEQ, ctx, generator=g),
              "image": torch.rand(1, 3, 256, 256, generator=g) * 2 - 1, "latent": torch.randn(1, 4, 32, 32, generator=g)}
