@@ -35,9 +35,32 @@ func TestModelsConvert(t *testing.T) {
 	if fixed := string(diffRunOK(t, engine("models", "convert", refSDXL, out, "--lora", lora, "--log-level", "warn"))); !strings.Contains(fixed, "converted ") {
 		t.Errorf("convert over a damaged folder said %q", fixed)
 	}
+	// --parts unet: only the UNet, recorded in the sidecar (a full conversion is not reused for it)
+	part := filepath.Join(t.TempDir(), "unet-only")
+	if msg := string(diffRunOK(t, engine("models", "convert", refSDXL, part, "--parts", "unet", "--log-level", "warn"))); !strings.Contains(msg, "converted ") {
+		t.Errorf("--parts unet said %q", msg)
+	}
+	if ents, _ := os.ReadDir(part); !hasDir(ents, "unet") || hasDir(ents, "vae_decoder") {
+		t.Errorf("--parts unet wrote %v", ents)
+	}
+	if again := string(diffRunOK(t, engine("models", "convert", refSDXL, part, "--parts", "unet"))); !strings.Contains(again, "nothing to do") {
+		t.Errorf("second --parts unet said %q", again)
+	}
+	if msg, err := engine("models", "convert", refSDXL, part, "--parts", "unte").CombinedOutput(); err == nil || !strings.Contains(string(msg), `no part "unte"`) {
+		t.Errorf("--parts unte: %v\n%s", err, msg)
+	}
 	cmd := engine("models", "convert", filepath.Join(t.TempDir(), "nope.safetensors"), out)
 	msg, err := cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(msg), "is not a file, a folder or a model name") {
 		t.Errorf("missing source: %v\n%s", err, msg)
 	}
+}
+
+func hasDir(ents []os.DirEntry, name string) bool {
+	for _, e := range ents {
+		if e.IsDir() && e.Name() == name {
+			return true
+		}
+	}
+	return false
 }

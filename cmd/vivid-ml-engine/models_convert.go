@@ -46,6 +46,7 @@ func modelsConvert(ctx context.Context, args []string) error {
 	fp16 := fs.Bool("fp16", false, "float16 UNet and text encoders (the VAE stays float32 when its config says force_upcast)")
 	base := fs.String("base", "", "diffusers folder giving configs, tokenizers, scheduler and the parts SRC lacks (needed for a UNet-only file)")
 	force := fs.Bool("force", false, "convert even when OUT is a current, verified conversion")
+	parts := fs.String("parts", "", "build only these models, comma-separated (e.g. unet or unet,text_encoder_2); default all")
 	fs.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: vivid-ml-engine models convert [flags] SRC OUT\n\n"+
 			"SRC: a diffusers folder (save_pretrained, safetensors), a single .safetensors checkpoint\n"+
@@ -80,6 +81,11 @@ func modelsConvert(ctx context.Context, args []string) error {
 		}
 	}
 	o := sdconv.Options{FP16: *fp16, LoRAs: loras, Base: *base, Logger: log.With("component", "convert")}
+	for _, p := range strings.Split(*parts, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			o.Parts = append(o.Parts, p)
+		}
+	}
 	if !*force {
 		if err := sdconv.UpToDate(src, out, o); err == nil {
 			fmt.Printf("%s is a current conversion of %s (verified); nothing to do\n", out, src)
@@ -121,7 +127,7 @@ func modelsConvert(ctx context.Context, args []string) error {
 	for _, w := range res.Warnings {
 		fmt.Fprintln(os.Stderr, "warning:", w)
 	}
-	fmt.Printf("converted %s to %s in %.1fs (%d models, fp16 %v, %d LoRAs); sidecar %s\n",
+	fmt.Printf("converted %s to %s in %.1fs (%d model files, fp16 %v, %d LoRAs); sidecar %s\n",
 		src, out, time.Since(start).Seconds(), len(res.Models), *fp16, len(loras), sdconv.SidecarName)
 	return nil
 }

@@ -27,8 +27,10 @@ from diffusers import AutoencoderKL, AutoencoderTiny, UNet2DConditionModel
 from diffusers.loaders import single_file_utils as sfu
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
 
-OUT = sys.argv[1]
-torch.manual_seed(0)
+# convert_check.py imports the name maps below; only the script itself writes OUT.
+OUT = sys.argv[1] if __name__ == "__main__" else None
+if __name__ == "__main__":
+    torch.manual_seed(0)
 SEQ = 77
 
 

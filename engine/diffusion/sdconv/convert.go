@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"sync"
 )
 
 // Options control Convert.
@@ -29,6 +31,11 @@ type Result struct {
 	Models  []string // model files written, relative to the output folder
 	// Warnings are things the folder lacks that the pipeline needs (e.g. tokenizers).
 	Warnings []string
+	// Hashes are the sha256 of the model files written (paths relative to the output
+	// folder), computed while writing; SourceHashes those of Sources, computed while
+	// converting. WriteSidecar uses them instead of reading gigabytes a second time.
+	Hashes       []FileHash
+	SourceHashes []FileHash
 }
 
 // component is one model of the output folder and where its weights come from.
@@ -61,9 +68,22 @@ func Convert(src, out string, o Options) (*Result, error) {
 	if err := p.fuse(o.LoRAs); err != nil {
 		return nil, err
 	}
+	// hash the sources while converting (a 10 GB UNet file takes seconds to hash)
+	srcHashes := hashAsync(p.sources)
+	defer srcHashes.join() // never leave the goroutines reading files on an early return
 	var graphs []*graph
 	var subs []string
-	for _, c := range p.components() {
+	comps := p.components()
+	for _, want := range o.Parts {
+		if !slices.ContainsFunc(comps, func(c component) bool { return c.sub == want }) {
+			var have []string
+			for _, c := range comps {
+				have = append(have, c.sub)
+			}
+			return nil, fmt.Errorf("sdconv: this source has no part %q (it has %s)", want, strings.Join(have, ", "))
+		}
+	}
+	for _, c := range comps {
 		if len(o.Parts) > 0 && !slices.Contains(o.Parts, c.sub) {
 			continue
 		}
@@ -91,21 +111,70 @@ func Convert(src, out string, o Options) (*Result, error) {
 				o.Progress(base+done, total)
 			}
 		}
-		if err := g.write(filepath.Join(out, subs[i]), prog); err != nil {
+		hs, err := g.writeHashed(filepath.Join(out, subs[i]), prog)
+		if err != nil {
 			return nil, err
 		}
 		base += g.weightBytes()
-		res.Models = append(res.Models, subs[i]+"/model.onnx")
-		if g.weightBytes() > ExternalThreshold {
-			res.Models = append(res.Models, subs[i]+"/model.onnx_data")
+		for _, h := range hs {
+			h.Path = subs[i] + "/" + h.Path
+			res.Models = append(res.Models, h.Path)
+			res.Hashes = append(res.Hashes, h)
 		}
 	}
 	for _, f := range p.extras {
+		// with Parts, a model not built gets no folder (a config.json alone would look like a model)
+		sub, _, _ := strings.Cut(f.name, "/")
+		if len(o.Parts) > 0 && !slices.Contains(o.Parts, sub) && slices.ContainsFunc(comps, func(c component) bool { return c.sub == sub }) {
+			continue
+		}
 		if err := f.write(out); err != nil {
 			return nil, err
 		}
 	}
+	if res.SourceHashes, err = srcHashes.wait(); err != nil {
+		return nil, err
+	}
 	return res, nil
+}
+
+// asyncHashes is the sha256 of files being computed, one goroutine per file (at most
+// four reading at once).
+type asyncHashes struct {
+	done chan struct{}
+	out  []FileHash
+	err  error
+}
+
+func hashAsync(paths []string) *asyncHashes {
+	a := &asyncHashes{done: make(chan struct{}), out: make([]FileHash, len(paths))}
+	go func() {
+		defer close(a.done)
+		sem := make(chan struct{}, 4)
+		errs := make([]error, len(paths))
+		var wg sync.WaitGroup
+		for i, p := range paths {
+			wg.Go(func() {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				sum, n, err := HashFile(p)
+				a.out[i], errs[i] = FileHash{Path: p, SHA256: sum, Size: n}, err
+			})
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			a.err = fmt.Errorf("sdconv: hashing: %w", err)
+		}
+	}()
+	return a
+}
+
+// join waits for the hashes, discarding them (an early return).
+func (a *asyncHashes) join() { <-a.done }
+
+func (a *asyncHashes) wait() ([]FileHash, error) {
+	<-a.done
+	return a.out, a.err
 }
 
 // extra is a non-model file of the output folder: copied from a file or written.

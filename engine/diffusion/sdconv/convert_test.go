@@ -153,7 +153,7 @@ func TestConvertErrors(t *testing.T) {
 	}
 }
 
-// TestLoRAFuse: kohya and peft files with the same update fuse to the same weights,
+// TestLoRAFuse: kohya (diffusers or SGM block names) and peft files with the same update fuse to the same weights,
 // equal to W + scale·alpha/rank·up·down computed here directly (Linear and 3×3 Conv).
 func TestLoRAFuse(t *testing.T) {
 	dir := t.TempDir()
@@ -163,9 +163,13 @@ func TestLoRAFuse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer base.Close()
-	mods := []string{"down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q", "down_blocks.0.resnets.0.conv1"}
+	mods := []string{"down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q", "down_blocks.0.resnets.0.conv1",
+		"mid_block.attentions.0.transformer_blocks.0.attn2.to_k", "add_embedding.linear_1"}
+	// the same modules as kohya sd-scripts names them in SDXL's SGM layout
+	sgm := []string{"input_blocks_4_1_transformer_blocks_0_attn1_to_q", "input_blocks_1_0_in_layers_2",
+		"middle_block_1_transformer_blocks_0_attn2_to_k", "label_emb_0_0"}
 	const rank, alpha, scale = 2, 3.0, 0.7
-	var kohya, peft []safetensors.Tensor
+	var kohya, kohyaSGM, peft []safetensors.Tensor
 	downs, ups := map[string][]float32{}, map[string][]float32{}
 	for i, m := range mods {
 		shape, _ := base.Shape(m + ".weight")
@@ -179,16 +183,30 @@ func TestLoRAFuse(t *testing.T) {
 		kohya = append(kohya, safetensors.FromFloat32(k+".lora_down.weight", safetensors.F16, dshape, downs[m]),
 			safetensors.FromFloat32(k+".lora_up.weight", safetensors.F16, ushape, ups[m]),
 			safetensors.FromFloat32(k+".alpha", safetensors.F32, []int64{}, []float32{alpha}))
+		k = "lora_unet_" + sgm[i]
+		kohyaSGM = append(kohyaSGM, safetensors.FromFloat32(k+".lora_down.weight", safetensors.F16, dshape, downs[m]),
+			safetensors.FromFloat32(k+".lora_up.weight", safetensors.F16, ushape, ups[m]),
+			safetensors.FromFloat32(k+".alpha", safetensors.F32, []int64{}, []float32{alpha}))
 		peft = append(peft, safetensors.FromFloat32("unet."+m+".lora_A.weight", safetensors.F16, dshape, downs[m]),
 			safetensors.FromFloat32("unet."+m+".lora_B.weight", safetensors.F16, ushape, ups[m]))
 	}
-	kp, pp := filepath.Join(dir, "kohya.safetensors"), filepath.Join(dir, "peft.safetensors")
-	safetensors.WriteFile(kp, kohya, nil)
-	safetensors.WriteFile(pp, peft, map[string]string{"lora_adapter_metadata": `{"r": 2, "lora_alpha": 3.0}`})
-	for _, path := range []string{kp, pp} {
+	kp, ksp, pp := filepath.Join(dir, "kohya.safetensors"), filepath.Join(dir, "kohya-sgm.safetensors"), filepath.Join(dir, "peft.safetensors")
+	for path, ts := range map[string][]safetensors.Tensor{kp: kohya, ksp: kohyaSGM, pp: peft} {
+		var meta map[string]string
+		if path == pp {
+			meta = map[string]string{"lora_adapter_metadata": `{"r": 2, "lora_alpha": 3.0}`}
+		}
+		if err := safetensors.WriteFile(path, ts, meta); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, path := range []string{kp, ksp, pp} {
 		p := &plan{unet: base}
 		if err := p.fuse([]LoRA{{Path: path, Scale: scale}}); err != nil {
 			t.Fatal(err)
+		}
+		if len(p.warnings) != 0 {
+			t.Errorf("%s: %q", filepath.Base(path), p.warnings)
 		}
 		for _, m := range mods {
 			w0, _ := base.Float32(m + ".weight")
@@ -277,8 +295,25 @@ func TestSGMKeys(t *testing.T) {
 	if got := sgmToDiffusersUnderscored("input_blocks_4_1_transformer_blocks_0_attn1_to_q"); got != "down_blocks_1_attentions_0_transformer_blocks_0_attn1_to_q" {
 		t.Errorf("kohya SGM name → %s", got)
 	}
-	if got := sgmToDiffusersUnderscored("output_blocks_0_0_in_layers_2"); got != "up_blocks_0_resnets_0_conv1" {
-		t.Errorf("kohya SGM resnet name → %s", got)
+	for _, tc := range []struct{ kohya, want string }{
+		{"output_blocks_0_0_in_layers_2", "up_blocks_0_resnets_0_conv1"},
+		{"input_blocks_4_0_skip_connection", "down_blocks_1_resnets_0_conv_shortcut"},
+		{"input_blocks_4_0_emb_layers_1", "down_blocks_1_resnets_0_time_emb_proj"},
+		{"input_blocks_3_0_op", "down_blocks_0_downsamplers_0_conv"},
+		{"output_blocks_2_1_transformer_blocks_0_attn1_to_out_0", "up_blocks_0_attentions_2_transformer_blocks_0_attn1_to_out_0"},
+		{"output_blocks_2_2_conv", "up_blocks_0_upsamplers_0_conv"},
+		{"middle_block_0_in_layers_2", "mid_block_resnets_0_conv1"},
+		{"middle_block_1_transformer_blocks_0_attn2_to_k", "mid_block_attentions_0_transformer_blocks_0_attn2_to_k"},
+		{"middle_block_1_proj_out", "mid_block_attentions_0_proj_out"},
+		{"middle_block_2_emb_layers_1", "mid_block_resnets_1_time_emb_proj"},
+		{"time_embed_2", "time_embedding_linear_2"},
+		{"label_emb_0_0", "add_embedding_linear_1"},
+		{"out_2", "conv_out"},
+		{"down_blocks_1_attentions_0_proj_in", "down_blocks_1_attentions_0_proj_in"}, // diffusers names pass
+	} {
+		if got := sgmToDiffusersUnderscored(tc.kohya); got != tc.want {
+			t.Errorf("kohya SGM name %s → %s, want %s", tc.kohya, got, tc.want)
+		}
 	}
 }
 

@@ -161,27 +161,34 @@ func parseLoRAKey(k string, index map[string]map[string]string) (comp, mod, up, 
 	return "", "", "", "", false
 }
 
-var sgmBlock = regexp.MustCompile(`^(input_blocks|middle_block|output_blocks)_(\d+)_(\d+)_(.+)$`)
+var sgmBlock = regexp.MustCompile(`^(input_blocks|output_blocks)_(\d+)_(\d+)_(.+)$`)
+var sgmMid = regexp.MustCompile(`^middle_block_(\d+)_(.+)$`)
 var sgmTop = regexp.MustCompile(`^(time_embed|label_emb_0|out)_(\d+)$`)
 
+// sgmResnetParts restores the dots inside ldm resnet names that kohya's underscores hide.
+var sgmResnetParts = strings.NewReplacer("in_layers_0", "in_layers.0", "in_layers_2", "in_layers.2", "out_layers_0", "out_layers.0",
+	"out_layers_3", "out_layers.3", "emb_layers_1", "emb_layers.1")
+
 // sgmToDiffusersUnderscored turns a kohya module name with SGM block names
-// (input_blocks_4_1_transformer_blocks_0_attn1_to_q) into diffusers' underscored name
-// (down_blocks_1_attentions_0_transformer_blocks_0_attn1_to_q); other names pass.
+// (input_blocks_4_1_transformer_blocks_0_attn1_to_q, middle_block_1_…, label_emb_0_0)
+// into diffusers' underscored name (down_blocks_1_attentions_0_transformer_blocks_0_attn1_to_q);
+// other names pass.
 func sgmToDiffusersUnderscored(name string) string {
 	under := func(s string) string { return strings.ReplaceAll(s, ".", "_") }
+	// SDXL's (and SD 2.x's) layers_per_block is 2 for every SGM-named LoRA there is (kohya sd-scripts).
+	const lpb = 2
+	var key string
 	if m := sgmTop.FindStringSubmatch(name); m != nil {
-		if d, err := unetKey(strings.ReplaceAll(m[1], "_", ".")+"."+m[2]+".weight", 2); err == nil {
-			return under(strings.TrimSuffix(d, ".weight"))
-		}
-	}
-	m := sgmBlock.FindStringSubmatch(name)
-	if m == nil {
+		top := map[string]string{"time_embed": "time_embed", "label_emb_0": "label_emb.0", "out": "out"}[m[1]]
+		key = top + "." + m[2]
+	} else if m := sgmMid.FindStringSubmatch(name); m != nil {
+		key = "middle_block." + m[1] + "." + sgmResnetParts.Replace(m[2])
+	} else if m := sgmBlock.FindStringSubmatch(name); m != nil {
+		key = fmt.Sprintf("%s.%s.%s.%s", m[1], m[2], m[3], sgmResnetParts.Replace(m[4]))
+	} else {
 		return name
 	}
-	rest := strings.NewReplacer("in_layers_0", "in_layers.0", "in_layers_2", "in_layers.2", "out_layers_0", "out_layers.0",
-		"out_layers_3", "out_layers.3", "emb_layers_1", "emb_layers.1").Replace(m[4])
-	// SDXL's layers_per_block is 2 for every SGM-named LoRA there is (kohya sd-scripts).
-	d, err := unetKey(fmt.Sprintf("%s.%s.%s.%s.weight", m[1], m[2], m[3], rest), 2)
+	d, err := unetKey(key+".weight", lpb)
 	if err != nil {
 		return name
 	}

@@ -8,13 +8,22 @@ import (
 // Building blocks in torch's semantics, lowered to opset-17 ops as torch's ONNX
 // exporter does (GroupNorm as InstanceNormalization on [N,G,-1], GELU through Erf).
 
-// transpose2 turns a [rows,cols] row-major matrix into [cols,rows].
+// transpose2 turns a [rows,cols] row-major matrix into [cols,rows], in tiles that
+// stay in cache (a 1280×10240 weight transposed element by element misses on every write).
 func transpose2(rows, cols int64) func([]float32) []float32 {
+	const tile = 32
 	return func(v []float32) []float32 {
 		out := make([]float32, len(v))
-		for r := range rows {
-			for c := range cols {
-				out[c*rows+r] = v[r*cols+c]
+		for r0 := int64(0); r0 < rows; r0 += tile {
+			r1 := min(r0+tile, rows)
+			for c0 := int64(0); c0 < cols; c0 += tile {
+				for c := c0; c < min(c0+tile, cols); c++ {
+					dst := out[c*rows+r0 : c*rows+r1]
+					src := v[r0*cols+c:]
+					for k := range dst {
+						dst[k] = src[int64(k)*cols]
+					}
+				}
 			}
 		}
 		return out

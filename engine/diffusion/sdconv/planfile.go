@@ -37,19 +37,28 @@ func planFile(path string, o Options) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	kind, err := fileKind(f)
+	p, err := planSingle(f, o)
 	if err != nil {
 		f.Close()
+		return nil, err
+	}
+	p.closers = append(p.closers, f.Close)
+	p.sources = append([]string{path}, p.sources...)
+	return p, nil
+}
+
+// planSingle plans the weights of a single file, f (which the caller closes).
+func planSingle(f Source, o Options) (*plan, error) {
+	kind, err := fileKind(f)
+	if err != nil {
 		return nil, err
 	}
 	var p *plan
 	if kind == fileUNetSGM || kind == fileUNetDiffuser {
 		if o.Base == "" {
-			f.Close()
 			return nil, errNoBase
 		}
 		if p, err = planFolder(o.Base, Options{FP16: o.FP16}, true); err != nil {
-			f.Close()
 			return nil, err
 		}
 	} else {
@@ -77,7 +86,6 @@ func planFile(path string, o Options) (*plan, error) {
 		for _, c := range cfgs {
 			if d := componentDir("", o.Base, c.sub); d != "" {
 				if err := readConfig(filepath.Join(d, "config.json"), c.cfg); err != nil {
-					f.Close()
 					return nil, err
 				}
 			}
@@ -96,16 +104,12 @@ func planFile(path string, o Options) (*plan, error) {
 			}
 		}
 		if err != nil {
-			f.Close()
 			return nil, err
 		}
 		if err := p.addShared("", o.Base); err != nil {
-			f.Close()
 			return nil, err
 		}
 	}
-	p.closers = append(p.closers, f.Close)
-	p.sources = append([]string{path}, p.sources...)
 	switch kind {
 	case fileUNetDiffuser:
 		p.unet = f

@@ -32,8 +32,9 @@ type Sidecar struct {
 	FP16             bool       `json:"fp16"`
 	LoRAs            []LoRA     `json:"loras"`
 	Base             string     `json:"base,omitempty"`
-	Sources          []FileHash `json:"sources"` // absolute paths
-	Files            []FileHash `json:"files"`   // relative to the folder
+	Parts            []string   `json:"parts,omitempty"` // the models built, when not all (--parts)
+	Sources          []FileHash `json:"sources"`         // absolute paths
+	Files            []FileHash `json:"files"`           // relative to the folder
 	Created          string     `json:"created"`
 	// Check is the sha256 of the sidecar's JSON with Check empty.
 	Check string `json:"check"`
@@ -61,12 +62,24 @@ func HashFile(path string) (string, int64, error) {
 	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
-func hashAll(paths []string, rel string) ([]FileHash, error) {
+// hashAll hashes paths (relative to rel when set), taking a hash from known when it
+// lists the same path with the file's current size.
+func hashAll(paths []string, rel string, known []FileHash) ([]FileHash, error) {
+	by := map[string]FileHash{}
+	for _, k := range known {
+		by[k.Path] = k
+	}
 	var out []FileHash
 	for _, p := range paths {
 		full := p
 		if rel != "" {
 			full = filepath.Join(rel, filepath.FromSlash(p))
+		}
+		if k, ok := by[p]; ok {
+			if st, err := os.Stat(full); err == nil && st.Size() == k.Size {
+				out = append(out, k)
+				continue
+			}
 		}
 		sum, n, err := HashFile(full)
 		if err != nil {
@@ -89,10 +102,15 @@ func absAll(paths []string) []string {
 	return out
 }
 
-// WriteSidecar hashes the sources and every model and extra file in out and writes
-// out/conversion.json.
+// WriteSidecar hashes the sources and every model and extra file in out (using the
+// hashes Convert computed on the way where it has them) and writes out/conversion.json.
 func WriteSidecar(out string, res *Result, o Options) error {
-	srcs, err := hashAll(absAll(res.Sources), "")
+	known := make([]FileHash, len(res.SourceHashes))
+	for i, h := range res.SourceHashes {
+		h.Path = absAll([]string{h.Path})[0]
+		known[i] = h
+	}
+	srcs, err := hashAll(absAll(res.Sources), "", known)
 	if err != nil {
 		return err
 	}
@@ -111,12 +129,12 @@ func WriteSidecar(out string, res *Result, o Options) error {
 		return fmt.Errorf("sdconv: %w", err)
 	}
 	slices.Sort(names)
-	files, err := hashAll(names, out)
+	files, err := hashAll(names, out, res.Hashes)
 	if err != nil {
 		return err
 	}
 	sc := Sidecar{ConverterVersion: ConverterVersion, FP16: o.FP16, LoRAs: absLoRAs(o.LoRAs), Base: o.Base,
-		Sources: srcs, Files: files, Created: time.Now().UTC().Format(time.RFC3339)}
+		Parts: sortedParts(o.Parts), Sources: srcs, Files: files, Created: time.Now().UTC().Format(time.RFC3339)}
 	sc.Check = sc.checksum()
 	b, err := json.MarshalIndent(sc, "", "  ")
 	if err != nil {
@@ -126,6 +144,16 @@ func WriteSidecar(out string, res *Result, o Options) error {
 		return fmt.Errorf("sdconv: %w", err)
 	}
 	return nil
+}
+
+// sortedParts is parts sorted, without duplicates (nil when empty: every part).
+func sortedParts(parts []string) []string {
+	if len(parts) == 0 {
+		return nil
+	}
+	p := slices.Clone(parts)
+	slices.Sort(p)
+	return slices.Compact(p)
 }
 
 func absLoRAs(ls []LoRA) []LoRA {
@@ -186,8 +214,8 @@ func UpToDate(src, out string, o Options) error {
 	if sc.ConverterVersion != ConverterVersion {
 		return fmt.Errorf("%w: made by %s, the converter is %s", ErrStale, sc.ConverterVersion, ConverterVersion)
 	}
-	if sc.FP16 != o.FP16 || !slices.Equal(sc.LoRAs, absLoRAs(o.LoRAs)) || sc.Base != o.Base {
-		return fmt.Errorf("%w: made with other options (fp16 %v, loras %v, base %q)", ErrStale, sc.FP16, sc.LoRAs, sc.Base)
+	if sc.FP16 != o.FP16 || !slices.Equal(sc.LoRAs, absLoRAs(o.LoRAs)) || sc.Base != o.Base || !slices.Equal(sc.Parts, sortedParts(o.Parts)) {
+		return fmt.Errorf("%w: made with other options (fp16 %v, loras %v, base %q, parts %v)", ErrStale, sc.FP16, sc.LoRAs, sc.Base, sc.Parts)
 	}
 	want := absAll([]string{src})[0]
 	found := false

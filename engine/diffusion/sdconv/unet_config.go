@@ -86,13 +86,15 @@ func DefaultSDXLUNet() UNetConfig {
 		NormNumGroups: 32, NormEps: 1e-5, FlipSinToCos: true}
 }
 
-// DefaultSD21UNet is SD 2.1's UNet (stabilityai/stable-diffusion-2-1, also SD-Turbo).
+// DefaultSD21UNet is SD 2.1's UNet (stabilityai/stable-diffusion-2-1, also SD-Turbo),
+// with upcast_attention set: diffusers' conversion script calls it "necessary when
+// running stable diffusion 2.1" (it changes only --fp16 graphs).
 func DefaultSD21UNet() UNetConfig {
 	return UNetConfig{InChannels: 4, OutChannels: 4, BlockOutChannels: []int64{320, 640, 1280, 1280},
 		LayersPerBlock: intList{2}, AttentionHeadDim: intList{5, 10, 20, 20}, TransformerLayersPerBlock: intList{1},
 		CrossAttentionDim: intList{1024}, DownBlockTypes: []string{"CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"},
 		UpBlockTypes: []string{"UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"}, UseLinearProjection: true,
-		NormNumGroups: 32, NormEps: 1e-5, FlipSinToCos: true}
+		NormNumGroups: 32, NormEps: 1e-5, FlipSinToCos: true, UpcastAttention: true}
 }
 
 // unetPlan is a config expanded per block, as UNet2DConditionModel.__init__ does.
