@@ -119,6 +119,7 @@ func benchDiffusion(ctx context.Context, args []string) error {
 		"frame_p50_ms": diffPctMS(total, 50), "frame_p99_ms": diffPctMS(total, 99),
 		"vram_models_mb": loaded, "vram_peak_mb": vram.peak(),
 		"overhead_ms": diffMedianMS(over), "overhead_max_ms": diffMS(slices.Max(over)),
+		"frame_ms_each": eachMS(total), "vae_encode_ms_each": eachMS(venc), "unet_first_step_ms_each": eachMS(firstStep(unet)),
 		"note": "medians; overhead = frame time minus ONNX Runtime Run time (tokenize/text encode run off the frame path)",
 	})
 }
@@ -130,6 +131,23 @@ func diffMedianMS(ds []time.Duration) float64 {
 }
 
 func diffMS(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// eachMS is ds in milliseconds, in order (a pattern over frames shows there, not in medians).
+func eachMS(ds []time.Duration) []float64 {
+	out := make([]float64, len(ds))
+	for i, d := range ds {
+		out[i] = diffMS(d)
+	}
+	return out
+}
+
+// firstStep is the first UNet step of each frame (none when no step ran).
+func firstStep(unet [][]time.Duration) []time.Duration {
+	if len(unet) == 0 {
+		return nil
+	}
+	return unet[0]
+}
 
 // diffPctMS is the nearest-rank percentile p of ds in milliseconds.
 func diffPctMS(ds []time.Duration, p int) float64 {

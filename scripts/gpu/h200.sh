@@ -106,4 +106,42 @@ call4)
 call5)
   [ -f $S/convert_check.sh ] && timeout ${CONV_S:-420} bash $S/convert_check.sh $V/bin/vivid-ml-engine $V/conv $OUT
   ;;
+# A second, shorter lease (after the first one's findings): static SDXL with text encoders;
+# issue 14's conversion check in the background; MoveNet CUDA variants; per-frame timings.
+l2a)
+  cp $G/c1/zstd $V/bin/zstd && chmod +x $V/bin/zstd
+  unz $G/c1/cuda90.zst $V/ort/libonnxruntime_providers_cuda.so
+  unz $G/c1/vivid-ml-engine.zst $V/bin/vivid-ml-engine && chmod +x $V/bin/vivid-ml-engine
+  mkdir -p /tmp/diffusers && tar xzf $G/c1/diffusers-src.tar.gz -C /tmp/diffusers
+  rm -rf $V/tiny && cp -r $G/c1/tiny $V/tiny
+  nvidia-smi --query-gpu=name,driver_version,memory.used --format=csv,noheader
+  setsid bash -c "cd $here && TINY=1 $P1 bash $S/convert_check.sh $V/bin/vivid-ml-engine /tmp/cc-tiny $V/cc-tiny &&
+    $P1 bash $S/convert_check.sh $V/bin/vivid-ml-engine /tmp/cc $V/cc; touch $V/cc.done" > $V/cc.log 2>&1 < /dev/null &
+  $P0 python3 $S/sdxl_export.py $V/sdxl-static $V/tiny --static 2>&1 | grep -E '^\{|Error' | tee $OUT/export.jsonl
+  du -sh $V/sdxl-static; tail -3 $V/cc.log
+  ;;
+l2b)
+  unz $G/c2/core.zst $ORT
+  cp $G/c2/libonnxruntime_providers_shared.so $G/c2/libonnxruntime_providers_tensorrt.so $V/ort/
+  for b in gpucheck.test xla-gpu.test; do unz $G/c2/$b.zst $V/bin/$b && chmod +x $V/bin/$b; done
+  for m in lightning thunder multipose; do $E models import-tfjs $G/c2/tfjs/movenet-$m.json $V/pose/movenet-$m.onnx >/dev/null 2>&1; done
+  VIVID_POSE_DIR=$V/pose ONNXRUNTIME_LIB=$ORT LD_LIBRARY_PATH=$LDP timeout 100 $V/bin/gpucheck.test -test.run TestMoveNet -test.v 2>&1 \
+    | grep -E '^\{|^\s*---' | cut -c1-300 | tee $OUT/gpucheck-movenet.txt
+  O="--log-level warn --ort-lib $ORT"
+  B="--size 512 --steps 4 --strength 1 --frames 12"
+  { $P0 $E bench diffusion $O $B --providers cuda --model $V/sdxl-static --cuda-options enable_cuda_graph=1 --taesd
+    $P0 $E bench diffusion $O $B --providers cuda --model $V/sdxl-static --taesd
+    $P0 $E bench diffusion $O $B --providers "cuda;text_encoder=cpu;text_encoder_2=cpu" --model $V/sdxl-static --cuda-options enable_cuda_graph=1 --taesd
+    $P0 $E bench diffusion $O $B --providers cuda --model $V/sdxl-static --cuda-options enable_cuda_graph=1
+  } 2>$V/l2-bench.log | grep --line-buffered '^{' | tee $OUT/l2-bench.jsonl
+  grep -v "graph capture" $V/l2-bench.log | cut -c1-300 | tail -4
+  export GOMLX_NO_AUTO_INSTALL=1 GOPJRT_CUDA_CHECKS=0 XLA_FLAGS=--xla_gpu_cuda_data_dir=/usr/local/cuda
+  mkdir -p $V/w2 && (cd $V && XLA_CHECK_WORK=$V/w2 XLA_CHECK_MODELS="sdxl-unet=$V/sdxl-static/unet/model.onnx" XLA_CHECK_PIPELINE=$V/sdxl-static \
+    timeout ${XLA_S:-200} $V/bin/xla-gpu.test -test.run '^TestGPUCheck$' -test.v -test.timeout 0 2>&1 | grep -E '^\{|FAIL|PASS|rror' | cut -c1-900 | tee $OUT/xla-unet.jsonl)
+  tail -3 $V/cc.log
+  ;;
+l2c)
+  for f in $V/cc/convert_check.jsonl $V/cc/convert_check.log $V/cc-tiny/convert_check.jsonl; do [ -f $f ] && cp $f $OUT/$(basename $(dirname $f))-$(basename $f); done
+  tail -40 $V/cc.log | cut -c1-300
+  ;;
 esac

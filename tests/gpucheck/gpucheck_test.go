@@ -19,7 +19,16 @@ import (
 	"github.com/vivid-ml/vivid-ml-engine/tensorrt"
 )
 
-func backends(t *testing.T) (infer.Backend, []infer.Backend) {
+// variant is one way of running a model on the CUDA provider.
+type variant struct {
+	label string
+	b     infer.Backend
+}
+
+// backends returns the ORT CPU reference and the CUDA variants: device-bound I/O (the
+// engine's default), host tensors, and host tensors with TF32 off (use_tf32=0), so a
+// difference can be told apart as the I/O binding's, TF32's or the provider's.
+func backends(t *testing.T, all bool) (infer.Backend, []variant) {
 	lib := os.Getenv("ONNXRUNTIME_LIB")
 	if lib == "" {
 		t.Skip("set ONNXRUNTIME_LIB to the ONNX Runtime core with the CUDA provider beside it")
@@ -28,36 +37,48 @@ func backends(t *testing.T) (infer.Backend, []infer.Backend) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cuda := func(dev bool) infer.Backend {
+	cuda := func(dev, tf32 bool) infer.Backend {
+		opts := tensorrt.CUDAOptions(0, 0)
+		if !tf32 {
+			opts["use_tf32"] = "0"
+		}
 		return cpu.With(func(string) []onnx.ProviderConfig {
-			return []onnx.ProviderConfig{{Name: onnx.ProviderCUDA, Options: tensorrt.CUDAOptions(0, 0), DeviceIO: dev}}
+			return []onnx.ProviderConfig{{Name: onnx.ProviderCUDA, Options: opts, DeviceIO: dev}}
 		}, -1)
 	}
-	return cpu, []infer.Backend{cuda(true)}
+	vs := []variant{{"device-io", cuda(true, true)}}
+	if all {
+		vs = append(vs, variant{"host-io", cuda(false, true)}, variant{"host-io-no-tf32", cuda(false, false)}, variant{"device-io-no-tf32", cuda(true, false)})
+	}
+	return cpu, vs
 }
 
 type result struct {
-	Model, Output, Backend string
-	MaxAbs, RelL2          float64
-	NaN                    bool
-	Limit                  float64
+	Model, Output, Backend, Variant string
+	MaxAbs, RelL2                   float64
+	NaN                             bool
+	Limit                           float64
 }
 
-func check(t *testing.T, c conformance.Case, limit float64) {
-	ref, others := backends(t)
+// check compares c on every CUDA variant with the CPU; the first variant (the engine's
+// default path) must be within limit, the others are reported for diagnosis.
+func check(t *testing.T, c conformance.Case, limit float64, all bool) {
+	ref, vs := backends(t, all)
 	if _, err := os.Stat(c.Path); err != nil {
 		t.Skip(err)
 	}
-	res, err := conformance.Run(c, ref, others, 7)
-	if err != nil {
-		t.Fatal(err)
-	}
 	enc := json.NewEncoder(os.Stdout)
-	for backend, diffs := range res {
-		for _, d := range diffs {
-			enc.Encode(result{Model: d.Model, Output: d.Output, Backend: backend, MaxAbs: d.MaxAbs, RelL2: d.RelL2, NaN: d.NaN, Limit: limit})
-			if d.NaN || d.RelL2 > limit {
-				t.Errorf("%s vs cpu: %s (limit rel L2 %g)", backend, d, limit)
+	for i, v := range vs {
+		res, err := conformance.Run(c, ref, []infer.Backend{v.b}, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for backend, diffs := range res {
+			for _, d := range diffs {
+				enc.Encode(result{Model: d.Model, Output: d.Output, Backend: backend, Variant: v.label, MaxAbs: d.MaxAbs, RelL2: d.RelL2, NaN: d.NaN, Limit: limit})
+				if i == 0 && (d.NaN || d.RelL2 > limit) {
+					t.Errorf("%s (%s) vs cpu: %s (limit rel L2 %g)", backend, v.label, d, limit)
+				}
 			}
 		}
 	}
@@ -95,7 +116,7 @@ func TestSDXLPartsCUDAvsCPU(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			check(t, conformance.Case{Name: c.name, Path: filepath.Join(dir, c.name, "model.onnx"), Shapes: c.shapes, Ints: 1000}, c.limit)
+			check(t, conformance.Case{Name: c.name, Path: filepath.Join(dir, c.name, "model.onnx"), Shapes: c.shapes, Ints: 1000}, c.limit, false)
 		})
 	}
 }
@@ -109,7 +130,7 @@ func TestMoveNetCUDAvsCPU(t *testing.T) {
 	for name, side := range map[string]int64{"movenet-lightning": 192, "movenet-thunder": 256, "movenet-multipose": 256} {
 		t.Run(name, func(t *testing.T) {
 			check(t, conformance.Case{Name: name, Path: filepath.Join(dir, name+".onnx"),
-				Shapes: map[string][]int64{"input": {1, side, side, 3}}, Ints: 256}, 1e-4)
+				Shapes: map[string][]int64{"input": {1, side, side, 3}}, Ints: 256}, 1e-4, true)
 		})
 	}
 }
