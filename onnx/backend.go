@@ -54,6 +54,12 @@ func (b *Backend) With(providers func(name string) []ProviderConfig, threads int
 	return &Backend{cfg: c, log: b.log}
 }
 
+// CPUOnly is the same backend on the CPU provider alone (engine/pose cross-checks a
+// GPU provider's output against it).
+func (b *Backend) CPUOnly() infer.Backend {
+	return b.With(func(string) []ProviderConfig { return []ProviderConfig{{Name: ProviderCPU}} }, -1)
+}
+
 // Name implements infer.Backend.
 func (b *Backend) Name() string {
 	if b.cfg.NoOptimize {

@@ -2,6 +2,8 @@ package pose
 
 import (
 	"fmt"
+	"log/slog"
+	"math"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine/infer"
 )
@@ -15,8 +17,94 @@ type InferModel struct {
 	inH, inW int
 }
 
-// OpenModel opens the MoveNet at path on backend b.
+// CPUReference is implemented by backends that can open the same model on their CPU
+// provider (onnx.Backend). OpenModel uses it to check a GPU provider's output once.
+type CPUReference interface {
+	CPUOnly() infer.Backend
+}
+
+// crossCheckTol is the largest difference (normalized coordinates and scores) allowed
+// between a GPU provider and the CPU on the check frame: a few heat-map cells, so TF32
+// rounding passes and a wrong kernel does not.
+const crossCheckTol = 0.05
+
+// OpenModel opens the MoveNet at path on backend b. When b runs it on a provider other
+// than the CPU and can open it on the CPU too (CPUReference), both run one synthetic
+// frame; if they disagree the model runs on the CPU and the reason is logged (seen on the
+// H200: ONNX Runtime 1.29's CUDA provider returns other keypoints than its CPU provider for
+// all three MoveNets, while XLA on the same GPU matches the CPU to 1e-7 — docs/gpu.md).
 func OpenModel(b infer.Backend, path string) (*InferModel, error) {
+	return OpenModelLog(b, path, slog.Default())
+}
+
+// OpenModelLog is OpenModel logging to log.
+func OpenModelLog(b infer.Backend, path string, log *slog.Logger) (*InferModel, error) {
+	m, err := openModel(b, path)
+	if err != nil {
+		return nil, err
+	}
+	ref, ok := b.(CPUReference)
+	if !ok || m.Provider() == "cpu" {
+		return m, nil
+	}
+	c, err := openModel(ref.CPUOnly(), path)
+	if err != nil {
+		return m, nil //nolint:nilerr // no CPU reference: keep the provider chosen
+	}
+	diff, err := crossCheck(m, c)
+	if err == nil && diff <= crossCheckTol {
+		c.Close()
+		return m, nil
+	}
+	reason := fmt.Sprintf("max difference %.3g on the check frame (limit %g)", diff, crossCheckTol)
+	if err != nil {
+		reason = err.Error()
+	}
+	log.Warn("pose model disagrees with the CPU on this provider; running it on the CPU",
+		"model", path, "provider", m.Provider(), "reason", reason)
+	m.Close()
+	return c, nil
+}
+
+// crossCheck runs one deterministic frame (smooth gradients and a bright blob, the model's
+// input size) on a and b and returns the largest output difference.
+func crossCheck(a, b *InferModel) (float64, error) {
+	side := 256
+	if s := a.InputShape(); len(s) == 4 && s[1] > 0 {
+		side = int(s[1])
+	}
+	in := make([]int32, side*side*3)
+	for y := range side {
+		for x := range side {
+			dx, dy := float64(x-side/2), float64(y-side/3)
+			blob := 200 * math.Exp(-(dx*dx+dy*dy)/float64(side*side/32))
+			for c := range 3 {
+				v := float64((x*(c+1)+y*(3-c))%256)*0.2 + blob
+				in[(y*side+x)*3+c] = int32(min(255, v))
+			}
+		}
+	}
+	oa, err := a.Infer(in, side, side)
+	if err != nil {
+		return 0, err
+	}
+	oa = append([]float32(nil), oa...)
+	ob, err := b.Infer(in, side, side)
+	if err != nil {
+		return 0, err
+	}
+	d := 0.0
+	for i := range min(len(oa), len(ob)) {
+		v := math.Abs(float64(oa[i] - ob[i]))
+		if math.IsNaN(v) {
+			return math.Inf(1), nil
+		}
+		d = max(d, v)
+	}
+	return d, nil
+}
+
+func openModel(b infer.Backend, path string) (*InferModel, error) {
 	m, err := b.Open(infer.Spec{Path: path, Name: "pose"})
 	if err != nil {
 		return nil, err
