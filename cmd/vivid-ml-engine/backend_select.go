@@ -65,15 +65,13 @@ func (b *backendFlags) pick(ort func() (infer.Backend, error), log *slog.Logger)
 	return xb, nil
 }
 
-// applyConfig takes the config file's backend and pjrt_plugin keys where the
-// command line did not give --backend / --pjrt-plugin.
-func (b *backendFlags) applyConfig(fs *flag.FlagSet, backend, plugin string) {
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if !set["backend"] && backend != "" {
+// applyConfig takes the config file's backend and pjrt_plugin keys where they are set
+// (applyConfig calls it only for what the command line did not give).
+func (b *backendFlags) applyConfig(backend, plugin string) {
+	if backend != "" {
 		b.name = backend
 	}
-	if !set["pjrt-plugin"] && plugin != "" {
+	if plugin != "" {
 		b.plugin = plugin
 	}
 }

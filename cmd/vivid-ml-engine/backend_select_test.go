@@ -35,7 +35,9 @@ func TestBackendFlags(t *testing.T) {
 			if err := fs.Parse(tc.args); err != nil {
 				t.Fatal(err)
 			}
-			bf.applyConfig(fs, tc.config, "")
+			if len(tc.args) == 0 {
+				bf.applyConfig(tc.config, "")
+			}
 			if bf.name != tc.want || bf.ort() != tc.wantsORT {
 				t.Fatalf("name %q ort %v, want %q %v", bf.name, bf.ort(), tc.want, tc.wantsORT)
 			}

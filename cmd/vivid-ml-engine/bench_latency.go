@@ -155,10 +155,13 @@ func benchLatency(ctx context.Context, args []string) error {
 	params.PoseModel = *model
 	in := engine.NewMailbox[*engine.Frame]()
 	ts := &timedStage{s: stage}
-	loop := engine.NewLoop(engine.LoopConfig{
-		Logger: log, Params: engine.NewParamStore(params), Input: in, Pose: ts,
-		PoseSinks: []engine.PoseSink{osc},
+	loop, err := engine.NewLoop(engine.LoopConfig{
+		Logger: log, Params: engine.NewParamStore(params), Input: in, Operators: []engine.Operator{engine.PoseOperator(ts)},
+		MetaSinks: []engine.MetaSink{engine.PoseMeta(osc)},
 	})
+	if err != nil {
+		return err
+	}
 	loop.Start(ctx)
 	defer loop.Close()
 

@@ -21,29 +21,10 @@ var errCheckFailed = errors.New("check failed")
 
 // checkFlags are run's flags: check takes the same command line as run (plus
 // nothing), so a service's ExecStart arguments can be checked as they are.
-type checkFlags struct {
-	fs *flag.FlagSet
-	cf *commonFlags
-	rf runFlags
-	co *controlOptions
-	do *diffusionOptions
-	oo *outputOptions
-}
+type checkFlags = runCommandFlags
 
 // newCheckFlags registers run's flags on a "check" flag set.
-func newCheckFlags() *checkFlags {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	kf := &checkFlags{fs: fs, cf: addCommonFlags(fs)}
-	fs.StringVar(&kf.rf.config, "config", "", "run config file (YAML; default: the embedded config)")
-	fs.StringVar(&kf.rf.source, "source", "", "frame source, as run's --source")
-	fs.StringVar(&kf.rf.poseModel, "pose-model", "", "pose model, as run's --pose-model")
-	fs.Var(&kf.rf.oscOut, "osc-out", "OSC pose target HOST:PORT, as run's --osc-out")
-	fs.Uint64Var(&kf.rf.frames, "frames", 0, "accepted for run's command line; not used")
-	kf.co = registerControlFlags(fs)
-	kf.do = registerDiffusionFlags(fs)
-	kf.oo = registerOutputFlags(fs)
-	return kf
-}
+func newCheckFlags() *checkFlags { return newRunCommandFlags("check") }
 
 // cmdCheck is the "check" command: it validates the run config, mapping and presets
 // files (from the flags or the config) and the models the config needs, printing one
@@ -117,7 +98,7 @@ func (c *checker) run(ctx context.Context, kf *checkFlags) {
 			break
 		}
 		c.ok("config", name)
-		applyConfig(kf.fs, cfg, kf.co, kf.do, kf.oo)
+		applyConfig(kf, cfg)
 		c.checkSource(cfg)
 	}
 	for _, f := range kf.co.mappings {

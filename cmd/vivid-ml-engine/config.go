@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,9 +33,28 @@ type runConfig struct {
 	Control   controlConfig   `yaml:"control"`
 	Diffusion diffusionConfig `yaml:"diffusion"`
 	Outputs   outputsConfig   `yaml:"outputs"`
+	Operators operatorsConfig `yaml:"operators"`
 	// Backend runs the models: ort (default), xla or go (--backend; docs/xla.md).
-	Backend    string `yaml:"backend"`
-	PJRTPlugin string `yaml:"pjrt_plugin"` // --pjrt-plugin
+	Backend        string       `yaml:"backend"`
+	PJRTPlugin     string       `yaml:"pjrt_plugin"`      // --pjrt-plugin
+	XLAMemFraction float64      `yaml:"xla_mem_fraction"` // --xla-mem-fraction
+	XLAPreallocate bool         `yaml:"xla_preallocate"`  // --xla-preallocate
+	Log            logConfig    `yaml:"log"`
+	Models         modelsConfig `yaml:"models"`
+	Frames         uint64       `yaml:"frames"` // --frames: stop after N frames; 0: run until stopped
+}
+
+// logConfig is the `log` section: --log-level, --log-format.
+type logConfig struct {
+	Level  string `yaml:"level"`
+	Format string `yaml:"format"`
+}
+
+// modelsConfig is the `models` section: --cache-dir, --offline, --ort-lib.
+type modelsConfig struct {
+	CacheDir string `yaml:"cache_dir"` // "": $VIVID_CACHE_DIR, else the XDG cache folder
+	Offline  bool   `yaml:"offline"`
+	ORTLib   string `yaml:"ort_lib"` // "": $ONNXRUNTIME_LIB, else the cached one
 }
 
 type sourceConfig struct {
@@ -165,6 +185,19 @@ func (c *runConfig) validate() error {
 	}
 	if err := c.Diffusion.validate(); err != nil {
 		return err
+	}
+	if err := c.Operators.validate(); err != nil {
+		return err
+	}
+	if c.XLAMemFraction < 0 || c.XLAMemFraction > 1 {
+		return fmt.Errorf("%w: xla_mem_fraction %g: want 0..1", errConfig, c.XLAMemFraction)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.Log.Level)); err != nil {
+		return fmt.Errorf("%w: log.level %q: want debug, info, warn or error", errConfig, c.Log.Level)
+	}
+	if f := strings.ToLower(c.Log.Format); f != "text" && f != "json" {
+		return fmt.Errorf("%w: log.format %q: want text or json", errConfig, c.Log.Format)
 	}
 	return c.Outputs.validate()
 }

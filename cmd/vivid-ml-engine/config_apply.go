@@ -9,14 +9,14 @@ import (
 	"github.com/vivid-ml/vivid-ml-engine/output/tdshm"
 )
 
-// applyConfig fills run's subsystem options from the config's control, diffusion and
-// outputs sections, except where a flag was given on the command line: precedence is
-// embedded default < config file < flags, and a repeatable flag replaces the config's
-// list. Call it after fs is parsed and cfg validated.
-func applyConfig(fs *flag.FlagSet, cfg *runConfig, co *controlOptions, do *diffusionOptions, oo *outputOptions) {
+// applyConfig fills run's options from the config, except where a flag was given on the
+// command line: precedence is embedded default < config file < flags, and a repeatable
+// flag replaces the config's list. Call it after the flags are parsed and cfg validated
+// (runFlags.apply has put the flags that override config keys into cfg).
+func applyConfig(k *runCommandFlags, cfg *runConfig) {
 	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	for name, apply := range configAppliers(cfg, co, do, oo) {
+	k.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for name, apply := range configAppliers(cfg, k) {
 		if !set[name] {
 			apply()
 		}
@@ -24,9 +24,11 @@ func applyConfig(fs *flag.FlagSet, cfg *runConfig, co *controlOptions, do *diffu
 }
 
 // configAppliers maps each run flag a config key stands for to the function copying
-// that key into the options (TestConfigAppliersNameRunFlags checks every name is a flag).
-func configAppliers(cfg *runConfig, co *controlOptions, do *diffusionOptions, oo *outputOptions) map[string]func() {
-	c, d, o := &cfg.Control, &cfg.Diffusion, &cfg.Outputs
+// that key into the options (TestConfigAppliersNameRunFlags checks that every run flag is
+// here or in configOverrides, and every name here is a flag).
+func configAppliers(cfg *runConfig, k *runCommandFlags) map[string]func() {
+	c, d, o, op := &cfg.Control, &cfg.Diffusion, &cfg.Outputs, &cfg.Operators
+	co, do, oo, so, bf, cf := k.co, k.do, k.oo, k.so, k.bf, k.cf
 	pf := do.flags
 	return map[string]func(){
 		"osc-in":    func() { co.oscIn = c.OSCIn },
@@ -66,6 +68,27 @@ func configAppliers(cfg *runConfig, co *controlOptions, do *diffusionOptions, oo
 		"record":          func() { oo.record = o.Record.Path },
 		"record-stream":   func() { oo.recordStream = o.Record.Stream },
 		"record-fps":      func() { oo.recordFPS = o.Record.FPS },
+
+		"segment":            func() { so.segment = op.Segment.Enabled },
+		"segment-model":      func() { so.segmentModel = op.Segment.Model },
+		"segment-color":      func() { so.segmentColor = op.Segment.Color },
+		"upscale":            func() { so.upscale = op.Upscale.Scale },
+		"upscale-model":      func() { so.upscaleModel = op.Upscale.Model },
+		"upscale-stream":     func() { so.upscaleIn = op.Upscale.Stream },
+		"operator-providers": func() { so.providers = op.Providers },
+		"operator-threads":   func() { so.threads = op.Threads },
+
+		"backend":          func() { bf.applyConfig(cfg.Backend, "") },
+		"pjrt-plugin":      func() { bf.applyConfig("", cfg.PJRTPlugin) },
+		"xla-mem-fraction": func() { bf.memFraction = cfg.XLAMemFraction },
+		"xla-preallocate":  func() { bf.preallocate = cfg.XLAPreallocate },
+
+		"log-level":  func() { cf.LogLevel = cfg.Log.Level },
+		"log-format": func() { cf.LogFormat = cfg.Log.Format },
+		"cache-dir":  func() { cf.CacheDir = cfg.Models.CacheDir },
+		"offline":    func() { cf.Offline = cfg.Models.Offline },
+		"ort-lib":    func() { cf.ORTLib = cfg.Models.ORTLib },
+		"frames":     func() { k.rf.frames = cfg.Frames },
 	}
 }
 

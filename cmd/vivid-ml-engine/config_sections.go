@@ -64,6 +64,26 @@ type outputsConfig struct {
 	Record         recordConfig `yaml:"record"`
 }
 
+// operatorsConfig is the `operators` section: the twin of --segment*, --upscale* and --operator-*.
+type operatorsConfig struct {
+	Providers string        `yaml:"providers"` // --operator-providers
+	Threads   int           `yaml:"threads"`   // --operator-threads
+	Segment   segmentConfig `yaml:"segment"`
+	Upscale   upscaleConfig `yaml:"upscale"`
+}
+
+type segmentConfig struct {
+	Enabled bool   `yaml:"enabled"` // --segment
+	Model   string `yaml:"model"`   // --segment-model: selfie | meet
+	Color   string `yaml:"color"`   // --segment-color: RRGGBB
+}
+
+type upscaleConfig struct {
+	Scale  int    `yaml:"scale"`  // --upscale: 0 off, 2, 3, 4, 8
+	Model  string `yaml:"model"`  // --upscale-model
+	Stream string `yaml:"stream"` // --upscale-stream: the stream it reads
+}
+
 type recordConfig struct {
 	Path   string  `yaml:"path"` // "": no recording; relative to the config file's folder
 	Stream string  `yaml:"stream"`
@@ -89,6 +109,33 @@ func (c *runConfig) resolvePaths(dir string) {
 	c.Diffusion.Model = abs(c.Diffusion.Model)
 	c.Diffusion.TRTCache = abs(c.Diffusion.TRTCache)
 	c.Outputs.Record.Path = abs(c.Outputs.Record.Path)
+	c.Models.CacheDir = abs(c.Models.CacheDir)
+	c.Models.ORTLib = abs(c.Models.ORTLib)
+}
+
+// validate checks the operators section (the models themselves are checked when they load).
+func (o *operatorsConfig) validate() error {
+	if _, err := poseProviders(o.Providers, false); err != nil {
+		return fmt.Errorf("%w: operators.providers: %w", errConfig, err)
+	}
+	if o.Threads < 0 {
+		return fmt.Errorf("%w: operators.threads must be >= 0", errConfig)
+	}
+	if m := o.Segment.Model; m != "selfie" && m != "meet" {
+		return fmt.Errorf("%w: operators.segment.model %q: want selfie or meet", errConfig, m)
+	}
+	if _, err := parseColor(o.Segment.Color); err != nil {
+		return fmt.Errorf("%w: operators.segment.color: %w", errConfig, err)
+	}
+	if o.Upscale.Scale != 0 {
+		if _, _, err := upscaleModel(o.Upscale.Model, o.Upscale.Scale); err != nil {
+			return fmt.Errorf("%w: operators.upscale: %w", errConfig, err)
+		}
+	}
+	if s, err := parseStream(o.Upscale.Stream); err != nil || s == "" {
+		return fmt.Errorf("%w: operators.upscale.stream %q: want one of %s", errConfig, o.Upscale.Stream, strings.Join(knownStreams, ", "))
+	}
+	return nil
 }
 
 // validate checks the control section.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -33,13 +34,21 @@ func TestConfigSectionErrors(t *testing.T) {
 		{"eta", "diffusion: {eta: 2}\n", "diffusion.eta 2: want 0..1 (< 0: the scheduler's default)"},
 		{"negative", "diffusion: {threads: -1}\n", "diffusion: max_skip, threads, device and cuda_mem_limit must be >= 0"},
 		{"shm name", "outputs: {shm: [\"bad/name\"]}\n", `outputs.shm "bad/name": shm: bad segment name: "bad/name" (want 1-64 of A-Z a-z 0-9 . _ -)`},
-		{"shm stream", "outputs: {shm: [\"vivid:depth\"]}\n", `outputs.shm "vivid:depth": unknown stream "depth" (want input, pose, diffusion, mask or matte)`},
+		{"shm stream", "outputs: {shm: [\"vivid:depth\"]}\n", `outputs.shm "vivid:depth": unknown stream "depth" (want input, pose, diffusion, mask, matte or upscale)`},
 		{"td_shm name", "outputs: {td_shm: [\"\"]}\n", `outputs.td_shm "": tdshm: bad name: ""`},
 		{"spout name", "outputs: {spout: [\"\"]}\n", `outputs.spout "": spout: bad sender name: ""`},
 		{"shm_slots", "outputs: {shm_slots: 0}\n", "outputs.shm_slots 0: want 1-64"},
 		{"http", "outputs: {http: 8080}\n", `outputs.http "8080": want ADDR:PORT or :PORT`},
-		{"record stream", "outputs: {record: {stream: foo}}\n", `outputs.record.stream: unknown stream "foo" (want input, pose, diffusion, mask or matte)`},
+		{"record stream", "outputs: {record: {stream: foo}}\n", `outputs.record.stream: unknown stream "foo" (want input, pose, diffusion, mask, matte or upscale)`},
 		{"record fps", "outputs: {record: {fps: 0}}\n", "outputs.record.fps 0: want > 0"},
+		{"operators unknown key", "operators:\n  segment: {nodel: meet}\n", "line 2, column 13: field nodel not found in type main.segmentConfig"},
+		{"segment model", "operators: {segment: {model: rvm}}\n", `operators.segment.model "rvm": want selfie or meet`},
+		{"segment color", "operators: {segment: {color: red}}\n", `operators.segment.color: "red": want RRGGBB`},
+		{"upscale scale", "operators: {upscale: {scale: 5}}\n", "operators.upscale: scale 5 not available (2, 3, 4 or 8)"},
+		{"upscale stream", "operators: {upscale: {stream: depth}}\n", `operators.upscale.stream "depth": want one of input, pose, diffusion, mask, matte, upscale`},
+		{"operator threads", "operators: {threads: -1}\n", "operators.threads must be >= 0"},
+		{"log level", "log: {level: loud}\n", `log.level "loud": want debug, info, warn or error`},
+		{"xla fraction", "xla_mem_fraction: 2\n", "xla_mem_fraction 2: want 0..1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -62,35 +71,47 @@ func writeConfig(t *testing.T, dir, body string) string {
 	return p
 }
 
-// runOptions registers run's subsystem flags on a fresh flag set and parses args.
-func runOptions(t *testing.T, args ...string) (*flag.FlagSet, *controlOptions, *diffusionOptions, *outputOptions) {
+// runOptions registers run's flags on a fresh flag set and parses args.
+func runOptions(t *testing.T, args ...string) *runCommandFlags {
 	t.Helper()
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	co, do, oo := registerControlFlags(fs), registerDiffusionFlags(fs), registerOutputFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	k := newRunCommandFlags("run")
+	k.fs.SetOutput(io.Discard)
+	if err := k.fs.Parse(args); err != nil {
 		t.Fatal(err)
 	}
-	return fs, co, do, oo
+	return k
 }
 
 // TestDefaultConfigMatchesFlagDefaults: the embedded default config changes nothing
 // the flag defaults say, so `run` without --config behaves as before the sections existed.
 func TestDefaultConfigMatchesFlagDefaults(t *testing.T) {
-	_, co0, do0, oo0 := runOptions(t)
-	fs, co, do, oo := runOptions(t)
+	k0, k := runOptions(t), runOptions(t)
 	cfg, err := loadRunConfig("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	applyConfig(fs, cfg, co, do, oo)
+	applyConfig(k, cfg)
+	co, do, oo, co0, do0, oo0 := k.co, k.do, k.oo, k0.co, k0.do, k0.oo
+	for _, c := range []struct {
+		name      string
+		got, want any
+	}{{"operator", k.so, k0.so}, {"common", k.cf, k0.cf}, {"run", k.rf, k0.rf}} {
+		if !reflect.DeepEqual(c.got, c.want) {
+			t.Errorf("%s options\nconfig %+v\nflags  %+v", c.name, c.got, c.want)
+		}
+	}
+	if k.bf.name != k0.bf.name || k.bf.plugin != k0.bf.plugin || k.bf.memFraction != k0.bf.memFraction || k.bf.preallocate != k0.bf.preallocate {
+		t.Errorf("backend options\nconfig %+v\nflags  %+v", k.bf, k0.bf)
+	}
+	pf, pf0 := *do.flags, *do0.flags
+	pf.backend, pf0.backend = nil, nil // compared above
+	if fmt.Sprintf("%+v", pf) != fmt.Sprintf("%+v", pf0) {
+		t.Errorf("pipeline options\nconfig %+v\nflags  %+v", pf, pf0)
+	}
+	do.flags, do0.flags = nil, nil
 	if !reflect.DeepEqual(co, co0) {
 		t.Errorf("control options\nconfig %+v\nflags  %+v", co, co0)
 	}
-	if !reflect.DeepEqual(*do.flags, *do0.flags) {
-		t.Errorf("pipeline options\nconfig %+v\nflags  %+v", *do.flags, *do0.flags)
-	}
-	do.flags, do0.flags = nil, nil
 	if !reflect.DeepEqual(do, do0) {
 		t.Errorf("diffusion options\nconfig %+v\nflags  %+v", do, do0)
 	}
@@ -127,9 +148,10 @@ outputs:
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs, co, do, oo := runOptions(t, "--feedback", "127.0.0.1:9300", "--diffusion-size", "512",
+	k := runOptions(t, "--feedback", "127.0.0.1:9300", "--diffusion-size", "512",
 		"--diffusion-trt-fp16=true", "--shm-out", "other:input", "--http", "127.0.0.1:9999")
-	applyConfig(fs, cfg, co, do, oo)
+	applyConfig(k, cfg)
+	co, do, oo := k.co, k.do, k.oo
 
 	// From the file, relative paths against its folder.
 	if co.oscIn != "0.0.0.0:9100" || !reflect.DeepEqual([]string(co.oscAllow), []string{"10.0.0.0/8"}) ||
@@ -155,8 +177,9 @@ outputs:
 	}
 
 	// Without flags the file's lists stand.
-	fs, co, do, oo = runOptions(t)
-	applyConfig(fs, cfg, co, do, oo)
+	k = runOptions(t)
+	applyConfig(k, cfg)
+	co, do, oo = k.co, k.do, k.oo
 	if len(co.feedback) != 2 || !reflect.DeepEqual(oo.shmOut, []shmOutSpec{{"vivid", ""}, {"poses", "pose"}}) ||
 		oo.http != "127.0.0.1:8081" || do.size != 768 || do.flags.trtFP16 {
 		t.Errorf("file values lost: feedback %v shm %v http %q size %d fp16 %v", co.feedback, oo.shmOut, oo.http, do.size, do.flags.trtFP16)
@@ -187,20 +210,58 @@ func TestConfigRelativePathsFromCWD(t *testing.T) {
 	}
 }
 
-// TestConfigAppliersNameRunFlags: every config key maps to a real flag, and every
-// control, diffusion and output flag has a config key.
+// TestConfigAppliersNameRunFlags: every config key maps to a real flag, and every run flag
+// has a config key (or is written into one: configOverrides).
 func TestConfigAppliersNameRunFlags(t *testing.T) {
-	fs, co, do, oo := runOptions(t)
-	appliers := configAppliers(&runConfig{}, co, do, oo)
-	fs.VisitAll(func(f *flag.Flag) {
-		if appliers[f.Name] == nil {
+	k := runOptions(t)
+	appliers := configAppliers(&runConfig{}, k)
+	k.fs.VisitAll(func(f *flag.Flag) {
+		_, over := configOverrides[f.Name]
+		if appliers[f.Name] == nil && !over {
 			t.Errorf("flag --%s has no config key", f.Name)
 		}
 	})
 	for name := range appliers {
-		if fs.Lookup(name) == nil {
+		if k.fs.Lookup(name) == nil {
 			t.Errorf("config key for --%s, but no such flag", name)
 		}
+	}
+	for name := range configOverrides {
+		if k.fs.Lookup(name) == nil {
+			t.Errorf("override for --%s, but no such flag", name)
+		}
+	}
+}
+
+// TestConfigOperatorKeys: the operators, backend, log, models and frames keys reach the
+// options unless a flag was given.
+func TestConfigOperatorKeys(t *testing.T) {
+	p := writeConfig(t, t.TempDir(), `
+operators:
+  providers: cpu
+  threads: 2
+  segment: {enabled: true, model: meet, color: "102030"}
+  upscale: {scale: 4, model: esrgan-thick, stream: mask}
+backend: go
+xla_mem_fraction: 0.5
+log: {level: debug, format: json}
+models: {offline: true, cache_dir: cache}
+frames: 7
+`)
+	cfg, err := loadRunConfig(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := runOptions(t, "--upscale-model", "esrgan-medium", "--frames", "3")
+	applyConfig(k, cfg)
+	want := operatorOptions{segment: true, segmentModel: "meet", segmentColor: "102030", upscale: 4,
+		upscaleModel: "esrgan-medium", upscaleIn: "mask", providers: "cpu", threads: 2}
+	if *k.so != want {
+		t.Errorf("operators %+v\nwant      %+v", *k.so, want)
+	}
+	if k.bf.name != "go" || k.bf.memFraction != 0.5 || k.cf.LogLevel != "debug" || k.cf.LogFormat != "json" ||
+		!k.cf.Offline || k.cf.CacheDir != filepath.Join(filepath.Dir(p), "cache") || k.rf.frames != 3 {
+		t.Errorf("backend %+v common %+v frames %d", k.bf, k.cf, k.rf.frames)
 	}
 }
 

@@ -3,13 +3,11 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -18,50 +16,17 @@ import (
 	"github.com/vivid-ml/vivid-ml-engine/output"
 )
 
-// repeatedFlag collects every value of a repeatable string flag.
-type repeatedFlag []string
-
-func (r *repeatedFlag) String() string     { return strings.Join(*r, ",") }
-func (r *repeatedFlag) Set(v string) error { *r = append(*r, v); return nil }
-
-// runFlags are run's own flags (a stable interface: scripts and docs use them).
-type runFlags struct {
-	config        string
-	source        string
-	poseModel     string
-	poseProviders string
-	oscOut        repeatedFlag
-	frames        uint64
-}
-
 // cmdRun is the "run" command: source → pose (→ diffusion) → OSC and frame outputs.
 func cmdRun(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	cf := addCommonFlags(fs)
-	var rf runFlags
-	fs.StringVar(&rf.config, "config", "", "config file (YAML, docs/config.md; flags given here override it; default: the embedded config)")
-	fs.StringVar(&rf.source, "source", "", "frame source: testpattern, an image/video file or folder, ffmpeg:<input args>, /dev/videoN, stdin:WxH")
-	fs.StringVar(&rf.poseModel, "pose-model", "", "movenet-lightning, movenet-thunder or movenet-multipose")
-	fs.StringVar(&rf.poseProviders, "pose-providers", "", "pose execution providers in order, e.g. cuda,cpu (default: the config's pose.providers, cpu)")
-	fs.Var(&rf.oscOut, "osc-out", "OSC pose target HOST:PORT (repeatable; replaces the config's targets)")
-	fs.Uint64Var(&rf.frames, "frames", 0, "stop after N frames (0: run until interrupted)")
-	co := registerControlFlags(fs)
-	do := registerDiffusionFlags(fs)
-	bf := addBackendFlags(fs)
-	do.flags.backend = bf
+	k := newRunCommandFlags("run")
+	fs, cf, rf, co, do, bf, oo, so := k.fs, k.cf, &k.rf, k.co, k.do, k.bf, k.oo, k.so
 	defer bf.close()
-	oo := registerOutputFlags(fs)
-	so := registerOperatorFlags(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
 		return printUsage(fs, "run [--config FILE] [--source SPEC] [--pose-model NAME] [--osc-out HOST:PORT]... [--frames N]")
-	}
-	log, err := cf.logger()
-	if err != nil {
-		return err
 	}
 	cfg, err := loadRunConfig(rf.config)
 	if err != nil {
@@ -70,8 +35,11 @@ func cmdRun(ctx context.Context, args []string) error {
 	if err := rf.apply(cfg); err != nil {
 		return err
 	}
-	applyConfig(fs, cfg, co, do, oo) // control, diffusion, outputs: the file unless a flag was given
-	bf.applyConfig(fs, cfg.Backend, cfg.PJRTPlugin)
+	applyConfig(k, cfg) // every other key: the file unless a flag was given
+	log, err := cf.logger()
+	if err != nil {
+		return err
+	}
 	src, err := parseSource(cfg.Source.Spec, engine.SourceOptions{
 		Width: cfg.Source.Width, Height: cfg.Source.Height, FPS: cfg.Source.FPS, Stdin: os.Stdin, Logger: log,
 	}, log)
@@ -82,7 +50,7 @@ func cmdRun(ctx context.Context, args []string) error {
 	r := &runner{log: log, env: env}
 	defer r.closeAll()
 	tel := newRunTelemetry(env, cfg.Pose.Enabled)
-	r.add(startConfigReloader(rf.config, &rf, cfg, env.Params, log))
+	r.add(startConfigReloader(rf.config, rf, cfg, env.Params, log))
 
 	if len(cfg.OSCOut.Targets) > 0 {
 		osc, err := output.NewOSCPose(output.OSCPoseConfig{
@@ -92,7 +60,7 @@ func cmdRun(ctx context.Context, args []string) error {
 			return err
 		}
 		r.add(osc)
-		env.PoseSinks = append(env.PoseSinks, osc)
+		env.MetaSinks = append(env.MetaSinks, engine.PoseMeta(osc))
 		for _, t := range cfg.OSCOut.Targets {
 			log.Info("sending pose over OSC: listen on this port (oscdump PORT, or a TouchDesigner OSC In CHOP/DAT)",
 				"target", t, "port", portOf(t), "prefix", cfg.OSCOut.Prefix, "format", cfg.OSCOut.Format)
@@ -120,6 +88,7 @@ func cmdRun(ctx context.Context, args []string) error {
 		if err := stage.Preload(cfg.Pose.Model); err != nil {
 			return fmt.Errorf("pose stage: %w", err)
 		}
+		env.Operators = append(env.Operators, engine.PoseOperator(stage))
 	}
 
 	box := engine.NewMailbox[*engine.Frame]()
@@ -135,8 +104,8 @@ func cmdRun(ctx context.Context, args []string) error {
 	for i, start := range []func() (io.Closer, error){
 		func() (io.Closer, error) { return startControl(ctx, co, env) },
 		func() (io.Closer, error) { return startDiffusion(ctx, do, cf, env) },
-		func() (io.Closer, error) { return startOutputs(ctx, oo, env) },
 		func() (io.Closer, error) { return startOperators(ctx, so, cf, env, cfg.OSCOut.Targets) },
+		func() (io.Closer, error) { return startOutputs(ctx, oo, env) },
 	} {
 		c, err := start()
 		if err != nil {
@@ -151,14 +120,14 @@ func cmdRun(ctx context.Context, args []string) error {
 	}
 	tel.mount(oo.Preview)
 
-	lc := engine.LoopConfig{
-		Logger: log, Params: env.Params, Input: box, Capture: capture,
-		FrameSinks: env.FrameSinks, PoseSinks: env.PoseSinks, ImageStage: env.ImageStage, MaxFrames: rf.frames,
+	loop, err := engine.NewLoop(engine.LoopConfig{
+		Logger: log, Params: env.Params, Input: box, Capture: capture, Operators: env.Operators,
+		FrameSinks: env.FrameSinks, MetaSinks: env.MetaSinks, MaxFrames: rf.frames,
+	})
+	if err != nil {
+		return err
 	}
-	if stage != nil {
-		lc.Pose = stage
-	}
-	loop := engine.NewLoop(lc)
+	tel.stageGauges(loop.Operators())
 	running.Store(loop)
 	loop.Start(ctx)
 	capture.Start(ctx)
@@ -220,11 +189,15 @@ func portOf(hostport string) string {
 	return p
 }
 
+// logStats logs the capture counters, then frames, drops, fps, ms and errors of each operator
+// (pose_frames, pose_drops, … diffusion_frames, …).
 func logStats(log *slog.Logger, s engine.Stats) {
-	log.Info("stats",
-		"captured", s.Capture.Frames, "capture_drops", s.Capture.Drops, "source_restarts", s.Restarts,
-		"pose_frames", s.Pose.Frames, "pose_drops", s.Pose.Drops, "pose_fps", fmt.Sprintf("%.1f", s.Pose.FPS),
-		"pose_ms", fmt.Sprintf("%.1f", s.Pose.LatencyMs), "pose_errors", s.Pose.Errors)
+	args := []any{"captured", s.Capture.Frames, "capture_drops", s.Capture.Drops, "source_restarts", s.Restarts}
+	for _, o := range s.Operators {
+		args = append(args, o.Name+"_frames", o.Frames, o.Name+"_drops", o.Drops, o.Name+"_fps", fmt.Sprintf("%.1f", o.FPS),
+			o.Name+"_ms", fmt.Sprintf("%.1f", o.LatencyMs), o.Name+"_errors", o.Errors)
+	}
+	log.Info("stats", args...)
 }
 
 // runner closes what run started, last started first.

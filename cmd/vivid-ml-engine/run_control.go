@@ -103,15 +103,20 @@ func startControl(ctx context.Context, o *controlOptions, env *runEnv) (io.Close
 // engineStatus turns the frame loop's counters into /vivid/status values.
 func engineStatus(s engine.Stats) control.Status {
 	st := control.Status{
-		FPS:       map[string]float64{"capture": s.Capture.FPS, "pose": s.Pose.FPS},
+		FPS:       map[string]float64{"capture": s.Capture.FPS, "pose": s.Stage("pose").FPS},
 		LatencyMs: s.Loop.AgeMs,
-		Drops:     s.Capture.Drops + s.Pose.Drops + s.Diffusion.Drops,
+		Drops:     s.Capture.Drops,
 	}
-	if s.Diffusion.Frames > 0 {
-		st.FPS["diffusion"] = s.Diffusion.FPS
+	var age float64
+	for _, o := range s.Operators { // every operator that has produced: pose is always listed, as before
+		st.Drops += o.Drops
+		age = max(age, o.AgeMs)
+		if o.Frames > 0 {
+			st.FPS[o.Name] = o.FPS
+		}
 	}
 	if st.LatencyMs == 0 {
-		st.LatencyMs = max(s.Pose.AgeMs, s.Diffusion.AgeMs)
+		st.LatencyMs = age
 	}
 	return st
 }

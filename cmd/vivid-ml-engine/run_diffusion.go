@@ -207,7 +207,7 @@ func startDiffusion(ctx context.Context, o *diffusionOptions, cf *commonFlags, e
 			return nil, err
 		}
 	}
-	env.ImageStage = s
+	env.Operators = append(env.Operators, engine.DiffusionOperator(s))
 	env.reportProvider("diffusion", strings.Join(p.Providers(), ","))
 	log.Info("diffusion stage ready", "model", o.model, "size", o.size, "scheduler", p.SchedulerName(), "providers", p.Providers())
 	return stageCloser{s: s, p: p}, nil

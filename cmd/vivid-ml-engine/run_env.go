@@ -15,8 +15,10 @@ type runEnv struct {
 	Params *engine.ParamStore
 
 	FrameSinks []engine.FrameSink // filled by subsystems, read by the frame loop
-	PoseSinks  []engine.PoseSink
-	ImageStage engine.ImageStage // diffusion; nil when off
+	MetaSinks  []engine.MetaSink  // pose results, mask summaries
+	// Operators are the frame loop's stages in the order they were built (pose,
+	// diffusion, segment, upscale); streams and stats follow from their Specs.
+	Operators []engine.Operator
 
 	Stats func() engine.Stats // engine counters (frames, drops, fps, latency per stage), for /metrics
 
@@ -35,4 +37,38 @@ func (e *runEnv) reportProvider(model, provider string) {
 	if e.OnProvider != nil {
 		e.OnProvider(model, provider)
 	}
+}
+
+// specs are the declarations of the operators built so far.
+func (e *runEnv) specs() []engine.OperatorSpec {
+	out := make([]engine.OperatorSpec, len(e.Operators))
+	for i, op := range e.Operators {
+		out[i] = op.Spec()
+	}
+	return out
+}
+
+// has reports whether an operator called name was built.
+func (e *runEnv) has(name string) bool {
+	for _, op := range e.Operators {
+		if op.Spec().Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// defaultStream is the stream outputs take when none is named: the end of the picture
+// chain (upscale when it reads that chain's picture, else diffusion when it runs, else input).
+func (e *runEnv) defaultStream() string {
+	def := engine.StreamInput
+	if e.has("diffusion") {
+		def = engine.StreamDiffusion
+	}
+	for _, s := range e.specs() {
+		if s.Name == "upscale" && s.Input == def {
+			def = s.Emits[0]
+		}
+	}
+	return def
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/vivid-ml/vivid-ml-engine/engine"
 	"github.com/vivid-ml/vivid-ml-engine/engine/segment"
+	"github.com/vivid-ml/vivid-ml-engine/engine/upscale"
 	"github.com/vivid-ml/vivid-ml-engine/output/preview"
 	"github.com/vivid-ml/vivid-ml-engine/output/record"
 	"github.com/vivid-ml/vivid-ml-engine/output/shm"
@@ -41,20 +42,34 @@ type outputOptions struct {
 // shmOutSpec is one --shm-out NAME[:STREAM]; an empty stream means the default.
 type shmOutSpec struct{ name, stream string }
 
+// knownStreams are the streams the operators of this binary can emit (engine.Streams of
+// the pose, diffusion, segment and upscale operators); which of them flow depends on the
+// operators a run builds (a warning names outputs whose stream nothing emits).
+var knownStreams = []string{engine.StreamInput, engine.StreamPose, engine.StreamDiffusion, segment.StreamMask, segment.StreamMatte,
+	upscale.StreamUpscale}
+
 // parseStream checks a stream name ("" is allowed: the default).
 func parseStream(s string) (string, error) {
-	switch s {
-	case "", engine.StreamInput, engine.StreamPose, engine.StreamDiffusion, segment.StreamMask, segment.StreamMatte:
+	if s == "" || slices.Contains(knownStreams, s) {
 		return s, nil
 	}
-	return "", fmt.Errorf("unknown stream %q (want input, pose, diffusion, mask or matte)", s)
+	return "", fmt.Errorf("unknown stream %q (want %s or %s)", s,
+		strings.Join(knownStreams[:len(knownStreams)-1], ", "), knownStreams[len(knownStreams)-1])
+}
+
+// warnIdleStream logs when an output asks for a stream no operator of this run emits.
+func warnIdleStream(env *runEnv, what, stream string) {
+	if streams := engine.Streams(env.specs()); !slices.Contains(streams, stream) {
+		env.Logger.Warn("output stream not emitted by any operator of this run; it stays empty",
+			"output", what, "stream", stream, "streams", strings.Join(streams, ","))
+	}
 }
 
 // registerOutputFlags adds the outputs flags to run's flag set.
 func registerOutputFlags(fs *flag.FlagSet) *outputOptions {
 	o := &outputOptions{}
-	fs.Func("shm-out", "publish frames to shared-memory segment `NAME[:input|pose|diffusion|mask|matte]` (repeatable; "+
-		"default stream: diffusion when it runs, else input)", func(v string) error {
+	fs.Func("shm-out", "publish frames to shared-memory segment `NAME[:input|pose|diffusion|mask|matte|upscale]` (repeatable; "+
+		"default stream: upscale when it reads diffusion, else diffusion when it runs, else input)", func(v string) error {
 		s, err := parseShmSpec(v, shm.CheckName)
 		if err == nil {
 			o.shmOut = append(o.shmOut, s)
@@ -74,7 +89,7 @@ func registerOutputFlags(fs *flag.FlagSet) *outputOptions {
 	fs.StringVar(&o.http, "http", "", "serve the web preview at `ADDR:PORT` (\":PORT\" binds loopback only)")
 	fs.Var(&o.httpHosts, "http-allow-host", "answer HTTP for this Host `NAME` too (repeatable; default: IP addresses and localhost; \"*\": any)")
 	fs.StringVar(&o.record, "record", "", "record a stream to `FILE` (e.g. out.mp4) through ffmpeg")
-	fs.StringVar(&o.recordStream, "record-stream", "", "stream to record (default: diffusion when it runs, else input)")
+	fs.StringVar(&o.recordStream, "record-stream", "", "stream to record (default: as --shm-out)")
 	fs.Float64Var(&o.recordFPS, "record-fps", 30, "frame rate written into the recording")
 	return o
 }
@@ -97,10 +112,7 @@ func startOutputs(ctx context.Context, o *outputOptions, env *runEnv) (io.Closer
 	if len(o.shmOut) == 0 && len(o.tdShm) == 0 && len(o.spoutOut) == 0 && o.http == "" && o.record == "" {
 		return nil, nil
 	}
-	def := engine.StreamInput
-	if env.ImageStage != nil {
-		def = engine.StreamDiffusion
-	}
+	def := env.defaultStream()
 	pick := func(s string) string {
 		if s == "" {
 			return def
@@ -117,6 +129,7 @@ func startOutputs(ctx context.Context, o *outputOptions, env *runEnv) (io.Closer
 		if err != nil {
 			return fail(fmt.Errorf("--shm-out %s: %w", spec.name, err))
 		}
+		warnIdleStream(env, "--shm-out "+spec.name, pick(spec.stream))
 		sink := shm.NewSink(w, pick(spec.stream), env.Logger)
 		started = append(started, sink)
 		env.FrameSinks = append(env.FrameSinks, sink)
@@ -143,6 +156,7 @@ func startOutputs(ctx context.Context, o *outputOptions, env *runEnv) (io.Closer
 		if err != nil {
 			return fail(fmt.Errorf("--record-stream: %w", err))
 		}
+		warnIdleStream(env, "--record", pick(rs))
 		rec, err := record.New(record.Config{Path: o.record, Stream: pick(rs), FPS: o.recordFPS, Logger: env.Logger})
 		if err != nil {
 			return fail(err)
@@ -159,7 +173,8 @@ func startOutputs(ctx context.Context, o *outputOptions, env *runEnv) (io.Closer
 		if len(o.httpHosts) > 0 {
 			hosts = append(slices.Clone(preview.DefaultAllowedHosts), o.httpHosts...)
 		}
-		srv, err := preview.New(preview.Config{Addr: o.http, Status: status, Logger: env.Logger, AllowedHosts: hosts})
+		srv, err := preview.New(preview.Config{Addr: o.http, Status: status, Logger: env.Logger, AllowedHosts: hosts,
+			Streams: engine.Streams(env.specs())})
 		if err != nil {
 			return fail(err)
 		}

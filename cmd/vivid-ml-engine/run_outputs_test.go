@@ -22,10 +22,10 @@ func TestOutputFlagErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"--shm-out", "a/b"}, `invalid value "a/b" for flag -shm-out: shm: bad segment name: "a/b" (want 1-64 of A-Z a-z 0-9 . _ -)`},
-		{[]string{"--shm-out", "a:depth"}, `invalid value "a:depth" for flag -shm-out: unknown stream "depth" (want input, pose, diffusion, mask or matte)`},
+		{[]string{"--shm-out", "a:depth"}, `invalid value "a:depth" for flag -shm-out: unknown stream "depth" (want input, pose, diffusion, mask, matte or upscale)`},
 		{[]string{"--td-shm", "a b"}, `invalid value "a b" for flag -td-shm: tdshm: bad name: "a b"`},
 		{[]string{"--spout-out", `a\b`}, `invalid value "a\\b" for flag -spout-out: spout: bad sender name: "a\\b"`},
-		{[]string{"--spout-out", "vivid out:depth"}, `invalid value "vivid out:depth" for flag -spout-out: unknown stream "depth" (want input, pose, diffusion, mask or matte)`},
+		{[]string{"--spout-out", "vivid out:depth"}, `invalid value "vivid out:depth" for flag -spout-out: unknown stream "depth" (want input, pose, diffusion, mask, matte or upscale)`},
 	}
 	for _, tt := range tests {
 		fs := flag.NewFlagSet("run", flag.ContinueOnError)

@@ -104,9 +104,24 @@ func (r *configReloader) reload() {
 		{"control", old.Control, next.Control},
 		{"diffusion", old.Diffusion, next.Diffusion},
 		{"outputs", old.Outputs, next.Outputs},
+		{"operators", old.Operators, next.Operators},
+		{"log", old.Log, next.Log},
+		{"models", old.Models, next.Models},
 	} {
 		if !reflect.DeepEqual(s.was, s.now) {
 			r.log.Warn("config reload: section changed; restart the engine to apply it", "section", s.name, "fields", changedFields(s.was, s.now))
+		}
+	}
+	for _, k := range []struct {
+		name     string
+		was, now any
+	}{
+		{"backend", old.Backend, next.Backend}, {"pjrt_plugin", old.PJRTPlugin, next.PJRTPlugin},
+		{"xla_mem_fraction", old.XLAMemFraction, next.XLAMemFraction}, {"xla_preallocate", old.XLAPreallocate, next.XLAPreallocate},
+		{"frames", old.Frames, next.Frames},
+	} {
+		if k.was != k.now {
+			r.log.Warn("config reload: key changed; restart the engine to apply it", "key", k.name)
 		}
 	}
 	r.current = next

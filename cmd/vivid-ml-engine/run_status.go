@@ -19,20 +19,19 @@ func defaultStatus(env *runEnv) preview.EngineStatus {
 	st := preview.EngineStatus{Control: "read-only"}
 	if env.Stats != nil {
 		s := env.Stats()
-		for _, g := range []struct {
-			name string
-			s    engine.StageStats
-		}{{"capture", s.Capture}, {"pose", s.Pose}, {"diffusion", s.Diffusion}, {"loop", s.Loop}} {
-			if g.s.Frames > 0 || g.name == "capture" {
-				st.Stages = append(st.Stages, preview.StageStatus{Name: g.name, FPS: g.s.FPS, LatencyMS: g.s.LatencyMs,
-					P50MS: g.s.LatencyP50Ms, P99MS: g.s.LatencyP99Ms})
+		groups := []engine.OperatorStats{{Name: "capture", StageStats: s.Capture}}
+		groups = append(groups, s.Operators...)
+		for _, g := range append(groups, engine.OperatorStats{Name: "loop", StageStats: s.Loop}) {
+			if g.Frames > 0 || g.Name == "capture" {
+				st.Stages = append(st.Stages, preview.StageStatus{Name: g.Name, FPS: g.FPS, LatencyMS: g.LatencyMs,
+					P50MS: g.LatencyP50Ms, P99MS: g.LatencyP99Ms})
 			}
 		}
 	}
 	if env.Params != nil {
 		p := env.Params.Load()
 		st.Params = p
-		st.Parameters = paramStatus(p)
+		st.Parameters = paramStatus(p, env.specs())
 	}
 	if env.ControlState != nil {
 		cs := env.ControlState()
@@ -86,12 +85,19 @@ func gpuStatus(now time.Time) ([]string, string) {
 	return gpuCache.lines, gpuCache.note
 }
 
-// paramStatus lists every parameter of p under its OSC address (docs/control.md).
-func paramStatus(p *engine.Params) []preview.ParamStatus {
+// paramStatus lists every parameter of p under its OSC address (docs/control.md), each with
+// the operators (of specs) that read it.
+func paramStatus(p *engine.Params, specs []engine.OperatorSpec) []preview.ParamStatus {
+	readers := map[string][]string{}
+	for _, s := range specs {
+		for _, name := range s.Params {
+			readers[name] = append(readers[name], s.Name)
+		}
+	}
 	out := make([]preview.ParamStatus, 0, len(engine.ParamSpecs))
 	for _, s := range engine.ParamSpecs {
 		v, _ := p.GetParam(s.Name)
-		ps := preview.ParamStatus{Address: "/vivid/" + s.Name, Value: v}
+		ps := preview.ParamStatus{Address: "/vivid/" + s.Name, Value: v, Operators: readers[s.Name]}
 		switch s.Kind {
 		case engine.KindFloat, engine.KindInt:
 			ps.Kind = "float"

@@ -37,7 +37,7 @@ func newRunTelemetry(env *runEnv, poseOn bool) *runTelemetry {
 	t.health.Off = func(stage string) bool { return stage == "pose" && !env.Params.Load().PoseEnabled }
 	sink := telemetry.Sink{M: t.metrics, H: t.health}
 	env.FrameSinks = append(env.FrameSinks, sink)
-	env.PoseSinks = append(env.PoseSinks, sink)
+	env.MetaSinks = append(env.MetaSinks, sink)
 	env.OnProvider = func(model, provider string) {
 		t.metrics.SetProvider(model, provider)
 		t.mu.Lock()
@@ -72,19 +72,49 @@ func (t *runTelemetry) engineGauges() {
 	for _, g := range []telemetry.Counter{
 		{Name: "capture_drops_total", Help: "Captured frames replaced before the loop took them.", Value: stat(func(s engine.Stats) float64 { return float64(s.Capture.Drops) })},
 		{Name: "source_restarts_total", Help: "Source restarts after an end or failure.", Value: stat(func(s engine.Stats) float64 { return float64(s.Restarts) })},
-		{Name: "pose_drops_total", Help: "Frames the pose stage skipped (newest wins).", Value: stat(func(s engine.Stats) float64 { return float64(s.Pose.Drops) })},
-		{Name: "pose_errors_total", Help: "Pose stage failures.", Value: stat(func(s engine.Stats) float64 { return float64(s.Pose.Errors) })},
-		{Name: "stage_restarts_total", Help: "Stage restarts after repeated failures.", Labels: map[string]string{"stage": "pose"}, Value: stat(func(s engine.Stats) float64 { return float64(s.Pose.Restarts) })},
-		{Name: "stage_restarts_total", Help: "Stage restarts after repeated failures.", Labels: map[string]string{"stage": "diffusion"}, Value: stat(func(s engine.Stats) float64 { return float64(s.Diffusion.Restarts) })},
+		{Name: "pose_drops_total", Help: "Frames the pose stage skipped (newest wins).", Value: stat(func(s engine.Stats) float64 { return float64(s.Stage("pose").Drops) })},
+		{Name: "pose_errors_total", Help: "Pose stage failures.", Value: stat(func(s engine.Stats) float64 { return float64(s.Stage("pose").Errors) })},
 	} {
 		_ = t.metrics.AddCounter(g)
 	}
 	for _, g := range []telemetry.Counter{
 		{Name: "capture_fps", Help: "Frames per second from the source.", Value: stat(func(s engine.Stats) float64 { return s.Capture.FPS })},
-		{Name: "pose_fps", Help: "Pose results per second.", Value: stat(func(s engine.Stats) float64 { return s.Pose.FPS })},
-		{Name: "pose_latency_ms", Help: "Pose stage time per frame (moving average).", Value: stat(func(s engine.Stats) float64 { return s.Pose.LatencyMs })},
+		{Name: "pose_fps", Help: "Pose results per second.", Value: stat(func(s engine.Stats) float64 { return s.Stage("pose").FPS })},
+		{Name: "pose_latency_ms", Help: "Pose stage time per frame (moving average).", Value: stat(func(s engine.Stats) float64 { return s.Stage("pose").LatencyMs })},
 	} {
 		_ = t.metrics.AddGauge(g)
+	}
+}
+
+// stageGauges exposes every operator's restarts, drops, errors, fps and latency, labelled
+// with its name (pose and diffusion always have stage_restarts_total, as before operators).
+func (t *runTelemetry) stageGauges(specs []engine.OperatorSpec) {
+	names := []string{"pose", "diffusion"}
+	for _, s := range specs {
+		if !slices.Contains(names, s.Name) {
+			names = append(names, s.Name)
+		}
+	}
+	for _, name := range names {
+		stage := func(f func(engine.StageStats) float64) func() float64 {
+			return func() float64 {
+				if t.env.Stats == nil {
+					return 0
+				}
+				return f(t.env.Stats().Stage(name))
+			}
+		}
+		labels := map[string]string{"stage": name}
+		_ = t.metrics.AddCounter(telemetry.Counter{Name: "stage_restarts_total", Help: "Stage restarts after repeated failures.",
+			Labels: labels, Value: stage(func(s engine.StageStats) float64 { return float64(s.Restarts) })})
+		_ = t.metrics.AddCounter(telemetry.Counter{Name: "stage_drops_total", Help: "Frames a stage skipped (newest wins).",
+			Labels: labels, Value: stage(func(s engine.StageStats) float64 { return float64(s.Drops) })})
+		_ = t.metrics.AddCounter(telemetry.Counter{Name: "stage_errors_total", Help: "Stage failures.",
+			Labels: labels, Value: stage(func(s engine.StageStats) float64 { return float64(s.Errors) })})
+		_ = t.metrics.AddGauge(telemetry.Counter{Name: "stage_fps", Help: "Frames a stage finished per second (last 2 s).",
+			Labels: labels, Value: stage(func(s engine.StageStats) float64 { return s.FPS })})
+		_ = t.metrics.AddGauge(telemetry.Counter{Name: "stage_latency_ms", Help: "Stage time per frame (moving average).",
+			Labels: labels, Value: stage(func(s engine.StageStats) float64 { return s.LatencyMs })})
 	}
 }
 
@@ -132,7 +162,8 @@ func (t *runTelemetry) status() string {
 		return "starting"
 	}
 	s := t.env.Stats()
-	return fmt.Sprintf("capture %.1f fps, pose %.1f fps (%.1f ms), drops %d", s.Capture.FPS, s.Pose.FPS, s.Pose.LatencyMs, s.Pose.Drops)
+	p := s.Stage("pose")
+	return fmt.Sprintf("capture %.1f fps, pose %.1f fps (%.1f ms), drops %d", s.Capture.FPS, p.FPS, p.LatencyMs, p.Drops)
 }
 
 // notify starts the sd_notify loop; it ends with ctx.

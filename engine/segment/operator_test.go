@@ -4,9 +4,9 @@ import (
 	"context"
 	"image"
 	"image/color"
+	"slices"
 	"sync"
 	"testing"
-	"time"
 
 	"go.uber.org/goleak"
 
@@ -30,9 +30,19 @@ func (r *recSink) WriteFrame(s string, f *engine.Frame) {
 	r.frames[s] = append(r.frames[s], f)
 }
 
-// TestLiveStreamsAndSummary: a fake selfie whose left half is "person" gives a mask stream with
-// that half white, a matte with the background colour on the right, and a summary with the box.
-func TestLiveStreamsAndSummary(t *testing.T) {
+// metaChan forwards the segment operator's summaries.
+type metaChan chan Summary
+
+func (c metaChan) WriteMeta(op string, v any) {
+	if s, ok := v.(Summary); ok && op == "segment" {
+		c <- s
+	}
+}
+
+// TestOperatorStreamsAndSummary: in the frame loop, a fake selfie whose left half is "person"
+// gives a mask stream with that half white, a matte with the background colour on the right,
+// and a summary with the box.
+func TestOperatorStreamsAndSummary(t *testing.T) {
 	m := &fakeModel{ins: io(1, 4, 4, 3), outs: io(1, 4, 4, 1), run: func(in, out []*infer.Tensor) error {
 		for y := range 4 {
 			for x := range 4 {
@@ -46,28 +56,30 @@ func TestLiveStreamsAndSummary(t *testing.T) {
 		t.Fatal(err)
 	}
 	sink := &recSink{want: map[string]bool{StreamMask: true, StreamMatte: true}, frames: map[string][]*engine.Frame{}}
-	got := make(chan Summary, 4)
+	got := make(metaChan, 4)
 	params := engine.NewParamStore(engine.DefaultParams())
 	params.Update(func(p *engine.Params) { p.SegmentFeather = 0 })
-	live := NewLive(context.Background(), LiveConfig{Model: model, Params: params, Sinks: []engine.FrameSink{sink},
-		Background: color.RGBA{R: 9, G: 8, B: 7, A: 255},
-		OnSummary:  func(_ *engine.Frame, s Summary) { got <- s }})
-	if live.WantsStream(engine.StreamPose) || !live.WantsStream(engine.StreamInput) || !live.WantsStream(engine.StreamDiffusion) {
-		t.Error("live wants the input and diffusion streams only")
+	op := NewOperator(OperatorConfig{Model: model, Background: color.RGBA{R: 9, G: 8, B: 7, A: 255}})
+	spec := op.Spec()
+	if spec.Input != engine.StreamInput || !slices.Equal(spec.Side, []string{engine.StreamDiffusion}) ||
+		!slices.Equal(spec.Emits, []string{StreamMask, StreamMatte}) {
+		t.Errorf("spec %+v: want input in, diffusion as a side stream, mask and matte out", spec)
+	}
+	in := engine.NewMailbox[*engine.Frame]()
+	loop, err := engine.NewLoop(engine.LoopConfig{Params: params, Input: in, MaxFrames: 1, Operators: []engine.Operator{op},
+		FrameSinks: []engine.FrameSink{sink}, MetaSinks: []engine.MetaSink{got}})
+	if err != nil {
+		t.Fatal(err)
 	}
 	img := image.NewRGBA(image.Rect(0, 0, 8, 4))
 	for i := range img.Pix {
 		img.Pix[i] = 200
 	}
-	live.WriteFrame(engine.StreamPose, &engine.Frame{Seq: 1, Image: img}) // ignored
-	live.WriteFrame(engine.StreamInput, &engine.Frame{Seq: 2, Image: img})
-	var s Summary
-	select {
-	case s = <-got:
-	case <-time.After(10 * time.Second):
-		t.Fatal("no summary")
-	}
-	if err := live.Close(); err != nil {
+	loop.Start(context.Background())
+	in.Put(&engine.Frame{Seq: 2, Image: img})
+	s := <-got
+	<-loop.Done()
+	if err := op.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if !s.Found || s.Box != [4]float32{0, 0, 0.5, 1} || s.Coverage != 0.5 {
@@ -83,8 +95,8 @@ func TestLiveStreamsAndSummary(t *testing.T) {
 	if p := matte[0].Image.Pix; p[0] != 200 || p[4*7] != 9 || p[4*7+1] != 8 {
 		t.Errorf("matte row 0: left %d right %v", p[0], p[4*7:4*7+4])
 	}
-	if live.Frames() != 1 {
-		t.Errorf("frames %d", live.Frames())
+	if st := loop.Stats().Stage("segment"); st.Frames != 1 {
+		t.Errorf("frames %d", st.Frames)
 	}
 }
 
