@@ -8,10 +8,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"regexp"
 	"strings"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine"
+	"github.com/vivid-ml/vivid-ml-engine/internal/strictyaml"
 	"github.com/vivid-ml/vivid-ml-engine/mapping"
 	"github.com/vivid-ml/vivid-ml-engine/models"
 )
@@ -225,26 +225,32 @@ func (c *checker) checkDiffusion(ctx context.Context, cf *commonFlags, do *diffu
 	c.ok("diffusion", desc)
 }
 
-// yamlPos matches the "line L, column C: " that config decoding errors start with.
-var yamlPos = regexp.MustCompile(`^line (\d+), column (\d+): `)
-
-// configErrorLine rewrites loadRunConfig's error as "FILE:LINE:COL: message"
-// (or "FILE: message" when the error has no position).
+// configErrorLine formats loadRunConfig's error as "FILE:LINE:COL: message" for a decoding
+// error, "FILE: message" for an invalid value, and the os error (which names the file) when
+// the file cannot be read.
 func configErrorLine(path string, err error) string {
-	msg := err.Error()
 	file := path
 	if file == "" {
 		file = "(embedded default)"
 	}
-	msg = strings.TrimPrefix(msg, "config "+path+": ")
-	msg = strings.TrimPrefix(msg, "config: ")
-	if m := yamlPos.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("%s:%s:%s: %s", file, m[1], m[2], msg[len(m[0]):])
+	var se *strictyaml.Error
+	var pe *os.PathError
+	var ve *valueError
+	switch {
+	case errors.As(err, &se) && se.Line > 0:
+		msg := se.Msg
+		for _, m := range se.More {
+			msg += "; " + m.Error()
+		}
+		return fmt.Sprintf("%s:%d:%d: %s", file, se.Line, se.Column, msg)
+	case errors.As(err, &se):
+		return file + ": " + se.Error()
+	case errors.As(err, &pe):
+		return pe.Error()
+	case errors.As(err, &ve):
+		return file + ": " + ve.Msg()
 	}
-	if strings.HasPrefix(msg, "open ") || strings.HasPrefix(msg, "read ") {
-		return msg // the os error names the file already
-	}
-	return file + ": " + msg
+	return file + ": " + err.Error()
 }
 
 // fileErrorLine formats a mapping/presets load error: a positioned error prints as

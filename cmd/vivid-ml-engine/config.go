@@ -1,21 +1,18 @@
 package main
 
 import (
-	"bytes"
 	_ "embed"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v4"
-
 	"github.com/vivid-ml/vivid-ml-engine/engine"
 	"github.com/vivid-ml/vivid-ml-engine/engine/pose"
+	"github.com/vivid-ml/vivid-ml-engine/internal/strictyaml"
 	"github.com/vivid-ml/vivid-ml-engine/output"
 )
 
@@ -85,8 +82,21 @@ type oscOutConfig struct {
 	MaxPacket int      `yaml:"max_packet"`
 }
 
-// errConfig marks an invalid config value (decoding errors carry line:column themselves).
+// errConfig marks an invalid config file: a decoding error (a *strictyaml.Error with
+// line:column) or an invalid value (a *valueError naming the key).
 var errConfig = errors.New("config")
+
+// valueError is a value decoding cannot reject (a range, a name), with the key it is at.
+type valueError struct{ err error }
+
+func (e *valueError) Error() string   { return "config: " + e.err.Error() }
+func (e *valueError) Unwrap() []error { return []error{errConfig, e.err} }
+
+// Msg is the message without the "config: " prefix (e.g. `diffusion.size 500: want …`).
+func (e *valueError) Msg() string { return e.err.Error() }
+
+// invalidf returns a *valueError; format and args are fmt.Errorf's (%w keeps the cause).
+func invalidf(format string, args ...any) error { return &valueError{err: fmt.Errorf(format, args...)} }
 
 // loadRunConfig reads path ("" = the embedded default). Values the file leaves
 // out keep the embedded defaults; relative file paths in the control, diffusion and
@@ -117,68 +127,45 @@ func loadRunConfig(path string) (*runConfig, error) {
 	return cfg, nil
 }
 
-// decodeStrict decodes YAML into v; unknown keys are errors with line:column.
+// decodeStrict decodes YAML into v with the engine's one strict decoder (internal/strictyaml,
+// shared with mapping/): unknown keys are errors with line:column.
 func decodeStrict(data []byte, v any) error {
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil
-	}
-	l, err := yaml.NewLoader(bytes.NewReader(data), yaml.WithKnownFields())
-	if err != nil {
-		return err
-	}
-	if err := l.Load(v); err != nil && !errors.Is(err, io.EOF) {
-		return yamlPositions(err)
+	if _, err := strictyaml.Decode(data, v); err != nil {
+		return invalidf("%w", err)
 	}
 	return nil
-}
-
-// yamlPositions rewrites YAML decode errors as "line L, column C: message".
-func yamlPositions(err error) error {
-	var many *yaml.LoadErrors
-	if errors.As(err, &many) && len(many.Errors) > 0 {
-		parts := make([]string, len(many.Errors))
-		for i, e := range many.Errors {
-			parts[i] = fmt.Sprintf("line %d, column %d: %s", e.Mark.Line, e.Mark.Column, e.Message)
-		}
-		return fmt.Errorf("%w: %s", errConfig, strings.Join(parts, "; "))
-	}
-	var one *yaml.LoadError
-	if errors.As(err, &one) {
-		return fmt.Errorf("%w: line %d, column %d: %s", errConfig, one.Mark.Line, one.Mark.Column, one.Message)
-	}
-	return err
 }
 
 // validate checks values that decoding cannot.
 func (c *runConfig) validate() error {
 	if c.Source.FPS < 0 || c.Source.Width < 0 || c.Source.Height < 0 {
-		return fmt.Errorf("%w: source: fps, width and height must be >= 0", errConfig)
+		return invalidf("source: fps, width and height must be >= 0")
 	}
 	if (c.Source.Width == 0) != (c.Source.Height == 0) {
-		return fmt.Errorf("%w: source: set both width and height, or neither", errConfig)
+		return invalidf("source: set both width and height, or neither")
 	}
 	switch c.Backend {
 	case "", "ort", "xla", "go":
 	default:
-		return fmt.Errorf("%w: backend %q: want ort, xla or go", errConfig, c.Backend)
+		return invalidf("backend %q: want ort, xla or go", c.Backend)
 	}
 	if _, err := pose.LookupSpec(c.Pose.Model); err != nil {
-		return fmt.Errorf("%w: pose.model: %w", errConfig, err)
+		return invalidf("pose.model: %w", err)
 	}
 	if c.Pose.Tracker != "box" && c.Pose.Tracker != "keypoint" {
-		return fmt.Errorf("%w: pose.tracker %q: want box or keypoint", errConfig, c.Pose.Tracker)
+		return invalidf("pose.tracker %q: want box or keypoint", c.Pose.Tracker)
 	}
 	if c.Pose.TrackerMaxAge <= 0 {
-		return fmt.Errorf("%w: pose.tracker_max_age must be > 0", errConfig)
+		return invalidf("pose.tracker_max_age must be > 0")
 	}
 	for _, s := range []float64{c.Pose.MinKeypointScore, c.Pose.MinPersonScore} {
 		if s < 0 || s > 1 {
-			return fmt.Errorf("%w: pose scores must be within 0..1", errConfig)
+			return invalidf("pose scores must be within 0..1")
 		}
 	}
 	enc := c.OSCOut.encoding()
 	if err := enc.Validate(); err != nil {
-		return fmt.Errorf("%w: osc_out: %w", errConfig, err)
+		return invalidf("osc_out: %w", err)
 	}
 	if err := c.Control.validate(); err != nil {
 		return err
@@ -190,14 +177,14 @@ func (c *runConfig) validate() error {
 		return err
 	}
 	if c.XLAMemFraction < 0 || c.XLAMemFraction > 1 {
-		return fmt.Errorf("%w: xla_mem_fraction %g: want 0..1", errConfig, c.XLAMemFraction)
+		return invalidf("xla_mem_fraction %g: want 0..1", c.XLAMemFraction)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.Log.Level)); err != nil {
-		return fmt.Errorf("%w: log.level %q: want debug, info, warn or error", errConfig, c.Log.Level)
+		return invalidf("log.level %q: want debug, info, warn or error", c.Log.Level)
 	}
 	if f := strings.ToLower(c.Log.Format); f != "text" && f != "json" {
-		return fmt.Errorf("%w: log.format %q: want text or json", errConfig, c.Log.Format)
+		return invalidf("log.format %q: want text or json", c.Log.Format)
 	}
 	return c.Outputs.validate()
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"net"
 	"net/netip"
 	"os"
@@ -116,24 +115,24 @@ func (c *runConfig) resolvePaths(dir string) {
 // validate checks the operators section (the models themselves are checked when they load).
 func (o *operatorsConfig) validate() error {
 	if _, err := poseProviders(o.Providers, false); err != nil {
-		return fmt.Errorf("%w: operators.providers: %w", errConfig, err)
+		return invalidf("operators.providers: %w", err)
 	}
 	if o.Threads < 0 {
-		return fmt.Errorf("%w: operators.threads must be >= 0", errConfig)
+		return invalidf("operators.threads must be >= 0")
 	}
 	if m := o.Segment.Model; m != "selfie" && m != "meet" {
-		return fmt.Errorf("%w: operators.segment.model %q: want selfie or meet", errConfig, m)
+		return invalidf("operators.segment.model %q: want selfie or meet", m)
 	}
 	if _, err := parseColor(o.Segment.Color); err != nil {
-		return fmt.Errorf("%w: operators.segment.color: %w", errConfig, err)
+		return invalidf("operators.segment.color: %w", err)
 	}
 	if o.Upscale.Scale != 0 {
 		if _, _, err := upscaleModel(o.Upscale.Model, o.Upscale.Scale); err != nil {
-			return fmt.Errorf("%w: operators.upscale: %w", errConfig, err)
+			return invalidf("operators.upscale: %w", err)
 		}
 	}
 	if s, err := parseStream(o.Upscale.Stream); err != nil || s == "" {
-		return fmt.Errorf("%w: operators.upscale.stream %q: want one of %s", errConfig, o.Upscale.Stream, strings.Join(knownStreams, ", "))
+		return invalidf("operators.upscale.stream %q: want one of %s", o.Upscale.Stream, strings.Join(knownStreams, ", "))
 	}
 	return nil
 }
@@ -142,22 +141,22 @@ func (o *operatorsConfig) validate() error {
 func (c *controlConfig) validate() error {
 	if c.OSCIn != "off" && c.OSCIn != "" {
 		if _, _, err := net.SplitHostPort(c.OSCIn); err != nil {
-			return fmt.Errorf("%w: control.osc_in %q: want ADDR:PORT or off", errConfig, c.OSCIn)
+			return invalidf("control.osc_in %q: want ADDR:PORT or off", c.OSCIn)
 		}
 	}
 	for _, a := range c.OSCAllow {
 		if _, err := parseAllow(a); err != nil {
-			return fmt.Errorf("%w: control.osc_allow %q: want a CIDR or an address", errConfig, a)
+			return invalidf("control.osc_allow %q: want a CIDR or an address", a)
 		}
 	}
 	for _, f := range c.Feedback {
 		if _, _, err := net.SplitHostPort(f); err != nil {
-			return fmt.Errorf("%w: control.feedback %q: want HOST:PORT", errConfig, f)
+			return invalidf("control.feedback %q: want HOST:PORT", f)
 		}
 	}
 	for _, m := range c.Mappings {
 		if m == "" {
-			return fmt.Errorf("%w: control.mappings: empty file name", errConfig)
+			return invalidf("control.mappings: empty file name")
 		}
 	}
 	return nil
@@ -179,26 +178,26 @@ func parseAllow(a string) (netip.Prefix, error) {
 // validate checks the diffusion section (the model folder itself is checked when it loads).
 func (d *diffusionConfig) validate() error {
 	if d.Size < 8 || d.Size%8 != 0 {
-		return fmt.Errorf("%w: diffusion.size %d: want a positive multiple of 8", errConfig, d.Size)
+		return invalidf("diffusion.size %d: want a positive multiple of 8", d.Size)
 	}
 	if d.Similar < 0 || d.Similar > 1 {
-		return fmt.Errorf("%w: diffusion.similar %g: want 0..1 (0: off)", errConfig, d.Similar)
+		return invalidf("diffusion.similar %g: want 0..1 (0: off)", d.Similar)
 	}
 	if d.MaxSkip < 0 || d.Threads < 0 || d.Device < 0 || d.CUDAMemLimit < 0 {
-		return fmt.Errorf("%w: diffusion: max_skip, threads, device and cuda_mem_limit must be >= 0", errConfig)
+		return invalidf("diffusion: max_skip, threads, device and cuda_mem_limit must be >= 0")
 	}
 	if _, _, err := diffusion.ParseProviders(d.Providers); err != nil {
-		return fmt.Errorf("%w: diffusion.providers: %w", errConfig, err)
+		return invalidf("diffusion.providers: %w", err)
 	}
 	if !slices.Contains(diffusion.RNGs, d.RNG) {
-		return fmt.Errorf("%w: diffusion.rng %q: want %s", errConfig, d.RNG, strings.Join(diffusion.RNGs, " or "))
+		return invalidf("diffusion.rng %q: want %s", d.RNG, strings.Join(diffusion.RNGs, " or "))
 	}
 	if d.Eta > 1 {
-		return fmt.Errorf("%w: diffusion.eta %g: want 0..1 (< 0: the scheduler's default)", errConfig, d.Eta)
+		return invalidf("diffusion.eta %g: want 0..1 (< 0: the scheduler's default)", d.Eta)
 	}
 	if d.Scheduler != "" && !slices.Contains(sched.Names, d.Scheduler) && d.Scheduler != "euler_a" && d.Scheduler != "euler-a" {
-		return fmt.Errorf("%w: diffusion.scheduler %q: want one of %s (or empty: the model folder's)",
-			errConfig, d.Scheduler, strings.Join(sched.Names, ", "))
+		return invalidf("diffusion.scheduler %q: want one of %s (or empty: the model folder's)",
+			d.Scheduler, strings.Join(sched.Names, ", "))
 	}
 	return nil
 }
@@ -207,32 +206,32 @@ func (d *diffusionConfig) validate() error {
 func (o *outputsConfig) validate() error {
 	for _, s := range o.SHM {
 		if _, err := parseShmSpec(s, shm.CheckName); err != nil {
-			return fmt.Errorf("%w: outputs.shm %q: %w", errConfig, s, err)
+			return invalidf("outputs.shm %q: %w", s, err)
 		}
 	}
 	for _, s := range o.TDSHM {
 		if _, err := parseShmSpec(s, tdshm.CheckName); err != nil {
-			return fmt.Errorf("%w: outputs.td_shm %q: %w", errConfig, s, err)
+			return invalidf("outputs.td_shm %q: %w", s, err)
 		}
 	}
 	for _, s := range o.Spout {
 		if _, err := parseShmSpec(s, spout.CheckName); err != nil {
-			return fmt.Errorf("%w: outputs.spout %q: %w", errConfig, s, err)
+			return invalidf("outputs.spout %q: %w", s, err)
 		}
 	}
 	if o.SHMSlots < 1 || o.SHMSlots > 64 {
-		return fmt.Errorf("%w: outputs.shm_slots %d: want 1-64", errConfig, o.SHMSlots)
+		return invalidf("outputs.shm_slots %d: want 1-64", o.SHMSlots)
 	}
 	if o.HTTP != "" {
 		if _, _, err := net.SplitHostPort(o.HTTP); err != nil {
-			return fmt.Errorf("%w: outputs.http %q: want ADDR:PORT or :PORT", errConfig, o.HTTP)
+			return invalidf("outputs.http %q: want ADDR:PORT or :PORT", o.HTTP)
 		}
 	}
 	if _, err := parseStream(o.Record.Stream); err != nil {
-		return fmt.Errorf("%w: outputs.record.stream: %w", errConfig, err)
+		return invalidf("outputs.record.stream: %w", err)
 	}
 	if o.Record.FPS <= 0 {
-		return fmt.Errorf("%w: outputs.record.fps %g: want > 0", errConfig, o.Record.FPS)
+		return invalidf("outputs.record.fps %g: want > 0", o.Record.FPS)
 	}
 	return nil
 }
