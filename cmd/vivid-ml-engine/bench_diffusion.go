@@ -12,6 +12,7 @@ import (
 
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion"
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion/tiny"
+	"github.com/vivid-ml/vivid-ml-engine/internal/app"
 	"github.com/vivid-ml/vivid-ml-engine/onnx"
 )
 
@@ -26,7 +27,10 @@ func benchDiffusion(ctx context.Context, args []string) error {
 	steps := fs.Int("steps", 4, "inference steps of the schedule")
 	strength := fs.Float64("strength", 0.5, "img2img strength")
 	guidance := fs.Float64("guidance", 0, "classifier-free guidance scale (≤ 1: off)")
-	pf := addPipelineFlags(fs, "")
+	pf, err := addPipelineFlags(fs, cf)
+	if err != nil {
+		return err
+	}
 	defer pf.backend.close()
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -54,11 +58,15 @@ func benchDiffusion(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := cf.ortBackendFor(ctx, log, "", pf.providers, true); err != nil {
-		return err
+	d := pf.section(dir, *size)
+	rt := cf.runtime(log)
+	if pf.backend.ort() {
+		if _, err := rt.ORT(ctx, app.WantsGPU(d.Providers)); err != nil {
+			return err
+		}
 	}
-	vram := newVRAMMeter(wantsGPU(pf.providers))
-	p, err := openPipeline(ctx, dir, *size, pf, cf, log)
+	vram := newVRAMMeter(app.WantsGPU(d.Providers))
+	p, err := app.OpenPipeline(ctx, rt, d, log)
 	if err != nil {
 		return err
 	}

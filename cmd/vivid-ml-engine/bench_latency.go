@@ -14,6 +14,7 @@ import (
 
 	"github.com/vivid-ml/vivid-ml-engine/engine"
 	"github.com/vivid-ml/vivid-ml-engine/engine/pose"
+	"github.com/vivid-ml/vivid-ml-engine/internal/app"
 	"github.com/vivid-ml/vivid-ml-engine/output"
 )
 
@@ -113,7 +114,7 @@ func benchLatency(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	load, err := poseLoader(ctx, cf, nil, *threads, nil, log)
+	load, err := app.PoseLoader(ctx, cf.runtime(log), *threads, nil)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/vivid-ml/vivid-ml-engine/engine/segment"
 	"github.com/vivid-ml/vivid-ml-engine/engine/upscale"
+	"github.com/vivid-ml/vivid-ml-engine/internal/app"
 	"github.com/vivid-ml/vivid-ml-engine/onnx"
 )
 
@@ -58,7 +59,7 @@ func benchOperator(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, b, err := operatorBackend(ctx, cf, *providers, *threads, log)
+	st, b, err := app.OperatorBackend(ctx, cf.runtime(log), *providers, *threads)
 	if err != nil {
 		return err
 	}
@@ -93,7 +94,7 @@ func benchOperator(ctx context.Context, args []string) error {
 		if _, err := fmt.Sscanf((*name)[cut+2:], "%d", &scale); err != nil {
 			return fmt.Errorf("model %q: %w", *name, err)
 		}
-		_, rng, err := upscaleModel((*name)[:cut], scale)
+		_, rng, err := upscale.ModelName((*name)[:cut], scale)
 		if err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/vivid-ml/vivid-ml-engine/engine/infer"
 	"github.com/vivid-ml/vivid-ml-engine/engine/pose"
+	"github.com/vivid-ml/vivid-ml-engine/internal/app"
 	"github.com/vivid-ml/vivid-ml-engine/onnx"
 )
 
@@ -40,7 +41,7 @@ func benchPoseModel(ctx context.Context, args []string) error {
 	frames := fs.Int("frames", 100, "timed runs (after --warmup runs)")
 	warmup := fs.Int("warmup", 5, "untimed runs first")
 	threads := fs.Int("threads", 0, "intra-op threads (0: one per core)")
-	bf := addBackendFlags(fs)
+	bf := addBackendFlags(fs, cf)
 	defer bf.close()
 	size := fs.Int("size", 256, "input side for models whose height/width are dynamic (multiple of 32)")
 	providers := fs.String("providers", "cpu", "execution providers in order, e.g. cuda,cpu")
@@ -60,13 +61,13 @@ func benchPoseModel(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	chain, err := poseProviders(*providers, *deviceIO)
+	chain, err := app.PoseProviders(*providers, *deviceIO)
 	if err != nil {
 		return err
 	}
 	var be *onnx.Backend
 	if bf.ort() {
-		if be, err = cf.ortBackend(ctx, st, log, wantsGPU(*providers)); err != nil {
+		if be, err = cf.ortBackend(ctx, st, log, app.WantsGPU(*providers)); err != nil {
 			return err
 		}
 	}
@@ -77,14 +78,14 @@ func benchPoseModel(ctx context.Context, args []string) error {
 		}
 		label = *name
 	}
-	b, err := bf.pick(func() (infer.Backend, error) {
+	b, err := cf.runtime(log).Pick(func() (infer.Backend, error) {
 		if be == nil { // --backend xla without a plugin falls back here
-			if be, err = cf.ortBackend(ctx, st, log, wantsGPU(*providers)); err != nil {
+			if be, err = cf.ortBackend(ctx, st, log, app.WantsGPU(*providers)); err != nil {
 				return nil, err
 			}
 		}
 		return be.With(func(string) []onnx.ProviderConfig { return chain }, *threads), nil
-	}, log)
+	})
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/vivid-ml/vivid-ml-engine/internal/app"
 	"github.com/vivid-ml/vivid-ml-engine/tensorrt/gpu"
 )
 
@@ -22,9 +23,9 @@ func devicesGPU(_ context.Context, args []string) error {
 	}
 	defer func() { // and where the xla backend's PJRT plugin is (backend_select.go)
 		if *asJSON {
-			fmt.Fprintln(os.Stderr, pjrtStatus())
+			fmt.Fprintln(os.Stderr, app.PJRTStatus())
 		} else {
-			fmt.Println(pjrtStatus())
+			fmt.Println(app.PJRTStatus())
 		}
 	}()
 	infos, err := gpu.Devices()

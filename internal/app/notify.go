@@ -1,20 +1,13 @@
-package main
+package app
 
 import (
 	"context"
-	_ "embed"
-	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/coreos/go-systemd/v22/daemon"
 )
-
-// systemdUnit is the unit file shipped with the engine (`vivid-ml-engine systemd-unit`).
-//
-//go:embed vivid-ml-engine.service
-var systemdUnit string
 
 // healthCheck returns the reasons the engine is unhealthy, nil when it is fine.
 type healthCheck func() []string
@@ -76,8 +69,3 @@ func (n *notifier) run(ctx context.Context) {
 
 // wait blocks until the notifier loop has stopped.
 func (n *notifier) wait() { <-n.done }
-
-func cmdSystemdUnit() error {
-	fmt.Print(systemdUnit)
-	return nil
-}

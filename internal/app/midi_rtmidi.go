@@ -1,6 +1,6 @@
 //go:build cgo && !nomidi
 
-package main
+package app
 
 import (
 	"sync"
@@ -10,13 +10,13 @@ import (
 	"gitlab.com/gomidi/midi/v2/drivers/rtmididrv/imported/rtmidi"
 )
 
-// midiDriver returns the platform MIDI driver (RtMidi: ALSA, CoreMIDI, WinMM).
-func midiDriver() (drivers.Driver, error) { return rtmididrv.New() }
+// MIDIDriver returns the platform MIDI driver (RtMidi: ALSA, CoreMIDI, WinMM).
+func MIDIDriver() (drivers.Driver, error) { return rtmididrv.New() }
 
-// midiPortNames returns a lister that reuses one RtMidi input client for every
+// MIDIPortNames returns a lister that reuses one RtMidi input client for every
 // listing: rtmididrv's Ins() creates (and never frees) a client per call, which the
 // replug poll would otherwise leak every few seconds.
-func midiPortNames() func() ([]string, error) {
+func MIDIPortNames() func() ([]string, error) {
 	var mu sync.Mutex
 	var in rtmidi.MIDIIn
 	return func() ([]string, error) {

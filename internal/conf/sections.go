@@ -1,8 +1,7 @@
-package main
+package conf
 
 import (
 	"net"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,14 +9,15 @@ import (
 
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion"
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion/sched"
+	"github.com/vivid-ml/vivid-ml-engine/engine/upscale"
 	"github.com/vivid-ml/vivid-ml-engine/output/shm"
 	"github.com/vivid-ml/vivid-ml-engine/output/spout"
 	"github.com/vivid-ml/vivid-ml-engine/output/tdshm"
 )
 
-// controlConfig is the `control` section: the config-file twin of run's control flags
+// Control is the `control` section: the config-file twin of run's control flags
 // (--osc-in, --osc-allow, --feedback, --mapping, --presets, --midi-in, --midi-out).
-type controlConfig struct {
+type Control struct {
 	OSCIn    string   `yaml:"osc_in"`    // ADDR:PORT; a multicast group joins it; "off" disables
 	OSCAllow []string `yaml:"osc_allow"` // CIDRs or single addresses; empty: anyone who can reach osc_in
 	Feedback []string `yaml:"feedback"`  // HOST:PORT targets for /vivid/param/*, /vivid/status, /vivid/error
@@ -27,8 +27,8 @@ type controlConfig struct {
 	MIDIOut  string   `yaml:"midi_out"`  // output port name substring; "": as input; "none" disables
 }
 
-// diffusionConfig is the `diffusion` section: the twin of run's --diffusion-* flags.
-type diffusionConfig struct {
+// Diffusion is the `diffusion` section: the twin of run's --diffusion-* flags.
+type Diffusion struct {
 	Model          string  `yaml:"model"` // SDXL ONNX folder; "": diffusion off
 	Size           int     `yaml:"size"`
 	Similar        float64 `yaml:"similar"`
@@ -50,40 +50,40 @@ type diffusionConfig struct {
 	Eta            float64 `yaml:"eta"` // DDIM/TCD step eta; < 0: the scheduler's default
 }
 
-// outputsConfig is the `outputs` section: the twin of --shm-out, --td-shm, --spout-out, --shm-slots,
+// Outputs is the `outputs` section: the twin of --shm-out, --td-shm, --spout-out, --shm-slots,
 // --http and --record*.
-type outputsConfig struct {
+type Outputs struct {
 	SHM      []string `yaml:"shm"`    // NAME[:input|pose|diffusion]
 	TDSHM    []string `yaml:"td_shm"` // NAME[:input|pose|diffusion] (Windows only)
 	Spout    []string `yaml:"spout"`  // NAME[:input|pose|diffusion] (Windows only; DirectX 11)
 	SHMSlots int      `yaml:"shm_slots"`
 	HTTP     string   `yaml:"http"` // ADDR:PORT; ":PORT" binds loopback only; "": no preview server
 	// HTTPAllowHosts are Host names answered besides IP addresses and localhost ("*": any).
-	HTTPAllowHosts []string     `yaml:"http_allow_hosts"`
-	Record         recordConfig `yaml:"record"`
+	HTTPAllowHosts []string `yaml:"http_allow_hosts"`
+	Record         Record   `yaml:"record"`
 }
 
-// operatorsConfig is the `operators` section: the twin of --segment*, --upscale* and --operator-*.
-type operatorsConfig struct {
-	Providers string        `yaml:"providers"` // --operator-providers
-	Threads   int           `yaml:"threads"`   // --operator-threads
-	Segment   segmentConfig `yaml:"segment"`
-	Upscale   upscaleConfig `yaml:"upscale"`
+// Operators is the `operators` section: the twin of --segment*, --upscale* and --operator-*.
+type Operators struct {
+	Providers string  `yaml:"providers"` // --operator-providers
+	Threads   int     `yaml:"threads"`   // --operator-threads
+	Segment   Segment `yaml:"segment"`
+	Upscale   Upscale `yaml:"upscale"`
 }
 
-type segmentConfig struct {
+type Segment struct {
 	Enabled bool   `yaml:"enabled"` // --segment
 	Model   string `yaml:"model"`   // --segment-model: selfie | meet
 	Color   string `yaml:"color"`   // --segment-color: RRGGBB
 }
 
-type upscaleConfig struct {
+type Upscale struct {
 	Scale  int    `yaml:"scale"`  // --upscale: 0 off, 2, 3, 4, 8
 	Model  string `yaml:"model"`  // --upscale-model
 	Stream string `yaml:"stream"` // --upscale-stream: the stream it reads
 }
 
-type recordConfig struct {
+type Record struct {
 	Path   string  `yaml:"path"` // "": no recording; relative to the config file's folder
 	Stream string  `yaml:"stream"`
 	FPS    float64 `yaml:"fps"`
@@ -91,7 +91,7 @@ type recordConfig struct {
 
 // resolvePaths makes the file paths of the new sections absolute against dir (the
 // config file's folder), so a config works whatever the working directory.
-func (c *runConfig) resolvePaths(dir string) {
+func (c *Config) resolvePaths(dir string) {
 	abs := func(p string) string {
 		if p == "" || filepath.IsAbs(p) {
 			return p
@@ -113,8 +113,8 @@ func (c *runConfig) resolvePaths(dir string) {
 }
 
 // validate checks the operators section (the models themselves are checked when they load).
-func (o *operatorsConfig) validate() error {
-	if _, err := poseProviders(o.Providers, false); err != nil {
+func (o *Operators) validate() error {
+	if _, err := diffusion.ParseChain(o.Providers); err != nil {
 		return invalidf("operators.providers: %w", err)
 	}
 	if o.Threads < 0 {
@@ -123,29 +123,29 @@ func (o *operatorsConfig) validate() error {
 	if m := o.Segment.Model; m != "selfie" && m != "meet" {
 		return invalidf("operators.segment.model %q: want selfie or meet", m)
 	}
-	if _, err := parseColor(o.Segment.Color); err != nil {
+	if _, err := ParseColor(o.Segment.Color); err != nil {
 		return invalidf("operators.segment.color: %w", err)
 	}
 	if o.Upscale.Scale != 0 {
-		if _, _, err := upscaleModel(o.Upscale.Model, o.Upscale.Scale); err != nil {
+		if _, _, err := upscale.ModelName(o.Upscale.Model, o.Upscale.Scale); err != nil {
 			return invalidf("operators.upscale: %w", err)
 		}
 	}
-	if s, err := parseStream(o.Upscale.Stream); err != nil || s == "" {
-		return invalidf("operators.upscale.stream %q: want one of %s", o.Upscale.Stream, strings.Join(knownStreams, ", "))
+	if s, err := ParseStream(o.Upscale.Stream); err != nil || s == "" {
+		return invalidf("operators.upscale.stream %q: want one of %s", o.Upscale.Stream, strings.Join(KnownStreams, ", "))
 	}
 	return nil
 }
 
 // validate checks the control section.
-func (c *controlConfig) validate() error {
+func (c *Control) validate() error {
 	if c.OSCIn != "off" && c.OSCIn != "" {
 		if _, _, err := net.SplitHostPort(c.OSCIn); err != nil {
 			return invalidf("control.osc_in %q: want ADDR:PORT or off", c.OSCIn)
 		}
 	}
 	for _, a := range c.OSCAllow {
-		if _, err := parseAllow(a); err != nil {
+		if _, err := ParseAllow(a); err != nil {
 			return invalidf("control.osc_allow %q: want a CIDR or an address", a)
 		}
 	}
@@ -162,21 +162,8 @@ func (c *controlConfig) validate() error {
 	return nil
 }
 
-// parseAllow reads one allow-list entry: a CIDR, or an address meaning just that host.
-func parseAllow(a string) (netip.Prefix, error) {
-	p, err := netip.ParsePrefix(a)
-	if err == nil {
-		return p, nil
-	}
-	addr, err2 := netip.ParseAddr(a)
-	if err2 != nil {
-		return netip.Prefix{}, err
-	}
-	return netip.PrefixFrom(addr, addr.BitLen()), nil
-}
-
 // validate checks the diffusion section (the model folder itself is checked when it loads).
-func (d *diffusionConfig) validate() error {
+func (d *Diffusion) validate() error {
 	if d.Size < 8 || d.Size%8 != 0 {
 		return invalidf("diffusion.size %d: want a positive multiple of 8", d.Size)
 	}
@@ -203,19 +190,19 @@ func (d *diffusionConfig) validate() error {
 }
 
 // validate checks the outputs section.
-func (o *outputsConfig) validate() error {
+func (o *Outputs) validate() error {
 	for _, s := range o.SHM {
-		if _, err := parseShmSpec(s, shm.CheckName); err != nil {
+		if _, err := ParseOutputSpec(s, shm.CheckName); err != nil {
 			return invalidf("outputs.shm %q: %w", s, err)
 		}
 	}
 	for _, s := range o.TDSHM {
-		if _, err := parseShmSpec(s, tdshm.CheckName); err != nil {
+		if _, err := ParseOutputSpec(s, tdshm.CheckName); err != nil {
 			return invalidf("outputs.td_shm %q: %w", s, err)
 		}
 	}
 	for _, s := range o.Spout {
-		if _, err := parseShmSpec(s, spout.CheckName); err != nil {
+		if _, err := ParseOutputSpec(s, spout.CheckName); err != nil {
 			return invalidf("outputs.spout %q: %w", s, err)
 		}
 	}
@@ -227,24 +214,11 @@ func (o *outputsConfig) validate() error {
 			return invalidf("outputs.http %q: want ADDR:PORT or :PORT", o.HTTP)
 		}
 	}
-	if _, err := parseStream(o.Record.Stream); err != nil {
+	if _, err := ParseStream(o.Record.Stream); err != nil {
 		return invalidf("outputs.record.stream: %w", err)
 	}
 	if o.Record.FPS <= 0 {
 		return invalidf("outputs.record.fps %g: want > 0", o.Record.FPS)
 	}
 	return nil
-}
-
-// parseShmSpec reads NAME[:input|pose|diffusion]; check validates the name.
-func parseShmSpec(v string, check func(string) error) (shmOutSpec, error) {
-	name, stream, _ := strings.Cut(v, ":")
-	if err := check(name); err != nil {
-		return shmOutSpec{}, err
-	}
-	s, err := parseStream(stream)
-	if err != nil {
-		return shmOutSpec{}, err
-	}
-	return shmOutSpec{name, s}, nil
 }

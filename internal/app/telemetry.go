@@ -1,13 +1,13 @@
-package main
+package app
 
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"sync"
 
+	"github.com/vivid-ml/vivid-ml-engine/control"
 	"github.com/vivid-ml/vivid-ml-engine/engine"
 	"github.com/vivid-ml/vivid-ml-engine/engine/pose"
 	"github.com/vivid-ml/vivid-ml-engine/output/preview"
@@ -118,12 +118,8 @@ func (t *runTelemetry) stageGauges(specs []engine.OperatorSpec) {
 	}
 }
 
-// controlCounters exposes the control subsystem's counters when it runs.
-func (t *runTelemetry) controlCounters(c io.Closer) {
-	h, ok := c.(*controlHandle)
-	if !ok || h == nil {
-		return
-	}
+// controlCounters exposes the control subsystem's counters.
+func (t *runTelemetry) controlCounters(h *control.Controller) {
 	for _, c := range []struct {
 		name, help string
 		labels     map[string]string
