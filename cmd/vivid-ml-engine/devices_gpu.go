@@ -21,7 +21,7 @@ func devicesGPU(_ context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	defer func() { // and where the xla backend's PJRT plugin is (backend_select.go)
+	defer func() { // and where the xla backend's PJRT plugin is (internal/app/runtime.go)
 		if *asJSON {
 			fmt.Fprintln(os.Stderr, app.PJRTStatus())
 		} else {
