@@ -42,11 +42,19 @@ func TestReloaderOwnsReloads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ctl.Close()
+	t.Cleanup(func() {
+		if err := ctl.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	if err := rel.start(ctl, cfg.Control); err != nil {
 		t.Fatal(err)
 	}
-	defer rel.Close()
+	t.Cleanup(func() {
+		if err := rel.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 
 	// A broken file: nothing changes.
 	write(t, cfgPath, "pose:\n  smoothng: false\n")
