@@ -12,7 +12,6 @@ package main
 //	path, err := st.Path(ctx, "movenet-lightning")
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -21,7 +20,6 @@ import (
 	"github.com/vivid-ml/vivid-ml-engine/internal/app"
 	"github.com/vivid-ml/vivid-ml-engine/internal/conf"
 	"github.com/vivid-ml/vivid-ml-engine/models"
-	"github.com/vivid-ml/vivid-ml-engine/onnx"
 )
 
 // Usage lines of the flags every command shares (run binds them to config keys).
@@ -81,9 +79,6 @@ func addBackendFlags(fs *flag.FlagSet, cf *commonFlags) *backendFlags {
 // close releases the command's runtime (a GoMLX backend, if one was built).
 func (bf *backendFlags) close() { bf.cf.rt.Close() }
 
-// ort reports whether the flags select ONNX Runtime.
-func (bf *backendFlags) ort() bool { return bf == nil || bf.b.Name == "" || bf.b.Name == "ort" }
-
 // parseFlags parses args into fs and returns the positional arguments; flags may come
 // before, between or after them, and everything after "--" is positional.
 // A bad flag or -h prints fs's usage and returns errUsage.
@@ -131,12 +126,6 @@ func (c *commonFlags) runtime(log *slog.Logger) *app.Runtime {
 // openModels opens the model cache with these flags.
 func (c *commonFlags) openModels(log *slog.Logger) (*models.Store, error) {
 	return c.runtime(log).Store()
-}
-
-// ortBackend loads ONNX Runtime once per command and returns the backend every stage of the
-// command runs its models on (st is the command's store: the runtime's).
-func (c *commonFlags) ortBackend(ctx context.Context, _ *models.Store, log *slog.Logger, gpu bool) (*onnx.Backend, error) {
-	return c.runtime(log).ORT(ctx, gpu)
 }
 
 // printUsage writes a one-line usage plus fs's flags to stderr and returns errUsage.

@@ -11,6 +11,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine"
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion"
@@ -121,3 +122,6 @@ func writePNG(path string, img image.Image) error {
 	}
 	return nil
 }
+
+// diffMS is d in milliseconds, to the microsecond.
+func diffMS(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

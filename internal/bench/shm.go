@@ -1,18 +1,26 @@
-package main
+package bench
 
 import (
 	"context"
 	"encoding/json"
-	"flag"
-	"fmt"
-	"os"
+	"io"
+	"log/slog"
 	"time"
 
 	"github.com/vivid-ml/vivid-ml-engine/output/shm"
 )
 
-// benchShmResult is the JSON line `bench shm` prints.
-type benchShmResult struct {
+// ShmConfig configures Shm (`bench shm` flags of the same names).
+type ShmConfig struct {
+	Width, Height int // frame size
+	Frames        int // frames per measurement
+	Slots         int // ring slots
+	Name          string
+	Logger        *slog.Logger
+}
+
+// ShmResult is the JSON line `bench shm` prints.
+type ShmResult struct {
 	Bench     string  `json:"bench"`
 	Width     int     `json:"width"`
 	Height    int     `json:"height"`
@@ -24,23 +32,12 @@ type benchShmResult struct {
 	Dir       string  `json:"dir"`
 }
 
-// benchShm measures frames per second through the shared-memory writer and a plain
+// Shm measures frames per second through the shared-memory writer and a plain
 // copy() of the same bytes into a ring of the same number of heap buffers, in
 // alternating batches of the same run.
-func benchShm(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("bench shm", flag.ContinueOnError)
-	size := fs.String("size", "1920x1080", "frame size WxH")
-	frames := fs.Int("frames", 600, "frames per measurement")
-	slots := fs.Int("slots", shm.DefaultSlots, "ring slots")
-	name := fs.String("name", fmt.Sprintf("bench-%d", os.Getpid()), "segment name")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
-	}
-	w, h, err := parseSize(*size)
-	if err != nil {
-		return err
-	}
-	wr, err := shm.NewWriter(shm.WriterConfig{Name: *name, Slots: *slots, Logger: outputLogger()})
+func Shm(ctx context.Context, c ShmConfig, out io.Writer) error {
+	w, h, frames, slots := c.Width, c.Height, &c.Frames, &c.Slots
+	wr, err := shm.NewWriter(shm.WriterConfig{Name: c.Name, Slots: *slots, Logger: c.Logger})
 	if err != nil {
 		return err
 	}
@@ -83,7 +80,7 @@ func benchShm(ctx context.Context, args []string) error {
 	}
 	fps := float64(n) / tShm.Seconds()
 	memcpy := float64(n) / tMemcpy.Seconds()
-	return json.NewEncoder(os.Stdout).Encode(benchShmResult{Bench: "shm", Width: w, Height: h, Frames: n,
+	return json.NewEncoder(out).Encode(ShmResult{Bench: "shm", Width: w, Height: h, Frames: n,
 		Slots: *slots, FPS: round1(fps), MemcpyFPS: round1(memcpy), Ratio: round3(fps / memcpy), Dir: shm.Dir()})
 }
 

@@ -1,12 +1,11 @@
-package main
+package bench
 
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"image"
-	"os"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -17,10 +16,10 @@ import (
 	"github.com/vivid-ml/vivid-ml-engine/onnx"
 )
 
-// operatorBenchResult is the one JSON line `bench operator` prints. Frame times include the
+// OperatorResult is the one JSON line `bench operator` prints. Frame times include the
 // operator's CPU pre- and post-processing on a frame of the given size (segment: resample to
 // the model and the mask back; upscale: bytes → tensor → bytes, tiles), model times only Run.
-type operatorBenchResult struct {
+type OperatorResult struct {
 	Bench       string  `json:"bench"`
 	Model       string  `json:"model"`
 	Frame       [2]int  `json:"frame"` // width, height fed to the operator
@@ -35,31 +34,24 @@ type operatorBenchResult struct {
 	ORT         string  `json:"onnxruntime"`
 }
 
-// benchOperator times the segmentation or upscaling operator (`segment`/`upscale` one-shot
-// code paths) on a synthetic frame and prints one JSON line.
-func benchOperator(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("bench operator", flag.ContinueOnError)
-	cf := addCommonFlags(fs)
-	name := fs.String("model", "selfie", "selfie, meet or esrgan-{slim,medium,thick}-x{2,3,4,8}")
-	width := fs.Int("width", 640, "frame width")
-	height := fs.Int("height", 480, "frame height")
-	frames := fs.Int("frames", 20, "timed runs (after --warmup runs)")
-	warmup := fs.Int("warmup", 2, "untimed runs first")
-	tile := fs.Int("tile", 0, "upscale: tile size (0: the whole frame in one run)")
-	threads := fs.Int("threads", 0, "intra-op threads (0: one per core)")
-	providers := fs.String("providers", "cpu", "execution providers in order, e.g. cuda,cpu")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 || *frames < 1 || *warmup < 0 || *width < 1 || *height < 1 {
-		return printUsage(fs, "bench operator --model NAME [--width W --height H] [--frames N] [--threads T]")
-	}
-	log, err := cf.logger()
-	if err != nil {
-		return err
-	}
-	st, b, err := app.OperatorBackend(ctx, cf.runtime(log), *providers, *threads)
+// OperatorConfig configures Operator (`bench operator` flags of the same names).
+type OperatorConfig struct {
+	Model         string // selfie, meet or esrgan-{slim,medium,thick}-x{2,3,4,8}
+	Width, Height int
+	Frames        int // timed runs (after Warmup runs)
+	Warmup        int
+	Tile          int // upscale: tile size (0: the whole frame in one run)
+	Threads       int
+	Providers     string
+	Runtime       *app.Runtime
+}
+
+// Operator times the segmentation or upscaling operator (`segment`/`upscale` one-shot code
+// paths) on a synthetic frame and writes one JSON line to out.
+func Operator(ctx context.Context, c OperatorConfig, out io.Writer) error {
+	name, width, height, frames, warmup, tile := &c.Model, &c.Width, &c.Height, &c.Frames, &c.Warmup, &c.Tile
+	threads, providers := &c.Threads, &c.Providers
+	st, b, err := app.OperatorBackend(ctx, c.Runtime, *providers, *threads)
 	if err != nil {
 		return err
 	}
@@ -131,7 +123,7 @@ func benchOperator(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", *name, err)
 	}
-	res := operatorBenchResult{Bench: "operator", Model: *name, Frame: [2]int{*width, *height}, Frames: *frames,
+	res := OperatorResult{Bench: "operator", Model: *name, Frame: [2]int{*width, *height}, Frames: *frames,
 		P50ms: posePct(fd, 50), P90ms: posePct(fd, 90), MeanMs: poseMean(fd), Provider: provider, Threads: *threads, ORT: onnx.Version()}
 	if model != nil {
 		md, err := timeIt(model)
@@ -140,5 +132,5 @@ func benchOperator(ctx context.Context, args []string) error {
 		}
 		res.ModelP50ms, res.ModelMeanMs = posePct(md, 50), poseMean(md)
 	}
-	return json.NewEncoder(os.Stdout).Encode(res)
+	return json.NewEncoder(out).Encode(res)
 }

@@ -1,11 +1,12 @@
-package main
+package bench
 
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"image"
+	"io"
+	"log/slog"
 	"os"
 	"slices"
 	"time"
@@ -13,32 +14,27 @@ import (
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion"
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion/tiny"
 	"github.com/vivid-ml/vivid-ml-engine/internal/app"
+	"github.com/vivid-ml/vivid-ml-engine/internal/conf"
 	"github.com/vivid-ml/vivid-ml-engine/onnx"
 )
 
-// benchDiffusion times the img2img pipeline per stage and prints one JSON line. Without
-// --model it generates the tiny random-weight models in a temporary folder.
-func benchDiffusion(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("bench diffusion", flag.ContinueOnError)
-	cf := addCommonFlags(fs)
-	model := fs.String("model", "", "SDXL ONNX folder (default: tiny random models in a temp dir)")
-	size := fs.Int("size", 512, "working size (square, multiple of 8)")
-	frames := fs.Int("frames", 20, "frames to time (after one warm-up frame)")
-	steps := fs.Int("steps", 4, "inference steps of the schedule")
-	strength := fs.Float64("strength", 0.5, "img2img strength")
-	guidance := fs.Float64("guidance", 0, "classifier-free guidance scale (≤ 1: off)")
-	pf, err := addPipelineFlags(fs, cf)
-	if err != nil {
-		return err
-	}
-	defer pf.backend.close()
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 0 {
-		return printUsage(fs, "bench diffusion [--model DIR] [--size 512] [--frames N] [flags]")
-	}
+// DiffusionConfig configures Diffusion (`bench diffusion` flags of the same names).
+type DiffusionConfig struct {
+	// Pipeline is the diffusion section to load; an empty Model generates the tiny
+	// random-weight models in a temporary folder. Its Size is the working size.
+	Pipeline conf.Diffusion
+	Frames   int // frames to time (after one warm-up frame)
+	Steps    int
+	Strength float64
+	Guidance float64
+	Runtime  *app.Runtime
+	Logger   *slog.Logger
+}
+
+// Diffusion times the img2img pipeline per stage and writes one JSON line to out.
+func Diffusion(ctx context.Context, c DiffusionConfig, out io.Writer) error {
+	model, size, frames, steps, strength, guidance := &c.Pipeline.Model, &c.Pipeline.Size, &c.Frames, &c.Steps, &c.Strength, &c.Guidance
+	rt, log := c.Runtime, c.Logger
 	if *frames < 1 {
 		return fmt.Errorf("--frames %d: want ≥ 1", *frames)
 	}
@@ -54,13 +50,9 @@ func benchDiffusion(ctx context.Context, args []string) error {
 		}
 		dir, name = tmp, "tiny-sdxl (random weights, generated)"
 	}
-	log, err := cf.logger()
-	if err != nil {
-		return err
-	}
-	d := pf.section(dir, *size)
-	rt := cf.runtime(log)
-	if pf.backend.ort() {
+	d := c.Pipeline
+	d.Model = dir
+	if rt.UsesORT() {
 		if _, err := rt.ORT(ctx, app.WantsGPU(d.Providers)); err != nil {
 			return err
 		}
@@ -118,7 +110,7 @@ func benchDiffusion(ctx context.Context, args []string) error {
 	for i, u := range unet {
 		unetMS[i] = diffMedianMS(u)
 	}
-	return json.NewEncoder(os.Stdout).Encode(map[string]any{
+	return json.NewEncoder(out).Encode(map[string]any{
 		"bench": "diffusion", "model": name, "size": *size, "frames": *frames, "steps": *steps, "strength": *strength,
 		"guidance": *guidance, "scheduler": p.SchedulerName(), "providers": p.Providers(),
 		"tokenize_ms": diffMedianMS(tok), "text_encode_ms": diffMedianMS(enc),

@@ -1,12 +1,12 @@
-package main
+package bench
 
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
+	"io"
+	"log/slog"
 	"math"
-	"os"
 	"slices"
 	"time"
 
@@ -16,8 +16,8 @@ import (
 	"github.com/vivid-ml/vivid-ml-engine/onnx"
 )
 
-// poseBenchResult is the one JSON line `bench pose-model` prints.
-type poseBenchResult struct {
+// PoseModelResult is the one JSON line `bench pose-model` prints.
+type PoseModelResult struct {
 	Bench    string  `json:"bench"`
 	Model    string  `json:"model"`
 	Input    []int64 `json:"input"`
@@ -31,33 +31,26 @@ type poseBenchResult struct {
 	ORT      string  `json:"onnxruntime"`
 }
 
-// benchPoseModel times warm inference of a pose model (ONNX Runtime, CPU) with input and output
-// tensors allocated once, and prints one JSON line with percentiles over --frames runs.
-func benchPoseModel(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("bench pose-model", flag.ContinueOnError)
-	cf := addCommonFlags(fs)
-	name := fs.String("model", "movenet-lightning", "pose model from the cache (movenet-lightning, movenet-thunder, movenet-multipose)")
-	onnxPath := fs.String("onnx", "", "time this ONNX file instead of the cached --model")
-	frames := fs.Int("frames", 100, "timed runs (after --warmup runs)")
-	warmup := fs.Int("warmup", 5, "untimed runs first")
-	threads := fs.Int("threads", 0, "intra-op threads (0: one per core)")
-	bf := addBackendFlags(fs, cf)
-	defer bf.close()
-	size := fs.Int("size", 256, "input side for models whose height/width are dynamic (multiple of 32)")
-	providers := fs.String("providers", "cpu", "execution providers in order, e.g. cuda,cpu")
-	deviceIO := fs.Bool("cuda-device-io", true, "CUDA: keep the input and output tensors on the GPU between runs")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 || *frames < 1 || *warmup < 0 || *threads < 0 || *size < 32 || *size%32 != 0 {
-		return printUsage(fs, "bench pose-model [--model NAME | --onnx FILE] [--frames N] [--threads T]")
-	}
-	log, err := cf.logger()
-	if err != nil {
-		return err
-	}
-	st, err := cf.openModels(log)
+// PoseModelConfig configures PoseModel (`bench pose-model` flags of the same names).
+type PoseModelConfig struct {
+	Model     string // pose model from the cache
+	ONNX      string // time this ONNX file instead of Model
+	Frames    int    // timed runs (after Warmup runs)
+	Warmup    int
+	Threads   int
+	Size      int // input side for models whose height/width are dynamic (multiple of 32)
+	Providers string
+	DeviceIO  bool // CUDA: keep the input and output tensors on the GPU between runs
+	Runtime   *app.Runtime
+	Logger    *slog.Logger
+}
+
+// PoseModel times warm inference of a pose model with input and output tensors allocated
+// once, and writes one JSON line with percentiles over Frames runs to out.
+func PoseModel(ctx context.Context, c PoseModelConfig, out io.Writer) error {
+	name, onnxPath, frames, warmup, threads, size := &c.Model, &c.ONNX, &c.Frames, &c.Warmup, &c.Threads, &c.Size
+	providers, deviceIO, rt, log := &c.Providers, &c.DeviceIO, c.Runtime, c.Logger
+	st, err := rt.Store()
 	if err != nil {
 		return err
 	}
@@ -66,8 +59,8 @@ func benchPoseModel(ctx context.Context, args []string) error {
 		return err
 	}
 	var be *onnx.Backend
-	if bf.ort() {
-		if be, err = cf.ortBackend(ctx, st, log, app.WantsGPU(*providers)); err != nil {
+	if rt.UsesORT() {
+		if be, err = rt.ORT(ctx, app.WantsGPU(*providers)); err != nil {
 			return err
 		}
 	}
@@ -78,9 +71,9 @@ func benchPoseModel(ctx context.Context, args []string) error {
 		}
 		label = *name
 	}
-	b, err := cf.runtime(log).Pick(func() (infer.Backend, error) {
+	b, err := rt.Pick(func() (infer.Backend, error) {
 		if be == nil { // --backend xla without a plugin falls back here
-			if be, err = cf.ortBackend(ctx, st, log, app.WantsGPU(*providers)); err != nil {
+			if be, err = rt.ORT(ctx, app.WantsGPU(*providers)); err != nil {
 				return nil, err
 			}
 		}
@@ -110,7 +103,7 @@ func benchPoseModel(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", label, err)
 	}
-	res := poseBenchResult{
+	res := PoseModelResult{
 		Bench: "pose-model", Model: label, Input: shape, Frames: *frames,
 		P50ms: posePct(d, 50), P90ms: posePct(d, 90), P99ms: posePct(d, 99), MeanMs: poseMean(d),
 		Provider: m.Provider(), Threads: *threads, ORT: onnx.Version(),
@@ -118,7 +111,7 @@ func benchPoseModel(ctx context.Context, args []string) error {
 	if be != nil {
 		log.Debug("benchmarked", "library", be.Library(), "model", path)
 	}
-	return json.NewEncoder(os.Stdout).Encode(res)
+	return json.NewEncoder(out).Encode(res)
 }
 
 // timePose runs the model warmup+frames times on its own input buffer and returns the

@@ -1,10 +1,10 @@
-package main
+package bench
 
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -19,17 +19,18 @@ import (
 	"github.com/vivid-ml/vivid-ml-engine/engine"
 )
 
-// benchControl measures OSC packet → visible parameter snapshot latency at a fixed
+// ControlConfig configures Control (`bench control` flags of the same names).
+type ControlConfig struct {
+	Rate     int           // OSC messages per second
+	Duration time.Duration // how long to send
+	Reloads  int           // mapping reloads to time
+}
+
+// Control measures OSC packet → visible parameter snapshot latency at a fixed
 // message rate over real loopback UDP, the in-process apply cost, and mapping
-// reload latency (file rename-replaced → new rules in force). One JSON line.
-func benchControl(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("bench control", flag.ContinueOnError)
-	rate := fs.Int("rate", 1000, "OSC messages per second")
-	dur := fs.Duration("duration", 5*time.Second, "how long to send")
-	reloads := fs.Int("reloads", 20, "mapping reloads to time")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
-	}
+// reload latency (file rename-replaced → new rules in force). One JSON line to out.
+func Control(ctx context.Context, c ControlConfig, out io.Writer) error {
+	rate, dur, reloads := &c.Rate, &c.Duration, &c.Reloads
 	if *rate < 1 || *dur <= 0 {
 		return fmt.Errorf("--rate and --duration must be positive")
 	}
@@ -44,21 +45,21 @@ func benchControl(ctx context.Context, args []string) error {
 	}
 	ps := engine.NewParamStore(engine.DefaultParams())
 	tr := &tracer{}
-	c, err := control.New(control.Config{Params: ps, OSCListen: "127.0.0.1:0", MappingFiles: []string{mf}, Trace: tr.trace})
+	ctl, err := control.New(control.Config{Params: ps, OSCListen: "127.0.0.1:0", MappingFiles: []string{mf}, Trace: tr.trace})
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer func() { _ = ctl.Close() }() // nothing to report about stopping the benchmark's controller
 
-	recv, send, apply, sent, err := benchOSC(ctx, c, tr, *rate, *dur)
+	recv, send, apply, sent, err := benchOSC(ctx, ctl, tr, *rate, *dur)
 	if err != nil {
 		return err
 	}
-	rl, err := benchReload(ctx, c, mf, *reloads)
+	rl, err := benchReload(ctx, ctl, mf, *reloads)
 	if err != nil {
 		return err
 	}
-	out := map[string]any{
+	res := map[string]any{
 		"bench":                  "control",
 		"rate_hz":                *rate,
 		"messages":               sent,
@@ -71,9 +72,7 @@ func benchControl(ctx context.Context, args []string) error {
 		"goal":                   "received_to_visible_us.p99 < 1000",
 		"cpus":                   runtime.NumCPU(),
 	}
-	b, _ := json.Marshal(out)
-	fmt.Println(string(b))
-	return nil
+	return json.NewEncoder(out).Encode(res)
 }
 
 func mappingWithRange(hi int) []byte {

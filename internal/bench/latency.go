@@ -1,13 +1,12 @@
-package main
+package bench
 
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
-	"os"
 	"slices"
 	"sync"
 	"time"
@@ -93,28 +92,23 @@ type latencyResult struct {
 	OutP99Ms   float64 `json:"osc_out_p99_ms"`
 }
 
-// benchLatency measures frame-in → OSC-out latency beyond model time through the
-// real frame loop, pose stage (resize/crop, post-processing, tracker, filter) and
-// OSC output over UDP to a local socket. Frames go in one at a time (no drops).
-func benchLatency(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("bench latency", flag.ContinueOnError)
-	cf := addCommonFlags(fs)
-	model := fs.String("model", "movenet-lightning", "pose model")
-	frames := fs.Int("frames", 300, "frames to measure (after 10 warm-up frames)")
-	size := fs.String("size", "640x480", "frame size WxH (test pattern)")
-	threads := fs.Int("threads", 0, "ONNX Runtime intra-op threads (0: one per core)")
-	if pos, err := parseFlags(fs, args); err != nil || len(pos) > 0 {
-		return printUsage(fs, "bench latency [--model NAME] [--frames N] [--size WxH]")
-	}
-	w, h, err := engine.ParseSize(*size)
-	if err != nil {
-		return err
-	}
-	log, err := cf.logger()
-	if err != nil {
-		return err
-	}
-	load, err := app.PoseLoader(ctx, cf.runtime(log), *threads, nil)
+// LatencyConfig configures Latency (`bench latency` flags of the same names).
+type LatencyConfig struct {
+	Model         string // pose model
+	Frames        int    // frames to measure (after 10 warm-up frames)
+	Width, Height int    // test pattern size
+	Size          string // the same as given, for the result line
+	Threads       int
+	Runtime       *app.Runtime
+	Logger        *slog.Logger
+}
+
+// Latency measures frame-in → OSC-out latency beyond model time through the real frame
+// loop, pose stage (resize/crop, post-processing, tracker, filter) and OSC output over UDP
+// to a local socket. Frames go in one at a time (no drops). One JSON line to out.
+func Latency(ctx context.Context, c LatencyConfig, out io.Writer) error {
+	model, frames, size, w, h, log := &c.Model, &c.Frames, &c.Size, c.Width, c.Height, c.Logger
+	load, err := app.PoseLoader(ctx, c.Runtime, c.Threads, nil)
 	if err != nil {
 		return err
 	}
@@ -203,7 +197,7 @@ func benchLatency(ctx context.Context, args []string) error {
 		InP50Ms: latencyPct(hin, 50), StageP50Ms: latencyPct(hstage, 50), OutP50Ms: latencyPct(hout, 50),
 		InP99Ms: latencyPct(hin, 99), StageP99Ms: latencyPct(hstage, 99), OutP99Ms: latencyPct(hout, 99),
 	}
-	return json.NewEncoder(os.Stdout).Encode(res)
+	return json.NewEncoder(out).Encode(res)
 }
 
 func latencyMs(d time.Duration) float64 { return float64(d) / 1e6 }
