@@ -77,6 +77,10 @@ var builtins = map[string]method{
 		return nil
 	},
 	"/vivid/reload": func(c *Controller, _ []any) error {
+		if c.cfg.OnReload != nil {
+			c.cfg.OnReload()
+			return nil
+		}
 		select { // the run loop reloads: Reload takes mu, which the caller holds
 		case c.reloadReq <- struct{}{}:
 		default:

@@ -40,6 +40,10 @@ type Config struct {
 	Status         func() Status // engine telemetry for /vivid/status; nil sends zeros
 	StatusInterval time.Duration // default 1 s
 	NoWatch        bool          // disable fsnotify (Reload still works)
+	// OnReload, when set, is what /vivid/reload does instead of Reload: the owner of every
+	// reload (the run's reloader) gets the request. It is called with the controller's lock
+	// held and must not block or call back into the controller.
+	OnReload func()
 
 	// Trace, if set, is called after each received datagram is applied with the time
 	// recvfrom returned and the time the new snapshot was published (bench control).

@@ -265,3 +265,25 @@ func TestMulticastJoin(t *testing.T) {
 		t.Fatalf("blend %v", b)
 	}
 }
+
+// TestReloadHookOwnsVividReload: with OnReload set, /vivid/reload goes to the hook (the run's
+// one owner of reloads) and the controller does not reload by itself; ReloadFile then does.
+func TestReloadHookOwnsVividReload(t *testing.T) {
+	dir := t.TempDir()
+	m := writeFile(t, dir, "m.yaml", "rules:\n  - osc: {address: /1/fader1}\n    target: strength\n")
+	asked := make(chan struct{}, 1)
+	c := newController(t, Config{MappingFiles: []string{m}, NoWatch: true, OnReload: func() { asked <- struct{}{} }})
+	writeFile(t, dir, "m.yaml", "rules:\n  - osc: {address: /1/fader1}\n    target: blend\n")
+	b, _ := osc.AppendMessage(nil, &osc.Message{Address: "/vivid/reload"})
+	c.HandleOSC(b, netip.AddrPort{})
+	<-asked
+	if r := c.Rules(); len(r) != 1 || r[0].Target() != "strength" {
+		t.Fatalf("rules %v: the controller reloaded by itself", r)
+	}
+	if err := c.ReloadFile(m); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.Rules(); len(r) != 1 || r[0].Target() != "blend" {
+		t.Fatalf("rules after ReloadFile: %v", r)
+	}
+}

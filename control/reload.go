@@ -27,6 +27,10 @@ func (c *Controller) Reload() error {
 // reloadFile is the watcher's callback.
 func (c *Controller) reloadFile(path string) { c.reloadOne(path) }
 
+// ReloadFile re-reads one mapping or presets file (a file watch event seen by whoever owns
+// reloading); like Reload, an invalid file keeps the old rules and is reported.
+func (c *Controller) ReloadFile(path string) error { return c.reloadOne(path) }
+
 func (c *Controller) reloadOne(path string) error {
 	if path == c.cfg.PresetsFile {
 		p, err := mapping.LoadPresets(path)

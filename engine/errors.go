@@ -18,3 +18,7 @@ var ErrNoImages = errors.New("no png or jpeg images")
 // ErrImageTooLarge means an image file declares more pixels than MaxImagePixels (or a
 // side over MaxImageSide); it is refused from its header, before anything is allocated.
 var ErrImageTooLarge = errors.New("image too large")
+
+// ErrBadGraph means the operators given to the frame loop do not fit together (a name or
+// stream used twice, an input stream nothing emits, a cycle, an unknown parameter).
+var ErrBadGraph = errors.New("bad operator graph")

@@ -3,12 +3,13 @@ package engine
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 )
 
-// PoseEstimator is the pose stage as the frame loop sees it; engine/pose
-// implements it. It is called from one goroutine only.
+// PoseEstimator is the pose stage as PoseOperator sees it; engine/pose implements it.
+// It is called from one goroutine only.
 type PoseEstimator interface {
 	EstimatePose(ctx context.Context, f *Frame, p *Params) (*PoseResult, error)
 }
@@ -20,31 +21,31 @@ type StreamFilter interface {
 	WantsStream(stream string) bool
 }
 
-// LoopConfig wires the frame loop. Sinks are called from several goroutines
-// (input frames from the loop, pose results from the pose stage, pictures from
-// the image stage) and must be safe for that and never block.
+// LoopConfig wires the frame loop. Sinks are called from several goroutines (input
+// frames from the loop, everything else from the operator that made it) and must be
+// safe for that and never block.
 type LoopConfig struct {
-	Logger     *slog.Logger
-	Params     *ParamStore
-	Input      *Mailbox[*Frame] // filled by a Capture
-	Capture    *Capture         // optional, for Stats
-	Pose       PoseEstimator    // nil: no pose stage
+	Logger    *slog.Logger
+	Params    *ParamStore
+	Input     *Mailbox[*Frame] // filled by a Capture
+	Capture   *Capture         // optional, for Stats
+	Operators []Operator       // in any order that keeps producers before consumers in Stats
+	// FrameSinks get every stream they want; MetaSinks every operator's metadata.
 	FrameSinks []FrameSink
-	PoseSinks  []PoseSink
-	ImageStage ImageStage // nil: no image stage
-	MaxFrames  uint64     // stop after this many frames (0: run until cancelled)
+	MetaSinks  []MetaSink
+	MaxFrames  uint64 // stop after this many frames (0: run until cancelled)
 }
 
-// Loop moves frames from the input mailbox to the stages and sinks. The pose and
-// image stages each run in their own goroutine behind a newest-wins mailbox, so a
-// slow model never builds a backlog. Each frame uses exactly one Params snapshot.
+// Loop moves frames from the input mailbox through the operators to the sinks. Each
+// operator runs in its own goroutine behind a newest-wins mailbox, so a slow model never
+// builds a backlog; an operator reads a stream (the input, or what another operator
+// emits) and its pictures go to the sinks and to the operators that read them. Each
+// frame, and everything made from it downstream, uses exactly one Params snapshot.
 type Loop struct {
-	cfg LoopConfig
-	log *slog.Logger
-
-	poseBox, imageBox  *Mailbox[job]
-	loopM, poseM, imgM meter
-	poseSup, imgSup    *supervisor
+	cfg     LoopConfig
+	log     *slog.Logger
+	runners []*runner
+	loopM   meter
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -52,35 +53,47 @@ type Loop struct {
 	done   chan struct{}
 }
 
-// job is one frame with the parameter snapshot it was taken with.
-type job struct {
-	f *Frame
-	p *Params
-}
-
-// NewLoop returns a loop; Start begins it.
-func NewLoop(cfg LoopConfig) *Loop {
+// NewLoop checks the operators' declarations (ErrBadGraph) and returns a loop; Start begins it.
+func NewLoop(cfg LoopConfig) (*Loop, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Params == nil {
 		cfg.Params = NewParamStore(DefaultParams())
 	}
-	log := cfg.Logger.With("component", "loop")
-	return &Loop{
-		cfg: cfg, log: log,
-		poseBox: NewMailbox[job](), imageBox: NewMailbox[job](),
-		poseSup: newSupervisor("pose", cfg.Pose, log), imgSup: newSupervisor("diffusion", cfg.ImageStage, log),
-		done: make(chan struct{}),
+	l := &Loop{cfg: cfg, log: cfg.Logger.With("component", "loop"), done: make(chan struct{})}
+	specs := make([]OperatorSpec, len(cfg.Operators))
+	for i, op := range cfg.Operators {
+		specs[i] = op.Spec()
 	}
+	if err := checkGraph(specs); err != nil {
+		return nil, err
+	}
+	for _, op := range cfg.Operators {
+		l.runners = append(l.runners, newRunner(op, l))
+	}
+	return l, nil
 }
 
-// Start launches the loop and stage goroutines.
+// Operators returns the operators' declarations, in the order given.
+func (l *Loop) Operators() []OperatorSpec {
+	out := make([]OperatorSpec, len(l.runners))
+	for i, r := range l.runners {
+		out[i] = r.spec
+	}
+	return out
+}
+
+// Streams lists the picture streams this loop emits: the input, then each operator's.
+func (l *Loop) Streams() []string { return Streams(l.Operators()) }
+
+// Start launches the loop and operator goroutines.
 func (l *Loop) Start(ctx context.Context) {
 	l.ctx, l.cancel = context.WithCancel(ctx)
-	l.wg.Add(3)
-	go l.runPose()
-	go l.runImage()
+	l.wg.Add(1 + len(l.runners))
+	for _, r := range l.runners {
+		go r.run(l.ctx, l)
+	}
 	go l.run()
 	go func() {
 		l.wg.Wait()
@@ -101,14 +114,14 @@ func (l *Loop) Close() error {
 	return nil
 }
 
-// Stats returns per-stage counters.
+// Stats returns the counters of the capture, the loop and every operator.
 func (l *Loop) Stats() Stats {
-	s := Stats{
-		Loop:      l.loopM.snapshot(0),
-		Pose:      l.poseM.snapshot(l.poseBox.Drops()),
-		Diffusion: l.imgM.snapshot(l.imageBox.Drops()),
+	s := Stats{Loop: l.loopM.snapshot(0)}
+	for _, r := range l.runners {
+		st := r.m.snapshot(r.box.Drops())
+		st.Restarts = r.sup.restarts.Load()
+		s.Operators = append(s.Operators, OperatorStats{Name: r.spec.Name, StageStats: st})
 	}
-	s.Pose.Restarts, s.Diffusion.Restarts = l.poseSup.restarts.Load(), l.imgSup.restarts.Load()
 	if c := l.cfg.Capture; c != nil {
 		s.Capture, s.Restarts = c.Stats(), c.Restarts()
 	}
@@ -117,10 +130,7 @@ func (l *Loop) Stats() Stats {
 
 func (l *Loop) run() {
 	defer l.wg.Done()
-	defer l.poseBox.Close()
-	defer l.imageBox.Close()
-	poseWarn := newDropWarner(l.log, "pose")
-	imgWarn := newDropWarner(l.log, "diffusion")
+	defer l.closeConsumers([]string{StreamInput})
 	var n uint64
 	for l.cfg.MaxFrames == 0 || n < l.cfg.MaxFrames {
 		f, ok := l.cfg.Input.Get(l.ctx)
@@ -133,115 +143,55 @@ func (l *Loop) run() {
 		}
 		n++
 		start := time.Now()
-		l.sendFrame(StreamInput, f)
-		if p.PoseEnabled && l.cfg.Pose != nil && l.poseBox.Put(job{f, p}) {
-			poseWarn.dropped(start)
-		}
-		if p.DiffusionEnabled && l.cfg.ImageStage != nil && l.imageBox.Put(job{f, p}) {
-			imgWarn.dropped(start)
-		}
+		l.emit(StreamInput, f, p, start)
 		now := time.Now()
 		l.loopM.done(now, now.Sub(start), f.Captured)
 	}
 	l.log.Info("frame limit reached", "frames", n)
 }
 
-// wants reports whether any frame sink wants stream.
-func (l *Loop) wants(stream string) bool {
-	for _, s := range l.cfg.FrameSinks {
-		if f, ok := s.(StreamFilter); !ok || f.WantsStream(stream) {
-			return true
-		}
-	}
-	return false
-}
-
-func (l *Loop) sendFrame(stream string, f *Frame) {
+// emit delivers one frame of stream to the sinks that want it, queues it for the
+// operators that read it and hands it to those that watch it as a side stream.
+func (l *Loop) emit(stream string, f *Frame, p *Params, now time.Time) {
 	for _, s := range l.cfg.FrameSinks {
 		if sf, ok := s.(StreamFilter); ok && !sf.WantsStream(stream) {
 			continue
 		}
 		s.WriteFrame(stream, f)
 	}
-}
-
-func (l *Loop) runPose() {
-	defer l.wg.Done()
-	errs := newErrorLimiter(l.log, "pose")
-	sup := l.poseSup
-	for {
-		j, ok := l.poseBox.Get(l.ctx)
-		if !ok {
-			return
+	for _, r := range l.runners {
+		if r.spec.Input == stream {
+			r.offer(job{f, p}, now)
 		}
-		start := time.Now()
-		r, err := l.cfg.Pose.EstimatePose(l.ctx, j.f, j.p)
-		if err != nil {
-			l.poseM.failed()
-			errs.log(start, err)
-			if !sup.failed(l.ctx, err) {
-				return
+		if slices.Contains(r.spec.Side, stream) {
+			if si, ok := r.op.(SideInput); ok {
+				si.SetSide(stream, f)
 			}
-			continue
-		}
-		sup.ok()
-		l.poseM.done(time.Now(), time.Since(start), j.f.Captured)
-		for _, s := range l.cfg.PoseSinks {
-			s.WritePose(r)
-		}
-		if l.wants(StreamPose) {
-			min := float32(j.p.PoseMinScore)
-			img := DrawPose(j.f.Image, r.People, min)
-			l.sendFrame(StreamPose, &Frame{Seq: j.f.Seq, Captured: j.f.Captured, Image: img})
 		}
 	}
 }
 
-func (l *Loop) runImage() {
-	defer l.wg.Done()
-	errs := newErrorLimiter(l.log, "diffusion")
-	sup := l.imgSup
-	for {
-		j, ok := l.imageBox.Get(l.ctx)
-		if !ok {
-			return
+// wants reports whether any frame sink or operator takes stream.
+func (l *Loop) wants(stream string) bool {
+	for _, s := range l.cfg.FrameSinks {
+		if f, ok := s.(StreamFilter); !ok || f.WantsStream(stream) {
+			return true
 		}
-		start := time.Now()
-		out, produced, err := l.cfg.ImageStage.Process(l.ctx, j.f, j.p)
-		if err != nil {
-			l.imgM.failed()
-			errs.log(start, err)
-			if !sup.failed(l.ctx, err) {
-				return
-			}
-			continue
-		}
-		sup.ok()
-		if !produced || out == nil {
-			continue
-		}
-		l.imgM.done(time.Now(), time.Since(start), j.f.Captured)
-		l.sendFrame(StreamDiffusion, out)
 	}
-}
-
-// errorLimiter logs a stage's errors at most once per 10 s, counting the rest.
-type errorLimiter struct {
-	logger     *slog.Logger
-	stage      string
-	last       time.Time
-	suppressed int
-}
-
-func newErrorLimiter(log *slog.Logger, stage string) *errorLimiter {
-	return &errorLimiter{logger: log, stage: stage}
-}
-
-func (e *errorLimiter) log(now time.Time, err error) {
-	if !e.last.IsZero() && now.Sub(e.last) < 10*time.Second {
-		e.suppressed++
-		return
+	for _, r := range l.runners {
+		if r.spec.Input == stream || slices.Contains(r.spec.Side, stream) {
+			return true
+		}
 	}
-	e.logger.Error("stage failed", "stage", e.stage, "err", err, "suppressed", e.suppressed)
-	e.last, e.suppressed = now, 0
+	return false
+}
+
+// closeConsumers closes the mailboxes of the operators reading any of streams, so they
+// finish the frames they hold and stop once their producer has stopped.
+func (l *Loop) closeConsumers(streams []string) {
+	for _, r := range l.runners {
+		if slices.Contains(streams, r.spec.Input) {
+			r.box.Close()
+		}
+	}
 }

@@ -60,6 +60,16 @@ func (f *fakeImage) Process(_ context.Context, fr *Frame, p *Params) (*Frame, bo
 	return f.fn(fr, p)
 }
 
+// mustLoop is NewLoop for a graph the test expects to be valid.
+func mustLoop(t *testing.T, cfg LoopConfig) *Loop {
+	t.Helper()
+	l, err := NewLoop(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
 func frame(seq uint64) *Frame {
 	return &Frame{Seq: seq, Captured: time.Now(), Image: image.NewRGBA(image.Rect(0, 0, 8, 8))}
 }
@@ -71,23 +81,25 @@ func TestLoopRunsStagesAndStopsAtMaxFrames(t *testing.T) {
 	params := NewParamStore(DefaultParams())
 	params.Update(func(p *Params) { p.DiffusionEnabled = true })
 	var poseParams []*Params
-	l := NewLoop(LoopConfig{
+	l := mustLoop(t, LoopConfig{
 		Params: params, Input: in, MaxFrames: 3,
-		Pose: &fakePose{fn: func(f *Frame, p *Params) (*PoseResult, error) {
-			poseParams = append(poseParams, p)
-			return &PoseResult{Seq: f.Seq, People: []Person{{Score: 1}}}, nil
-		}},
-		ImageStage: &fakeImage{fn: func(f *Frame, p *Params) (*Frame, bool, error) {
-			if f.Seq == 2 {
-				return nil, false, nil // "no picture for this frame"
-			}
-			if f.Seq == 3 {
-				return nil, false, errors.New("boom")
-			}
-			return f, true, nil
-		}},
+		Operators: []Operator{
+			PoseOperator(&fakePose{fn: func(f *Frame, p *Params) (*PoseResult, error) {
+				poseParams = append(poseParams, p)
+				return &PoseResult{Seq: f.Seq, People: []Person{{Score: 1}}}, nil
+			}}),
+			DiffusionOperator(&fakeImage{fn: func(f *Frame, _ *Params) (*Frame, bool, error) {
+				if f.Seq == 2 {
+					return nil, false, nil // "no picture for this frame"
+				}
+				if f.Seq == 3 {
+					return nil, false, errors.New("boom")
+				}
+				return f, true, nil
+			}}),
+		},
 		FrameSinks: []FrameSink{all, inputOnly},
-		PoseSinks:  []PoseSink{all},
+		MetaSinks:  []MetaSink{PoseMeta(all)},
 	})
 	l.Start(context.Background())
 	for i := uint64(1); i <= 3; i++ {
@@ -131,12 +143,12 @@ func TestLoopPausedAndPoseDisabled(t *testing.T) {
 		params := NewParamStore(DefaultParams())
 		params.Update(func(p *Params) { p.Paused, p.PoseEnabled = paused, false })
 		called := make(chan struct{}, 10)
-		l := NewLoop(LoopConfig{
+		l := mustLoop(t, LoopConfig{
 			Params: params, Input: in,
-			Pose: &fakePose{fn: func(f *Frame, p *Params) (*PoseResult, error) {
+			Operators: []Operator{PoseOperator(&fakePose{fn: func(*Frame, *Params) (*PoseResult, error) {
 				called <- struct{}{}
 				return &PoseResult{}, nil
-			}},
+			}})},
 			FrameSinks: []FrameSink{rec},
 		})
 		l.Start(context.Background())
@@ -159,15 +171,15 @@ func TestLoopPausedAndPoseDisabled(t *testing.T) {
 
 func TestLoopPoseErrorsAreCounted(t *testing.T) {
 	in := NewMailbox[*Frame]()
-	l := NewLoop(LoopConfig{
+	l := mustLoop(t, LoopConfig{
 		Input: in, MaxFrames: 1,
-		Pose: &fakePose{fn: func(*Frame, *Params) (*PoseResult, error) { return nil, errors.New("model gone") }},
+		Operators: []Operator{PoseOperator(&fakePose{fn: func(*Frame, *Params) (*PoseResult, error) { return nil, errors.New("model gone") }})},
 	})
 	l.Start(context.Background())
 	in.Put(frame(1))
 	<-l.Done()
 	l.Close()
-	if l.Stats().Pose.Errors != 1 {
-		t.Fatalf("pose errors %d; want 1", l.Stats().Pose.Errors)
+	if e := l.Stats().Stage("pose").Errors; e != 1 {
+		t.Fatalf("pose errors %d; want 1", e)
 	}
 }

@@ -18,16 +18,31 @@ type StageStats struct {
 	LatencyP50Ms float64 `json:"latency_p50_ms"`
 	LatencyP99Ms float64 `json:"latency_p99_ms"`
 	AgeMs        float64 `json:"age_ms"`   // smoothed capture → stage-done time
-	Restarts     uint64  `json:"restarts"` // restarts after repeated failures (pose, diffusion)
+	Restarts     uint64  `json:"restarts"` // operator restarts after repeated failures
 }
 
 // Stats is a snapshot of the whole engine.
 type Stats struct {
-	Capture   StageStats `json:"capture"`
-	Loop      StageStats `json:"loop"`
-	Pose      StageStats `json:"pose"`
-	Diffusion StageStats `json:"diffusion"`
-	Restarts  uint64     `json:"source_restarts"`
+	Capture   StageStats      `json:"capture"`
+	Loop      StageStats      `json:"loop"`
+	Operators []OperatorStats `json:"operators"` // one per operator, in loop order
+	Restarts  uint64          `json:"source_restarts"`
+}
+
+// OperatorStats are one operator's counters under its name.
+type OperatorStats struct {
+	Name string `json:"name"`
+	StageStats
+}
+
+// Stage returns the counters of the operator called name (zero when there is none).
+func (s Stats) Stage(name string) StageStats {
+	for _, o := range s.Operators {
+		if o.Name == name {
+			return o.StageStats
+		}
+	}
+	return StageStats{}
 }
 
 // meter accumulates StageStats. Rates and latency percentiles come from the frames

@@ -29,7 +29,7 @@ func TestLoopRestartsFailingStage(t *testing.T) {
 	in := NewMailbox[*Frame]()
 	rec := &recorder{}
 	pose := &restartingPose{}
-	l := NewLoop(LoopConfig{Input: in, Pose: pose, FrameSinks: []FrameSink{rec}, PoseSinks: []PoseSink{rec}})
+	l := mustLoop(t, LoopConfig{Input: in, Operators: []Operator{PoseOperator(pose)}, FrameSinks: []FrameSink{rec}, MetaSinks: []MetaSink{PoseMeta(rec)}})
 	l.Start(context.Background())
 	defer l.Close()
 	deadline := time.Now().Add(20 * time.Second)
@@ -43,12 +43,12 @@ func TestLoopRestartsFailingStage(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("pose never recovered: stats %+v", l.Stats().Pose)
+			t.Fatalf("pose never recovered: stats %+v", l.Stats().Stage("pose"))
 		}
 	}
-	st := l.Stats()
-	if pose.restarts.Load() != 1 || st.Pose.Restarts != 1 || st.Pose.Errors < failLimit {
-		t.Fatalf("restarts %d (stats %d), errors %d; want 1, 1, >= %d", pose.restarts.Load(), st.Pose.Restarts, st.Pose.Errors, failLimit)
+	st := l.Stats().Stage("pose")
+	if pose.restarts.Load() != 1 || st.Restarts != 1 || st.Errors < failLimit {
+		t.Fatalf("restarts %d (stats %d), errors %d; want 1, 1, >= %d", pose.restarts.Load(), st.Restarts, st.Errors, failLimit)
 	}
 	if rec.count(StreamInput) == 0 {
 		t.Fatal("no input frames reached the sinks while pose was failing")

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 
 	"go.yaml.in/yaml/v4"
+
+	"github.com/vivid-ml/vivid-ml-engine/internal/strictyaml"
 )
 
 // AppendRule adds rule to the mapping file atomically (write a temp file in the
@@ -27,9 +29,11 @@ func AppendRule(file string, rule RuleSpec) error {
 		return err
 	}
 	if len(bytes.TrimSpace(data)) > 0 {
-		if err := yaml.Load(data, &root); err != nil {
+		r, err := strictyaml.Parse(data)
+		if err != nil {
 			return yamlPosError(file, err)
 		}
+		root = *r
 	}
 	if root.Kind == 0 {
 		root = yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{{Kind: yaml.MappingNode}}}

@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"unicode/utf8"
 
 	"go.yaml.in/yaml/v4"
+
+	"github.com/vivid-ml/vivid-ml-engine/internal/strictyaml"
 )
 
 // MaxFileSize bounds mapping and presets files; bigger files are rejected, not read.
@@ -50,31 +51,21 @@ func ReadFile(path string) ([]byte, error) {
 	return b, nil
 }
 
-// decodeStrict decodes YAML into out, rejecting unknown keys, and turns the
-// decoder's errors into PosErrors with line:column.
+// decodeStrict decodes YAML into out with the engine's strict decoder (unknown keys are
+// errors) and turns its errors into PosErrors with line:column.
 func decodeStrict(file string, data []byte, out any) (*yaml.Node, error) {
-	if !utf8.Valid(data) {
-		return nil, invalidUTF8(file, data)
-	}
-	var root yaml.Node
-	if err := yaml.Load(data, &root); err != nil {
+	root, err := strictyaml.Decode(data, out)
+	if err != nil {
 		return nil, yamlPosError(file, err)
 	}
-	if err := yaml.Load(data, out, yaml.WithKnownFields(true)); err != nil {
-		return nil, yamlPosError(file, err)
-	}
-	return &root, nil
+	return root, nil
 }
 
+// yamlPosError is a strictyaml error as a PosError of file (its first error: the one to fix first).
 func yamlPosError(file string, err error) error {
-	var le *yaml.LoadError
-	if errors.As(err, &le) {
-		return &PosError{File: file, Line: le.Mark.Line, Column: le.Mark.Column, Msg: le.Message, Err: ErrInvalid}
-	}
-	var les *yaml.LoadErrors
-	if errors.As(err, &les) && len(les.Errors) > 0 {
-		e := les.Errors[0]
-		return &PosError{File: file, Line: e.Mark.Line, Column: e.Mark.Column, Msg: e.Message, Err: ErrInvalid}
+	var se *strictyaml.Error
+	if errors.As(err, &se) {
+		return &PosError{File: file, Line: se.Line, Column: se.Column, Msg: se.Msg, Err: ErrInvalid}
 	}
 	return &PosError{File: file, Msg: err.Error(), Err: ErrInvalid}
 }
@@ -115,23 +106,4 @@ func posErr(file string, n *yaml.Node, key, format string, args ...any) error {
 		e.Line, e.Column = n.Line, n.Column
 	}
 	return e
-}
-
-// invalidUTF8 reports the line:column of the first byte that is not UTF-8
-// (the YAML reader reports it without a position).
-func invalidUTF8(file string, data []byte) error {
-	line, col := 1, 1
-	for len(data) > 0 {
-		r, n := utf8.DecodeRune(data)
-		if r == utf8.RuneError && n <= 1 {
-			return &PosError{File: file, Line: line, Column: col, Msg: fmt.Sprintf("invalid UTF-8 byte 0x%02x", data[0]), Err: ErrInvalid}
-		}
-		if r == '\n' {
-			line, col = line+1, 1
-		} else {
-			col++
-		}
-		data = data[n:]
-	}
-	return nil
 }

@@ -87,7 +87,7 @@ func TestConfigUnknownOutputsKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out := runToExit(t, nil, time.Minute, "run", "--config", cfg)
-	want := "vivid-ml-engine run: config " + cfg + ": config: line 4, column 3: field htp not found in type main.outputsConfig"
+	want := "vivid-ml-engine run: config " + cfg + ": config: line 4, column 3: field htp not found in type conf.Outputs"
 	if code == 0 || !strings.Contains(out, want) {
 		t.Fatalf("exit %d; output:\n%s\nwant %q", code, out, want)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"math"
 	"net"
 	"os"
@@ -177,5 +178,50 @@ func TestRunUpscaleDiffusion(t *testing.T) {
 	}
 	if s := probe.Streams[0]; s.Width != 128 || s.Height != 128 || s.Frames == "0" || s.Frames == "" {
 		t.Fatalf("recording %+v, want ≥ 1 frame of 128×128", s)
+	}
+}
+
+// TestRunUpscaleAnyStream: `--upscale 2 --upscale-stream input` upscales the input stream with
+// no diffusion model, onto the upscale stream that the recording takes by default (the upscaler
+// reads the picture chain's end: input); with --record-stream input the recording keeps 64².
+func TestRunUpscaleAnyStream(t *testing.T) {
+	needTool(t, "ffmpeg")
+	ffprobe := needTool(t, "ffprobe")
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "cfg.yaml")
+	yaml := "source:\n  spec: testpattern\n  width: 64\n  height: 64\n  fps: 10\npose:\n  enabled: false\nosc_out:\n  targets: []\n" +
+		"operators:\n  threads: 1\n  upscale: {scale: 2, stream: input}\n" // the flags below come from the config
+	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+		side int
+	}{
+		{"default stream", nil, 128},
+		{"input stream", []string{"--record-stream", "input"}, 64},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec := filepath.Join(t.TempDir(), "out.mp4")
+			args := append([]string{"run", "--offline", "--osc-in", "127.0.0.1:0", "--config", cfg, "--frames", "5", "--record", rec}, c.args...)
+			cmd := engine(args...)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("%v\n%s", err, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), `msg="upscaling the input stream" model=esrgan-slim-x2`) {
+				t.Fatalf("no upscaling operator on the input stream in the log:\n%s", stderr.String())
+			}
+			out, err := exec.Command(ffprobe, "-v", "error", "-select_streams", "v:0",
+				"-show_entries", "stream=width,height", "-of", "csv=p=0", rec).Output()
+			if err != nil {
+				t.Fatalf("ffprobe: %v", err)
+			}
+			if got, want := strings.TrimSpace(string(out)), fmt.Sprintf("%d,%d", c.side, c.side); got != want {
+				t.Fatalf("recording is %s, want %s", got, want)
+			}
+		})
 	}
 }

@@ -140,7 +140,7 @@ func TestRunErrors(t *testing.T) {
 		want string
 	}{
 		{"missing video", []string{"--source", missing}, `vivid-ml-engine run: source "` + missing + `": stat ` + missing + ": no such file or directory"},
-		{"unknown config key", []string{"--config", cfg}, "vivid-ml-engine run: config " + cfg + ": config: line 3, column 3: field smoothnig not found in type main.poseConfig"},
+		{"unknown config key", []string{"--config", cfg}, "vivid-ml-engine run: config " + cfg + ": config: line 3, column 3: field smoothnig not found in type conf.Pose"},
 		{"bad osc target", []string{"--osc-out", "nohost"}, `vivid-ml-engine run: --osc-out "nohost": want HOST:PORT`},
 		{"bad source spec", []string{"--source", "stdin:axb"}, `vivid-ml-engine run: bad source spec "stdin:axb": size "axb": want WxH with sides 1..16384`},
 	}

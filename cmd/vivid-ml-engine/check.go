@@ -3,15 +3,16 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"regexp"
 	"strings"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine"
+	"github.com/vivid-ml/vivid-ml-engine/internal/app"
+	"github.com/vivid-ml/vivid-ml-engine/internal/conf"
+	"github.com/vivid-ml/vivid-ml-engine/internal/strictyaml"
 	"github.com/vivid-ml/vivid-ml-engine/mapping"
 	"github.com/vivid-ml/vivid-ml-engine/models"
 )
@@ -21,35 +22,19 @@ var errCheckFailed = errors.New("check failed")
 
 // checkFlags are run's flags: check takes the same command line as run (plus
 // nothing), so a service's ExecStart arguments can be checked as they are.
-type checkFlags struct {
-	fs *flag.FlagSet
-	cf *commonFlags
-	rf runFlags
-	co *controlOptions
-	do *diffusionOptions
-	oo *outputOptions
-}
+type checkFlags = runCommandFlags
 
 // newCheckFlags registers run's flags on a "check" flag set.
-func newCheckFlags() *checkFlags {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	kf := &checkFlags{fs: fs, cf: addCommonFlags(fs)}
-	fs.StringVar(&kf.rf.config, "config", "", "run config file (YAML; default: the embedded config)")
-	fs.StringVar(&kf.rf.source, "source", "", "frame source, as run's --source")
-	fs.StringVar(&kf.rf.poseModel, "pose-model", "", "pose model, as run's --pose-model")
-	fs.Var(&kf.rf.oscOut, "osc-out", "OSC pose target HOST:PORT, as run's --osc-out")
-	fs.Uint64Var(&kf.rf.frames, "frames", 0, "accepted for run's command line; not used")
-	kf.co = registerControlFlags(fs)
-	kf.do = registerDiffusionFlags(fs)
-	kf.oo = registerOutputFlags(fs)
-	return kf
-}
+func newCheckFlags() (*checkFlags, error) { return newRunCommandFlags("check") }
 
 // cmdCheck is the "check" command: it validates the run config, mapping and presets
 // files (from the flags or the config) and the models the config needs, printing one
 // "ok …" or "error …" line per item.
 func cmdCheck(ctx context.Context, args []string) error {
-	kf := newCheckFlags()
+	kf, err := newCheckFlags()
+	if err != nil {
+		return err
+	}
 	pos, err := parseFlags(kf.fs, args)
 	if err != nil {
 		return err
@@ -57,10 +42,11 @@ func cmdCheck(ctx context.Context, args []string) error {
 	if len(pos) > 0 {
 		return printUsage(kf.fs, "check [--config FILE] [--mapping FILE]... [--presets FILE] [--diffusion-model DIR] [--offline] [any run flag]")
 	}
-	if !flagSet(kf.fs, "log-level") {
-		kf.cf.LogLevel = "warn" // the ok/error lines are the output; fetch progress stays quiet
+	lc := kf.b.vals.Log
+	if !flagGiven(kf.fs, "log-level") {
+		lc.Level = "warn" // the ok/error lines are the output; fetch progress stays quiet
 	}
-	log, err := kf.cf.logger()
+	log, err := app.NewLogger(lc)
 	if err != nil {
 		return err
 	}
@@ -70,13 +56,6 @@ func cmdCheck(ctx context.Context, args []string) error {
 		return fmt.Errorf("%w: %d of %d items bad", errCheckFailed, c.failed, c.items)
 	}
 	return nil
-}
-
-// flagSet reports whether the flag name was given on the command line.
-func flagSet(fs *flag.FlagSet, name string) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
 }
 
 // checker prints one line per item and counts the failures.
@@ -101,26 +80,34 @@ func (c *checker) bad(kind, msg string) {
 // presets, models, diffusion folder. Mapping, presets and diffusion come from the
 // flags, else from the config, as in run.
 func (c *checker) run(ctx context.Context, kf *checkFlags) {
-	name := kf.rf.config
+	name := kf.config
 	if name == "" {
 		name = "(embedded default)"
 	}
-	cfg, err := loadRunConfig(kf.rf.config)
+	cfg, err := conf.Load(kf.config)
 	switch {
 	case err != nil:
-		c.bad("config", configErrorLine(kf.rf.config, err))
+		c.bad("config", configErrorLine(kf.config, err))
 		cfg = nil
 	default:
-		if err := kf.rf.apply(cfg); err != nil {
-			c.bad("flags", err.Error())
+		kf.b.overlay(cfg)
+		if err := cfg.Validate(); err != nil {
+			c.bad("flags", valueMsg(err))
 			cfg = nil
 			break
 		}
 		c.ok("config", name)
-		applyConfig(kf.fs, cfg, kf.co, kf.do, kf.oo)
 		c.checkSource(cfg)
 	}
-	for _, f := range kf.co.mappings {
+	rest := cfg // what the remaining checks read: without a valid config, the defaults under the flags
+	if rest == nil {
+		if rest, err = conf.Default(); err != nil {
+			c.bad("config", err.Error())
+			return
+		}
+		kf.b.overlay(rest)
+	}
+	for _, f := range rest.Control.Mappings {
 		m, err := mapping.Load(f)
 		if err != nil {
 			c.bad("mapping", fileErrorLine("mapping", f, err))
@@ -128,28 +115,39 @@ func (c *checker) run(ctx context.Context, kf *checkFlags) {
 		}
 		c.ok("mapping", fmt.Sprintf("%s (%d rules)", f, len(m.Rules)))
 	}
-	if kf.co.presets != "" {
-		p, err := mapping.LoadPresets(kf.co.presets)
+	if p := rest.Control.Presets; p != "" {
+		ps, err := mapping.LoadPresets(p)
 		if err != nil {
-			c.bad("presets", fileErrorLine("presets", kf.co.presets, err))
+			c.bad("presets", fileErrorLine("presets", p, err))
 		} else {
-			c.ok("presets", fmt.Sprintf("%s (%d presets)", kf.co.presets, p.Len()))
+			c.ok("presets", fmt.Sprintf("%s (%d presets)", p, ps.Len()))
 		}
 	}
 	var need []string
 	if cfg != nil && cfg.Pose.Enabled {
 		need = append(need, cfg.Pose.Model)
 	}
-	if len(need) > 0 || kf.do.model != "" {
-		c.checkModels(ctx, kf.cf, need)
+	rt := app.NewRuntime(rest.Models, rest.Backend, c.log)
+	defer rt.Close()
+	if len(need) > 0 || rest.Diffusion.Model != "" {
+		c.checkModels(ctx, rt, rest.Models, need)
 	}
-	if kf.do.model != "" {
-		c.checkDiffusion(ctx, kf.cf, kf.do)
+	if rest.Diffusion.Model != "" {
+		c.checkDiffusion(ctx, rt, rest.Diffusion)
 	}
 }
 
+// valueMsg is a validation error's message without the "config: " prefix.
+func valueMsg(err error) string {
+	var ve *conf.ValueError
+	if errors.As(err, &ve) {
+		return ve.Msg()
+	}
+	return err.Error()
+}
+
 // checkSource parses the source spec as run would, without opening it.
-func (c *checker) checkSource(cfg *runConfig) {
+func (c *checker) checkSource(cfg *conf.Config) {
 	src, err := engine.ParseSource(cfg.Source.Spec, engine.SourceOptions{
 		Width: cfg.Source.Width, Height: cfg.Source.Height, FPS: cfg.Source.FPS, Stdin: strings.NewReader(""),
 	})
@@ -163,13 +161,13 @@ func (c *checker) checkSource(cfg *runConfig) {
 // checkModels checks ONNX Runtime and the named models. Offline: Verify (rehash,
 // fetch nothing; see verifyOffline). Online: Path, which fetches or converts a
 // missing or bad model as run would, then verifies it.
-func (c *checker) checkModels(ctx context.Context, cf *commonFlags, names []string) {
-	st, err := cf.openModels(c.log)
+func (c *checker) checkModels(ctx context.Context, rt *app.Runtime, mc conf.Models, names []string) {
+	st, err := rt.Store()
 	if err != nil {
 		c.bad("models", err.Error())
 		return
 	}
-	lib := cf.ORTLib
+	lib := mc.ORTLib
 	if lib == "" {
 		lib = os.Getenv("ONNXRUNTIME_LIB")
 	}
@@ -226,44 +224,50 @@ func (c *checker) verifyOffline(ctx context.Context, st *models.Store, name stri
 
 // checkDiffusion loads the diffusion folder as run would (tokenizers, scheduler, every
 // ONNX model on the configured providers) and closes it again.
-func (c *checker) checkDiffusion(ctx context.Context, cf *commonFlags, do *diffusionOptions) {
-	if do.size < 8 || do.size%8 != 0 {
-		c.bad("diffusion", fmt.Sprintf("%s: size %d: want a positive multiple of 8", do.model, do.size))
+func (c *checker) checkDiffusion(ctx context.Context, rt *app.Runtime, d conf.Diffusion) {
+	if d.Size < 8 || d.Size%8 != 0 {
+		c.bad("diffusion", fmt.Sprintf("%s: size %d: want a positive multiple of 8", d.Model, d.Size))
 		return
 	}
-	p, err := openPipeline(ctx, do.model, do.size, do.flags, cf, c.log)
+	p, err := app.OpenPipeline(ctx, rt, d, c.log)
 	if err != nil {
-		c.bad("diffusion", fmt.Sprintf("%s: %v", do.model, err))
+		c.bad("diffusion", fmt.Sprintf("%s: %v", d.Model, err))
 		return
 	}
-	desc := fmt.Sprintf("%s (scheduler %s, providers %s)", do.model, p.SchedulerName(), strings.Join(p.Providers(), ","))
+	desc := fmt.Sprintf("%s (scheduler %s, providers %s)", d.Model, p.SchedulerName(), strings.Join(p.Providers(), ","))
 	if err := p.Close(); err != nil {
-		c.bad("diffusion", fmt.Sprintf("%s: close: %v", do.model, err))
+		c.bad("diffusion", fmt.Sprintf("%s: close: %v", d.Model, err))
 		return
 	}
 	c.ok("diffusion", desc)
 }
 
-// yamlPos matches the "line L, column C: " that config decoding errors start with.
-var yamlPos = regexp.MustCompile(`^line (\d+), column (\d+): `)
-
-// configErrorLine rewrites loadRunConfig's error as "FILE:LINE:COL: message"
-// (or "FILE: message" when the error has no position).
+// configErrorLine formats loadRunConfig's error as "FILE:LINE:COL: message" for a decoding
+// error, "FILE: message" for an invalid value, and the os error (which names the file) when
+// the file cannot be read.
 func configErrorLine(path string, err error) string {
-	msg := err.Error()
 	file := path
 	if file == "" {
 		file = "(embedded default)"
 	}
-	msg = strings.TrimPrefix(msg, "config "+path+": ")
-	msg = strings.TrimPrefix(msg, "config: ")
-	if m := yamlPos.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("%s:%s:%s: %s", file, m[1], m[2], msg[len(m[0]):])
+	var se *strictyaml.Error
+	var pe *os.PathError
+	var ve *conf.ValueError
+	switch {
+	case errors.As(err, &se) && se.Line > 0:
+		msg := se.Msg
+		for _, m := range se.More {
+			msg += "; " + m.Error()
+		}
+		return fmt.Sprintf("%s:%d:%d: %s", file, se.Line, se.Column, msg)
+	case errors.As(err, &se):
+		return file + ": " + se.Error()
+	case errors.As(err, &pe):
+		return pe.Error()
+	case errors.As(err, &ve):
+		return file + ": " + ve.Msg()
 	}
-	if strings.HasPrefix(msg, "open ") || strings.HasPrefix(msg, "read ") {
-		return msg // the os error names the file already
-	}
-	return file + ": " + msg
+	return file + ": " + err.Error()
 }
 
 // fileErrorLine formats a mapping/presets load error: a positioned error prints as

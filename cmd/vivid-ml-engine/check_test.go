@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vivid-ml/vivid-ml-engine/internal/conf"
 )
 
 // TestCheckLines runs the checker on files written to a temp dir and compares its
@@ -31,9 +33,9 @@ func TestCheckLines(t *testing.T) {
 		},
 		{
 			name:   "config unknown key",
-			files:  map[string]string{"c.yaml": "pose:\n  enabled: false\n  modle: x\n"},
+			files:  map[string]string{"c.yaml": "pose:\n  enabled: false\n  nodel: x\n"},
 			config: "c.yaml",
-			want:   []string{"error config DIR/c.yaml:3:3: field modle not found in type main.poseConfig"},
+			want:   []string{"error config DIR/c.yaml:3:3: field nodel not found in type conf.Pose"},
 			failed: 1,
 		},
 		{
@@ -166,32 +168,47 @@ func TestCheckModelsOffline(t *testing.T) {
 	}
 }
 
+// TestConfigErrorLine: the error of a real load, formatted from its structure (position,
+// value error, os error), not from its text.
 func TestConfigErrorLine(t *testing.T) {
-	tests := []struct{ err, want string }{
-		{"config c.yaml: config: line 2, column 8: cannot construct !!str `fast` into float64", "c.yaml:2:8: cannot construct !!str `fast` into float64"},
-		{"config c.yaml: config: source: set both width and height, or neither", "c.yaml: source: set both width and height, or neither"},
-		{"config: open c.yaml: no such file or directory", "open c.yaml: no such file or directory"},
+	dir := t.TempDir()
+	tests := []struct{ name, body, want string }{
+		{"decode", "osc_out:\n  max_rate: fast\n", "DIR/c.yaml:2:13: cannot construct !!str `fast` into float64"},
+		{"two decode errors", "pose: {threads: x}\nfoo: 1\n",
+			"DIR/c.yaml:1:17: cannot construct !!str `x` into int; line 2, column 1: field foo not found in type conf.Config"},
+		{"value", "source: {width: 10}\n", "DIR/c.yaml: source: set both width and height, or neither"},
+		{"missing", "", "open DIR/c.yaml: no such file or directory"},
 	}
 	for _, tt := range tests {
-		if got := configErrorLine("c.yaml", errString(tt.err)); got != tt.want {
-			t.Errorf("configErrorLine(%q) = %q, want %q", tt.err, got, tt.want)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(dir, "c.yaml")
+			os.Remove(p)
+			if tt.body != "" {
+				p = writeConfig(t, dir, tt.body)
+			}
+			_, err := conf.Load(p)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if got, want := configErrorLine(p, err), strings.ReplaceAll(tt.want, "DIR", dir); got != want {
+				t.Errorf("configErrorLine = %q\nwant             %q", got, want)
+			}
+		})
 	}
 }
 
 // checkArgs parses check's command line.
 func checkArgs(t *testing.T, args ...string) *checkFlags {
 	t.Helper()
-	kf := newCheckFlags()
-	if err := kf.fs.Parse(args); err != nil {
+	kf, err := newCheckFlags()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err = kf.fs.Parse(args); err != nil {
 		t.Fatal(err)
 	}
 	return kf
 }
-
-type errString string
-
-func (e errString) Error() string { return string(e) }
 
 func join(dir, name string) string {
 	if name == "" {

@@ -8,19 +8,31 @@ package main
 //	names, err := parseFlags(fs, args)          // positional args, flags may be interleaved
 //	log, err := cf.logger()                     // slog to stderr
 //	st, err := cf.openModels(log)               // the model cache (lazy fetch unless --offline)
-//	be, err := cf.ortBackend(ctx, st, log, gpu) // ONNX Runtime, built once per command and passed to the stages
+//	be, err := cf.ortBackend(ctx, st, log, gpu) // ONNX Runtime, built once per command (app.Runtime)
 //	path, err := st.Path(ctx, "movenet-lightning")
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"log/slog"
 	"os"
-	"strings"
 
+	"github.com/vivid-ml/vivid-ml-engine/internal/app"
+	"github.com/vivid-ml/vivid-ml-engine/internal/conf"
 	"github.com/vivid-ml/vivid-ml-engine/models"
-	"github.com/vivid-ml/vivid-ml-engine/onnx"
+)
+
+// Usage lines of the flags every command shares (run binds them to config keys).
+const (
+	usageLogLevel       = "log level: debug, info, warn, error"
+	usageLogFormat      = "log format: text or json (to stderr)"
+	usageCacheDir       = "model cache folder (default $VIVID_CACHE_DIR, else $XDG_CACHE_HOME/vivid-ml-engine)"
+	usageOffline        = "never download or fetch models; fail if one is missing"
+	usageORTLib         = "ONNX Runtime shared library to load (default $ONNXRUNTIME_LIB, else the cached one)"
+	usageBackend        = "inference backend: ort (ONNX Runtime), xla (PJRT plugin, e.g. JAX's CUDA plugin) or go (pure Go, CPU)"
+	usagePJRTPlugin     = "PJRT plugin for --backend xla (default $PJRT_PLUGIN_LIBRARY_PATH, else a JAX install's jax_plugins/xla_cuda*/xla_cuda_plugin.so)"
+	usageXLAMemFraction = "--backend xla: largest fraction of GPU memory the client may use (0: plugin default; nothing is preallocated)"
+	usageXLAPreallocate = "--backend xla: preallocate the memory fraction up front (JAX's default; off here)"
 )
 
 // commonFlags are the flags every command shares.
@@ -31,19 +43,41 @@ type commonFlags struct {
 	Offline   bool   // never fetch; a missing model is an error naming `models fetch NAME`
 	ORTLib    string // ONNX Runtime library; empty: $ONNXRUNTIME_LIB, else the cached "onnxruntime"
 
-	backend *onnx.Backend // built once by ortBackend
+	bf *backendFlags // the command's --backend flags, if it has them
+	rt *app.Runtime  // built once by runtime
 }
 
 // addCommonFlags registers the shared flags on fs.
 func addCommonFlags(fs *flag.FlagSet) *commonFlags {
 	c := &commonFlags{}
-	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
-	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json (to stderr)")
-	fs.StringVar(&c.CacheDir, "cache-dir", "", "model cache folder (default $VIVID_CACHE_DIR, else $XDG_CACHE_HOME/vivid-ml-engine)")
-	fs.BoolVar(&c.Offline, "offline", false, "never download or fetch models; fail if one is missing")
-	fs.StringVar(&c.ORTLib, "ort-lib", "", "ONNX Runtime shared library to load (default $ONNXRUNTIME_LIB, else the cached one)")
+	fs.StringVar(&c.LogLevel, "log-level", "info", usageLogLevel)
+	fs.StringVar(&c.LogFormat, "log-format", "text", usageLogFormat)
+	fs.StringVar(&c.CacheDir, "cache-dir", "", usageCacheDir)
+	fs.BoolVar(&c.Offline, "offline", false, usageOffline)
+	fs.StringVar(&c.ORTLib, "ort-lib", "", usageORTLib)
 	return c
 }
+
+// backendFlags choose what runs the models (app.Runtime.Pick). Config keys: backend, pjrt_plugin, xla_*.
+type backendFlags struct {
+	b  conf.Backend
+	cf *commonFlags
+}
+
+// addBackendFlags registers --backend, --pjrt-plugin, --xla-mem-fraction, --xla-preallocate
+// for a command with the common flags cf.
+func addBackendFlags(fs *flag.FlagSet, cf *commonFlags) *backendFlags {
+	bf := &backendFlags{cf: cf}
+	fs.StringVar(&bf.b.Name, "backend", "ort", usageBackend)
+	fs.StringVar(&bf.b.PJRTPlugin, "pjrt-plugin", "", usagePJRTPlugin)
+	fs.Float64Var(&bf.b.XLAMemFraction, "xla-mem-fraction", 0, usageXLAMemFraction)
+	fs.BoolVar(&bf.b.XLAPreallocate, "xla-preallocate", false, usageXLAPreallocate)
+	cf.bf = bf
+	return bf
+}
+
+// close releases the command's runtime (a GoMLX backend, if one was built).
+func (bf *backendFlags) close() { bf.cf.rt.Close() }
 
 // parseFlags parses args into fs and returns the positional arguments; flags may come
 // before, between or after them, and everything after "--" is positional.
@@ -68,75 +102,30 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 
 // logger builds the slog logger the flags ask for, writing to stderr.
 func (c *commonFlags) logger() (*slog.Logger, error) {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
-		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel)
-	}
-	opts := &slog.HandlerOptions{Level: level}
-	switch strings.ToLower(c.LogFormat) {
-	case "text":
-		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
-	}
-	return nil, fmt.Errorf("--log-format %q: want text or json", c.LogFormat)
+	return app.NewLogger(conf.Log{Level: c.LogLevel, Format: c.LogFormat})
 }
 
-// openModels opens the model cache with these flags; progress bars go to stderr when it is a terminal.
+// models is the model cache section the flags describe.
+func (c *commonFlags) models() conf.Models {
+	return conf.Models{CacheDir: c.CacheDir, Offline: c.Offline, ORTLib: c.ORTLib}
+}
+
+// runtime is the command's model store and backends, built once (with the command's
+// --backend flags when it has them).
+func (c *commonFlags) runtime(log *slog.Logger) *app.Runtime {
+	if c.rt == nil {
+		var b conf.Backend
+		if c.bf != nil {
+			b = c.bf.b
+		}
+		c.rt = app.NewRuntime(c.models(), b, log)
+	}
+	return c.rt
+}
+
+// openModels opens the model cache with these flags.
 func (c *commonFlags) openModels(log *slog.Logger) (*models.Store, error) {
-	return models.Open(models.Options{CacheDir: c.CacheDir, Offline: c.Offline, Logger: log, Progress: os.Stderr})
-}
-
-// ortLibrary picks the ONNX Runtime library: --ort-lib, else $ONNXRUNTIME_LIB, else the
-// cache's "onnxruntime" entry (fetched on first use unless --offline). With gpu set and
-// neither flag nor variable given, the cached core comes with the CUDA and TensorRT
-// providers beside it ("onnxruntime-cuda"); where they cannot be had, one line says
-// why and the CPU library is used.
-func (c *commonFlags) ortLibrary(ctx context.Context, st *models.Store, log *slog.Logger, gpu bool) (string, error) {
-	if c.ORTLib != "" {
-		if _, err := os.Stat(c.ORTLib); err != nil {
-			return "", fmt.Errorf("--ort-lib: %w", err)
-		}
-		return c.ORTLib, nil
-	}
-	if gpu && os.Getenv("ONNXRUNTIME_LIB") == "" {
-		lib, err := st.ORTGPULibrary(ctx)
-		if err == nil {
-			return lib, nil
-		}
-		log.Warn("CUDA/TensorRT execution providers unavailable; loading the CPU library", "reason", err.Error(),
-			"fetch", "vivid-ml-engine models fetch "+models.CUDAProviders)
-	}
-	return st.ORTLibrary(ctx)
-}
-
-// ortBackend loads ONNX Runtime once per command (ortLibrary) and returns the backend
-// every stage of the command runs its models on.
-func (c *commonFlags) ortBackend(ctx context.Context, st *models.Store, log *slog.Logger, gpu bool) (*onnx.Backend, error) {
-	if c.backend != nil {
-		return c.backend, nil
-	}
-	lib, err := c.ortLibrary(ctx, st, log, gpu)
-	if err != nil {
-		return nil, err
-	}
-	b, err := onnx.NewBackend(onnx.BackendConfig{Library: lib, Logger: log})
-	if err != nil {
-		return nil, err
-	}
-	log.Debug("onnx runtime loaded", "version", onnx.Version(), "library", lib)
-	c.backend = b
-	return b, nil
-}
-
-// wantsGPU reports whether a provider list names a GPU provider.
-func wantsGPU(providers ...string) bool {
-	for _, p := range providers {
-		if strings.Contains(p, onnx.ProviderCUDA) || strings.Contains(p, onnx.ProviderTensorRT) {
-			return true
-		}
-	}
-	return false
+	return c.runtime(log).Store()
 }
 
 // printUsage writes a one-line usage plus fs's flags to stderr and returns errUsage.
@@ -145,14 +134,4 @@ func printUsage(fs *flag.FlagSet, line string) error {
 	fs.SetOutput(os.Stderr)
 	fs.PrintDefaults()
 	return errUsage
-}
-
-// ortBackendFor builds the command's backend before any stage opens a model, with the
-// CUDA providers when any of the given provider lists (of stages that are on) names a GPU.
-func (c *commonFlags) ortBackendFor(ctx context.Context, log *slog.Logger, posePro, diffPro string, diffusionOn bool) (*onnx.Backend, error) {
-	st, err := c.openModels(log)
-	if err != nil {
-		return nil, err
-	}
-	return c.ortBackend(ctx, st, log, wantsGPU(posePro) || (diffusionOn && wantsGPU(diffPro)))
 }

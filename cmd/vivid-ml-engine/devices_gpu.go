@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/vivid-ml/vivid-ml-engine/internal/app"
 	"github.com/vivid-ml/vivid-ml-engine/tensorrt/gpu"
 )
 
@@ -20,11 +21,11 @@ func devicesGPU(_ context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	defer func() { // and where the xla backend's PJRT plugin is (backend_select.go)
+	defer func() { // and where the xla backend's PJRT plugin is (internal/app/runtime.go)
 		if *asJSON {
-			fmt.Fprintln(os.Stderr, pjrtStatus())
+			fmt.Fprintln(os.Stderr, app.PJRTStatus())
 		} else {
-			fmt.Println(pjrtStatus())
+			fmt.Println(app.PJRTStatus())
 		}
 	}()
 	infos, err := gpu.Devices()

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/vivid-ml/vivid-ml-engine/control"
+	"github.com/vivid-ml/vivid-ml-engine/internal/app"
 )
 
 // devicesMIDI lists MIDI input and output ports (each listed once: RtMidi creates
@@ -16,7 +17,7 @@ func devicesMIDI(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	drv, err := midiDriver()
+	drv, err := app.MIDIDriver()
 	if err != nil {
 		return err
 	}

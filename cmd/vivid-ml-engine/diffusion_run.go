@@ -11,10 +11,12 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine"
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion"
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion/sched"
+	"github.com/vivid-ml/vivid-ml-engine/internal/app"
 )
 
 // diffusionRun runs one img2img (SDXL or SD 1.x/2.x): --input image → --out PNG.
@@ -33,7 +35,10 @@ func diffusionRun(ctx context.Context, args []string) error {
 	seedBlend := fs.Float64("seed-blend", 0, "slerp between --seed's and --seed-b's noise, 0..1")
 	guidance := fs.Float64("guidance", 0, "classifier-free guidance scale (≤ 1: off)")
 	size := fs.Int("size", 512, "working size (square, multiple of 8 and of the VAE scale)")
-	pf := addPipelineFlags(fs, "")
+	pf, err := addPipelineFlags(fs, cf)
+	if err != nil {
+		return err
+	}
 	defer pf.backend.close()
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -60,7 +65,7 @@ func diffusionRun(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	p, err := openPipeline(ctx, *model, *size, pf, cf, log)
+	p, err := app.OpenPipeline(ctx, cf.runtime(log), pf.section(*model, *size), log)
 	if err != nil {
 		return err
 	}
@@ -117,3 +122,6 @@ func writePNG(path string, img image.Image) error {
 	}
 	return nil
 }
+
+// diffMS is d in milliseconds, to the microsecond.
+func diffMS(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -8,17 +8,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
-	"slices"
 	"time"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine"
-	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion"
-	"github.com/vivid-ml/vivid-ml-engine/engine/infer"
 	"github.com/vivid-ml/vivid-ml-engine/engine/pose"
-	"github.com/vivid-ml/vivid-ml-engine/onnx"
-	"github.com/vivid-ml/vivid-ml-engine/tensorrt"
+	"github.com/vivid-ml/vivid-ml-engine/internal/app"
 )
 
 // poseJSON is one line of `pose --json`.
@@ -51,7 +46,7 @@ func cmdPose(ctx context.Context, args []string) error {
 	asJSON := fs.Bool("json", true, "one JSON line per image (the only output format)")
 	minPerson := fs.Float64("min-person-score", pose.DefaultMinPoseScore, "people below this score are left out")
 	threads := fs.Int("threads", 0, "ONNX Runtime intra-op threads (0: one per core)")
-	bf := addBackendFlags(fs)
+	bf := addBackendFlags(fs, cf)
 	defer bf.close()
 	images, err := parseFlags(fs, args)
 	if err != nil {
@@ -69,7 +64,7 @@ func cmdPose(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	load, err := poseLoader(ctx, cf, bf, *threads, nil, log)
+	load, err := app.PoseLoader(ctx, cf.runtime(log), *threads, nil)
 	if err != nil {
 		return err
 	}
@@ -120,54 +115,4 @@ func toPoseJSON(path string, w, h int, people []engine.Person) poseJSON {
 		r.People = append(r.People, pj)
 	}
 	return r
-}
-
-// poseLoader builds the command's ONNX Runtime backend (once: cf.ortBackend) and returns a
-// loader of provisioned pose models (fetched and converted through the model store on
-// first use unless --offline) on the provider chain. Callers close the models they load.
-func poseLoader(ctx context.Context, cf *commonFlags, bf *backendFlags, threads int, chain []onnx.ProviderConfig, log *slog.Logger) (pose.Loader, error) {
-	st, err := cf.openModels(log)
-	if err != nil {
-		return nil, err
-	}
-	gpu := slices.ContainsFunc(chain, func(p onnx.ProviderConfig) bool { return wantsGPU(p.Name) })
-	b, err := bf.pick(func() (infer.Backend, error) {
-		be, err := cf.ortBackend(ctx, st, log, gpu)
-		if err != nil {
-			return nil, err
-		}
-		return be.With(func(string) []onnx.ProviderConfig { return chain }, threads), nil
-	}, log)
-	if err != nil {
-		return nil, err
-	}
-	return func(name string) (pose.Model, error) {
-		path, err := st.Path(ctx, name)
-		if err != nil {
-			return nil, err
-		}
-		m, err := pose.OpenModel(b, path)
-		if err != nil {
-			return nil, fmt.Errorf("open %s: %w", name, err)
-		}
-		return m, nil
-	}, nil
-}
-
-// poseProviders parses a pose provider list ("cuda,cpu") into configs; CUDA keeps
-// the model's input and output on the GPU when deviceIO is set.
-func poseProviders(list string, deviceIO bool) ([]onnx.ProviderConfig, error) {
-	names, err := diffusion.ParseChain(list)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]onnx.ProviderConfig, len(names))
-	for i, n := range names {
-		out[i] = onnx.ProviderConfig{Name: n}
-		if n == onnx.ProviderCUDA {
-			out[i].Options = tensorrt.CUDAOptions(0, 0)
-			out[i].DeviceIO = deviceIO
-		}
-	}
-	return out, nil
 }

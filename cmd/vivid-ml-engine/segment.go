@@ -5,15 +5,12 @@ import (
 	"encoding/binary"
 	"flag"
 	"fmt"
-	"log/slog"
 	"math"
 	"os"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine"
-	"github.com/vivid-ml/vivid-ml-engine/engine/infer"
 	"github.com/vivid-ml/vivid-ml-engine/engine/segment"
-	"github.com/vivid-ml/vivid-ml-engine/models"
-	"github.com/vivid-ml/vivid-ml-engine/onnx"
+	"github.com/vivid-ml/vivid-ml-engine/internal/app"
 )
 
 // cmdSegment is the "segment" command: the model's raw person mask of one image as an 8-bit
@@ -44,7 +41,7 @@ func cmdSegment(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, b, err := operatorBackend(ctx, cf, *providers, *threads, log)
+	st, b, err := app.OperatorBackend(ctx, cf.runtime(log), *providers, *threads)
 	if err != nil {
 		return err
 	}
@@ -67,24 +64,6 @@ func cmdSegment(ctx context.Context, args []string) error {
 		}
 	}
 	return writePNG(*out, mask.Gray())
-}
-
-// operatorBackend opens the model store and the command's ONNX Runtime backend (built once)
-// on the given provider chain, for the one-shot operator commands.
-func operatorBackend(ctx context.Context, cf *commonFlags, providers string, threads int, log *slog.Logger) (*models.Store, infer.Backend, error) {
-	chain, err := poseProviders(providers, false)
-	if err != nil {
-		return nil, nil, err
-	}
-	st, err := cf.openModels(log)
-	if err != nil {
-		return nil, nil, err
-	}
-	be, err := cf.ortBackend(ctx, st, log, wantsGPU(providers))
-	if err != nil {
-		return nil, nil, err
-	}
-	return st, be.With(func(string) []onnx.ProviderConfig { return chain }, threads), nil
 }
 
 // writeFloat32s writes v as little-endian float32.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vivid-ml/vivid-ml-engine/engine"
 	"github.com/vivid-ml/vivid-ml-engine/engine/upscale"
+	"github.com/vivid-ml/vivid-ml-engine/internal/app"
 )
 
 // cmdUpscale is the "upscale" command: ESRGAN super-resolution of one image, tiled with overlap.
@@ -28,7 +29,7 @@ func cmdUpscale(ctx context.Context, args []string) error {
 	if len(images) != 1 || *out == "" {
 		return printUsage(fs, "upscale [--model esrgan-slim|esrgan-medium|esrgan-thick] [--scale 2|3|4|8] --out OUT.png IMAGE")
 	}
-	name, rng, err := upscaleModel(*model, *scale)
+	name, rng, err := upscale.ModelName(*model, *scale)
 	if err != nil {
 		return err
 	}
@@ -40,7 +41,7 @@ func cmdUpscale(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, b, err := operatorBackend(ctx, cf, *providers, *threads, log)
+	st, b, err := app.OperatorBackend(ctx, cf.runtime(log), *providers, *threads)
 	if err != nil {
 		return err
 	}
@@ -64,23 +65,4 @@ func cmdUpscale(ctx context.Context, args []string) error {
 		}
 	}
 	return writePNG(*out, upscale.ToRGBA(res, w, h))
-}
-
-// upscaleModel maps --model and --scale to the manifest entry and the model's pixel range.
-func upscaleModel(model string, scale int) (string, float32, error) {
-	var rng float32
-	switch model {
-	case "esrgan-slim", "esrgan-medium":
-		rng = 255
-	case "esrgan-thick":
-		rng = 1
-	default:
-		return "", 0, fmt.Errorf("unknown upscaling model %q (esrgan-slim, esrgan-medium or esrgan-thick)", model)
-	}
-	switch scale {
-	case 2, 3, 4, 8:
-	default:
-		return "", 0, fmt.Errorf("scale %d not available (2, 3, 4 or 8)", scale)
-	}
-	return fmt.Sprintf("%s-x%d", model, scale), rng, nil
 }

@@ -34,7 +34,11 @@ func TestStageInLoop(t *testing.T) {
 	}
 	in := engine.NewMailbox[*engine.Frame]()
 	sink := make(chanSink, 4)
-	loop := engine.NewLoop(engine.LoopConfig{Params: store, Input: in, ImageStage: s, FrameSinks: []engine.FrameSink{sink}})
+	loop, err := engine.NewLoop(engine.LoopConfig{Params: store, Input: in, Operators: []engine.Operator{engine.DiffusionOperator(s)},
+		FrameSinks: []engine.FrameSink{sink}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	loop.Start(context.Background())
 	defer loop.Close()
 

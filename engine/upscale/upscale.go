@@ -153,3 +153,23 @@ func (u *Upscaler) run(img *image.RGBA, r image.Rectangle) ([]float32, error) {
 	}
 	return res, nil
 }
+
+// ModelName is the model store name of an ESRGAN model at a scale (e.g. esrgan-slim-x2)
+// and its pixel range (255 for slim and medium, 1 for thick).
+func ModelName(model string, scale int) (string, float32, error) {
+	var rng float32
+	switch model {
+	case "esrgan-slim", "esrgan-medium":
+		rng = 255
+	case "esrgan-thick":
+		rng = 1
+	default:
+		return "", 0, fmt.Errorf("unknown upscaling model %q (esrgan-slim, esrgan-medium or esrgan-thick)", model)
+	}
+	switch scale {
+	case 2, 3, 4, 8:
+	default:
+		return "", 0, fmt.Errorf("scale %d not available (2, 3, 4 or 8)", scale)
+	}
+	return fmt.Sprintf("%s-x%d", model, scale), rng, nil
+}

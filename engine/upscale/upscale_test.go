@@ -157,25 +157,38 @@ func contains(s, sub string) bool {
 	return len(sub) == 0 || (len(s) >= len(sub) && (s[:len(sub)] == sub || contains(s[1:], sub)))
 }
 
-// innerStage is an engine.ImageStage returning its input (ok) or nothing.
-type innerStage struct{ ok bool }
-
-func (s innerStage) Process(_ context.Context, f *engine.Frame, _ *engine.Params) (*engine.Frame, bool, error) {
-	return f, s.ok, nil
+// emitter records what an operator emits; it wants the streams listed.
+type emitter struct {
+	want   map[string]bool
+	frames []*engine.Frame
 }
 
-func TestStageUpscalesInnerOutput(t *testing.T) {
+func (e *emitter) Wants(s string) bool             { return e.want[s] }
+func (e *emitter) Frame(_ string, f *engine.Frame) { e.frames = append(e.frames, f) }
+func (e *emitter) Meta(any)                        {}
+
+func TestOperatorUpscalesItsInput(t *testing.T) {
 	calls := 0
 	u, err := Open(fakeBackend{m: &fakeModel{ins: nhwc, outs: nhwc, run: nearest(2, &calls)}}, "x.onnx", 2, 255)
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := &engine.Frame{Seq: 7, Image: testFrame(5, 3)}
-	out, ok, err := (&Stage{Inner: innerStage{ok: true}, Up: u}).Process(context.Background(), in, nil)
-	if err != nil || !ok || out.Seq != 7 || out.Width() != 10 || out.Height() != 6 {
-		t.Fatalf("out %+v ok %v err %v", out, ok, err)
+	op := &Operator{Up: u}
+	if s := op.Spec(); s.Input != engine.StreamDiffusion || len(s.Emits) != 1 || s.Emits[0] != StreamUpscale {
+		t.Fatalf("spec %+v: want diffusion in, upscale out", s)
 	}
-	if _, ok, _ := (&Stage{Inner: innerStage{ok: false}, Up: u}).Process(context.Background(), in, nil); ok || calls != 1 {
-		t.Errorf("no picture from the inner stage must not run the model (ok %v, calls %d)", ok, calls)
+	if s := (&Operator{Up: u, Input: engine.StreamInput}).Spec(); s.Input != engine.StreamInput {
+		t.Fatalf("input %q, want input", s.Input)
+	}
+	in := &engine.Frame{Seq: 7, Image: testFrame(5, 3)}
+	e := &emitter{want: map[string]bool{StreamUpscale: true}}
+	if err := op.Process(context.Background(), in, nil, e); err != nil || len(e.frames) != 1 {
+		t.Fatalf("frames %d, err %v", len(e.frames), err)
+	}
+	if out := e.frames[0]; out.Seq != 7 || out.Width() != 10 || out.Height() != 6 {
+		t.Fatalf("out %+v", out)
+	}
+	if err := op.Process(context.Background(), in, nil, &emitter{}); err != nil || calls != 1 {
+		t.Errorf("nobody wanting the stream must not run the model (calls %d, err %v)", calls, err)
 	}
 }

@@ -37,12 +37,13 @@ type Status struct {
 	Time    time.Time               `json:"time"`
 	Uptime  float64                 `json:"uptime_s"`
 	Streams map[string]StreamStatus `json:"streams"`
+	Order   []string                `json:"stream_order"` // the streams served, in the engine's order
 	Engine  *EngineStatus           `json:"engine,omitempty"`
 }
 
 // Status returns the current status document.
 func (s *Server) Status() Status {
-	st := Status{Time: time.Now(), Uptime: time.Since(s.started).Seconds(), Streams: map[string]StreamStatus{}}
+	st := Status{Time: time.Now(), Uptime: time.Since(s.started).Seconds(), Streams: map[string]StreamStatus{}, Order: s.order}
 	for name, str := range s.streams {
 		st.Streams[name] = str.status()
 	}

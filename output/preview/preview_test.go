@@ -10,6 +10,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -159,7 +160,8 @@ func TestStatusAndStatic(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &st); err != nil {
 		t.Fatal(err)
 	}
-	if st.Engine == nil || st.Engine.MappingError != "line 3: bad" || len(st.Engine.Stages) != 1 || len(st.Streams) != 5 {
+	if st.Engine == nil || st.Engine.MappingError != "line 3: bad" || len(st.Engine.Stages) != 1 || len(st.Streams) != len(Streams) ||
+		!slices.Equal(st.Order, Streams) {
 		t.Fatalf("status %s", body)
 	}
 }

@@ -11,19 +11,23 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine"
 	"github.com/vivid-ml/vivid-ml-engine/engine/segment"
+	"github.com/vivid-ml/vivid-ml-engine/engine/upscale"
 )
 
 //go:embed static
 var staticFS embed.FS
 
-// Streams are the picture streams served at /stream/NAME.mjpg and /snapshot/NAME.jpg
-// (mask and matte come from `run --segment`; the page shows them once they have frames).
-var Streams = []string{engine.StreamInput, engine.StreamPose, engine.StreamDiffusion, segment.StreamMask, segment.StreamMatte}
+// Streams are the picture streams served at /stream/NAME.mjpg and /snapshot/NAME.jpg when
+// Config.Streams is nil (mask and matte come from `run --segment`, upscale from `run
+// --upscale`; the page shows a stream once it has frames).
+var Streams = []string{engine.StreamInput, engine.StreamPose, engine.StreamDiffusion, segment.StreamMask, segment.StreamMatte,
+	upscale.StreamUpscale}
 
 // Config configures a Server.
 type Config struct {
@@ -34,6 +38,8 @@ type Config struct {
 	// AllowedHosts are the Host names answered besides IP literals; nil means
 	// DefaultAllowedHosts, "*" allows any (DNS rebinding is then possible).
 	AllowedHosts []string
+	// Streams are the streams served (`run` passes those its operators emit); nil: Streams.
+	Streams []string
 }
 
 // Server is the preview HTTP server and an engine.FrameSink. Frames are JPEG-encoded
@@ -45,6 +51,7 @@ type Server struct {
 	srv     *http.Server
 	ln      net.Listener
 	streams map[string]*stream
+	order   []string // stream names as configured
 	started time.Time
 
 	ctx    context.Context
@@ -78,7 +85,12 @@ func New(cfg Config) (*Server, error) {
 		cfg: cfg, log: cfg.Logger.With("component", "preview"), mux: http.NewServeMux(), ln: ln,
 		streams: map[string]*stream{}, started: time.Now(), ctx: ctx, cancel: cancel,
 	}
-	for _, name := range Streams {
+	names := cfg.Streams
+	if names == nil {
+		names = Streams
+	}
+	s.order = slices.Clone(names)
+	for _, name := range names {
 		st := newStream(name, cfg.Quality)
 		s.streams[name] = st
 		s.wg.Add(1)

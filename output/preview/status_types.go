@@ -9,6 +9,9 @@ type ParamStatus struct {
 	Value   any      `json:"value"`
 	Min     *float64 `json:"min,omitempty"`
 	Max     *float64 `json:"max,omitempty"`
+	// Operators are the running operators that read it (from their declarations); empty:
+	// engine-wide (paused) or read by an operator this run does not have.
+	Operators []string `json:"operators,omitempty"`
 }
 
 // FileStatus is a mapping or presets file: how many rules it put in force and the

@@ -31,3 +31,11 @@ func (s Sink) WritePose(r *engine.PoseResult) {
 		s.H.Beat("pose")
 	}
 }
+
+// WriteMeta implements engine.MetaSink: pose results count as the "pose" stage's beat
+// (other operators' metadata is not a health signal).
+func (s Sink) WriteMeta(_ string, v any) {
+	if r, ok := v.(*engine.PoseResult); ok {
+		s.WritePose(r)
+	}
+}

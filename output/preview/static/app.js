@@ -3,19 +3,37 @@
 // minutes. The y scale follows the 95th percentile of what was seen, so one spike does
 // not flatten the plot (values above the top are drawn clipped). Plain JS, no build step.
 "use strict";
-const streams = ["input", "pose", "diffusion", "mask", "matte"];
-const optional = new Set(["mask", "matte"]); // shown once they have frames (run --segment)
+const fixed = ["input", "pose", "diffusion"]; // on the page from the start when the server serves them
+// Every other stream the server lists (stream_order: what the engine's operators emit, e.g.
+// mask and matte from run --segment, upscale from run --upscale) gets a figure once it has frames.
+const shown = new Set(fixed);
+let started = false;
 const fpsHist = {}, p99Hist = {}; // stage name -> [value...]
 const colors = ["#4cf", "#fc4", "#f6a", "#7f7", "#c9f", "#fa6"];
 const maxPoints = 120;
 
 window.addEventListener("load", () => {
-  for (const s of streams) document.getElementById("img-" + s).src = "/stream/" + s + ".mjpg";
   poll();
   setInterval(poll, 1000);
 });
 
 function text(id, v) { document.getElementById(id).textContent = v; }
+
+// addFigure puts stream s on the page and starts its MJPEG stream.
+function addFigure(s) {
+  const fig = document.createElement("figure");
+  const img = document.createElement("img");
+  img.id = "img-" + s;
+  img.alt = s;
+  const cap = document.createElement("figcaption");
+  const fps = document.createElement("span");
+  fps.id = "fps-" + s;
+  cap.append(s + " ", fps);
+  fig.append(img, cap);
+  document.querySelector("section.streams").appendChild(fig);
+  img.src = "/stream/" + s + ".mjpg";
+  shown.add(s);
+}
 
 function fill(id, rows) {
   const body = document.querySelector("#" + id + " tbody");
@@ -49,10 +67,22 @@ async function poll() {
     return;
   }
   text("uptime", "up " + Math.round(st.uptime_s) + " s");
-  for (const s of streams) {
+  const order = st.stream_order || fixed;
+  if (!started) { // the fixed figures: streamed when served, hidden when no operator emits them
+    started = true;
+    for (const s of fixed) {
+      const img = document.getElementById("img-" + s);
+      if (order.includes(s)) img.src = "/stream/" + s + ".mjpg";
+      else img.closest("figure").hidden = true;
+    }
+  }
+  for (const s of order) {
     const x = st.streams[s] || {};
+    if (!shown.has(s)) {
+      if (!(x.frames > 0)) continue;
+      addFigure(s);
+    }
     text("fps-" + s, num(x.fps || 0, 1) + " fps, " + (x.drops || 0) + " dropped");
-    if (optional.has(s) && x.frames > 0) document.getElementById("img-" + s).closest("figure").hidden = false;
   }
   const eng = st.engine || {};
   text("control", eng.control || "read-only");
@@ -71,7 +101,7 @@ async function poll() {
     " · learned " + (l.learned || 0) + ", refused " + (l.refused || 0));
   fill("params", (eng.parameters || []).map(p => ({
     cells: [p.address, typeof p.value === "number" && p.kind === "float" ? num(p.value, 3) : String(p.value),
-      p.min == null ? p.kind : p.min + " … " + p.max],
+      p.min == null ? p.kind : p.min + " … " + p.max, (p.operators || []).join(", ") || "–"],
   })));
   plot("plot-fps", fpsHist, 10, " fps");
   plot("plot-p99", p99Hist, 20, " ms");

@@ -1,0 +1,82 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion"
+	"github.com/vivid-ml/vivid-ml-engine/engine/infer"
+	"github.com/vivid-ml/vivid-ml-engine/engine/pose"
+	"github.com/vivid-ml/vivid-ml-engine/models"
+	"github.com/vivid-ml/vivid-ml-engine/onnx"
+	"github.com/vivid-ml/vivid-ml-engine/tensorrt"
+)
+
+// PoseLoader returns a loader of provisioned pose models (fetched and converted through
+// the model store on first use unless offline) on the runtime's backend with the provider
+// chain. Callers close the models they load.
+func PoseLoader(ctx context.Context, rt *Runtime, threads int, chain []onnx.ProviderConfig) (pose.Loader, error) {
+	st, err := rt.Store()
+	if err != nil {
+		return nil, err
+	}
+	gpu := slices.ContainsFunc(chain, func(p onnx.ProviderConfig) bool { return WantsGPU(p.Name) })
+	b, err := rt.Pick(func() (infer.Backend, error) {
+		be, err := rt.ORT(ctx, gpu)
+		if err != nil {
+			return nil, err
+		}
+		return be.With(func(string) []onnx.ProviderConfig { return chain }, threads), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return func(name string) (pose.Model, error) {
+		path, err := st.Path(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		m, err := pose.OpenModel(b, path)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", name, err)
+		}
+		return m, nil
+	}, nil
+}
+
+// PoseProviders parses a pose provider list ("cuda,cpu") into configs; CUDA keeps
+// the model's input and output on the GPU when deviceIO is set.
+func PoseProviders(list string, deviceIO bool) ([]onnx.ProviderConfig, error) {
+	names, err := diffusion.ParseChain(list)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]onnx.ProviderConfig, len(names))
+	for i, n := range names {
+		out[i] = onnx.ProviderConfig{Name: n}
+		if n == onnx.ProviderCUDA {
+			out[i].Options = tensorrt.CUDAOptions(0, 0)
+			out[i].DeviceIO = deviceIO
+		}
+	}
+	return out, nil
+}
+
+// OperatorBackend opens the model store and the runtime's ONNX Runtime backend on the
+// given provider chain, for the segmentation and upscaling models.
+func OperatorBackend(ctx context.Context, rt *Runtime, providers string, threads int) (*models.Store, infer.Backend, error) {
+	chain, err := PoseProviders(providers, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := rt.Store()
+	if err != nil {
+		return nil, nil, err
+	}
+	be, err := rt.ORT(ctx, WantsGPU(providers))
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, be.With(func(string) []onnx.ProviderConfig { return chain }, threads), nil
+}
