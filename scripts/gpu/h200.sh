@@ -28,13 +28,18 @@ E="env LD_LIBRARY_PATH=$LDP $V/bin/vivid-ml-engine"
 P0=${P0-taskset -c 0-7}
 P1=${P1-taskset -c 8-15}
 
-case $call in
-call1)
+# unpack_c1: zstd, the CUDA provider, the engine, diffusers' source and the tiny folder from .gpu/c1.
+unpack_c1() {
   cp $G/c1/zstd $V/bin/zstd && chmod +x $V/bin/zstd
   unz $G/c1/cuda90.zst $V/ort/libonnxruntime_providers_cuda.so
   unz $G/c1/vivid-ml-engine.zst $V/bin/vivid-ml-engine && chmod +x $V/bin/vivid-ml-engine
   mkdir -p /tmp/diffusers && tar xzf $G/c1/diffusers-src.tar.gz -C /tmp/diffusers
   rm -rf $V/tiny && cp -r $G/c1/tiny $V/tiny
+}
+
+case $call in
+call1)
+  unpack_c1
   nvidia-smi --query-gpu=name,driver_version,memory.total,memory.used --format=csv | tee $OUT/gpu.txt
   nproc; free -g | head -2; df -h /tmp | tail -1
   python3 -c "import diffusers, torch, onnxruntime; print('diffusers', diffusers.__version__, 'torch', torch.__version__, 'ort', onnxruntime.__version__)"
@@ -109,11 +114,7 @@ call5)
 # A second, shorter lease (after the first one's findings): static SDXL with text encoders;
 # issue 14's conversion check in the background; MoveNet CUDA variants; per-frame timings.
 l2a)
-  cp $G/c1/zstd $V/bin/zstd && chmod +x $V/bin/zstd
-  unz $G/c1/cuda90.zst $V/ort/libonnxruntime_providers_cuda.so
-  unz $G/c1/vivid-ml-engine.zst $V/bin/vivid-ml-engine && chmod +x $V/bin/vivid-ml-engine
-  mkdir -p /tmp/diffusers && tar xzf $G/c1/diffusers-src.tar.gz -C /tmp/diffusers
-  rm -rf $V/tiny && cp -r $G/c1/tiny $V/tiny
+  unpack_c1
   nvidia-smi --query-gpu=name,driver_version,memory.used --format=csv,noheader
   setsid bash -c "cd $here && TINY=1 $P1 bash $S/convert_check.sh $V/bin/vivid-ml-engine /tmp/cc-tiny $V/cc-tiny &&
     $P1 bash $S/convert_check.sh $V/bin/vivid-ml-engine /tmp/cc $V/cc; touch $V/cc.done" > $V/cc.log 2>&1 < /dev/null &
