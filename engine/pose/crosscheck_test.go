@@ -58,7 +58,7 @@ func TestOpenModelCrossCheck(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer m.Close()
+			defer func() { _ = m.Close() }()
 			if got := m.Provider(); got != c.want {
 				t.Fatalf("provider %q, want %q", got, c.want)
 			}

@@ -53,7 +53,7 @@ func OpenModelLog(b infer.Backend, path string, log *slog.Logger) (*InferModel, 
 	}
 	diff, err := crossCheck(m, c)
 	if err == nil && diff <= crossCheckTol {
-		c.Close()
+		_ = c.Close()
 		return m, nil
 	}
 	reason := fmt.Sprintf("max difference %.3g on the check frame (limit %g)", diff, crossCheckTol)
@@ -62,7 +62,7 @@ func OpenModelLog(b infer.Backend, path string, log *slog.Logger) (*InferModel, 
 	}
 	log.Warn("pose model disagrees with the CPU on this provider; running it on the CPU",
 		"model", path, "provider", m.Provider(), "reason", reason)
-	m.Close()
+	_ = m.Close()
 	return c, nil
 }
 
