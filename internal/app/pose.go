@@ -37,7 +37,7 @@ func PoseLoader(ctx context.Context, rt *Runtime, threads int, chain []onnx.Prov
 		if err != nil {
 			return nil, err
 		}
-		m, err := pose.OpenModel(b, path)
+		m, err := pose.OpenModelLog(b, path, rt.log)
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", name, err)
 		}
