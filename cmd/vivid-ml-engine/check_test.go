@@ -3,13 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/vivid-ml/vivid-ml-engine/internal/conf"
+	"github.com/vivid-ml/vivid-ml-engine/internal/check"
 )
 
 // TestCheckLines runs the checker on files written to a temp dir and compares its
@@ -124,8 +123,8 @@ func TestCheckLines(t *testing.T) {
 				args = append(args, "--mapping", join(dir, m))
 			}
 			var out bytes.Buffer
-			c := &checker{out: &out, log: slog.New(slog.DiscardHandler)}
-			c.run(context.Background(), checkArgs(t, args...))
+			kf := checkArgs(t, args...)
+			c := check.Run(context.Background(), check.Config{Path: kf.config, Overlay: kf.b.overlay}, &out)
 			got := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
 			want := make([]string, len(tt.want))
 			for i, w := range tt.want {
@@ -134,8 +133,8 @@ func TestCheckLines(t *testing.T) {
 			if strings.Join(got, "\n") != strings.Join(want, "\n") {
 				t.Fatalf("output:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 			}
-			if c.failed != tt.failed {
-				t.Fatalf("failed = %d, want %d", c.failed, tt.failed)
+			if c.Failed != tt.failed {
+				t.Fatalf("failed = %d, want %d", c.Failed, tt.failed)
 			}
 		})
 	}
@@ -150,55 +149,21 @@ func TestCheckModelsOffline(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	c := &checker{out: &out, log: slog.New(slog.DiscardHandler)}
 	cache := t.TempDir()
 	t.Setenv("ONNXRUNTIME_LIB", "")
-	c.run(context.Background(), checkArgs(t, "--offline", "--cache-dir", cache, "--config", cfg))
+	kf := checkArgs(t, "--offline", "--cache-dir", cache, "--config", cfg)
+	c := check.Run(context.Background(), check.Config{Path: kf.config, Overlay: kf.b.overlay}, &out)
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if len(lines) != 4 || lines[0] != "ok config "+cfg || lines[1] != "ok source testpattern" ||
 		!strings.HasPrefix(lines[2], "error model onnxruntime: model onnxruntime: missing file") ||
 		!strings.HasPrefix(lines[3], "error model movenet-thunder: model movenet-thunder: ") {
 		t.Fatalf("output:\n%s", out.String())
 	}
-	if c.failed != 2 {
-		t.Fatalf("failed = %d, want 2", c.failed)
+	if c.Failed != 2 {
+		t.Fatalf("failed = %d, want 2", c.Failed)
 	}
 	if entries, _ := os.ReadDir(cache); len(entries) > 1 { // at most the lock folder
 		t.Fatalf("offline check wrote into the cache: %v", entries)
-	}
-}
-
-// TestConfigErrorLine: the error of a real load, formatted from its structure (position,
-// value error, os error), not from its text.
-func TestConfigErrorLine(t *testing.T) {
-	dir := t.TempDir()
-	tests := []struct{ name, body, want string }{
-		{"decode", "osc_out:\n  max_rate: fast\n", "FILE:2:13: cannot construct !!str `fast` into float64"},
-		{"two decode errors", "pose: {threads: x}\nfoo: 1\n",
-			"FILE:1:17: cannot construct !!str `x` into int; line 2, column 1: field foo not found in type conf.Config"},
-		{"value", "source: {width: 10}\n", "FILE: source: set both width and height, or neither"},
-		{"missing", "", ""}, // the system's own text for opening a missing file (Windows words it differently)
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p := filepath.Join(dir, "c.yaml")
-			os.Remove(p)
-			if tt.body != "" {
-				p = writeConfig(t, dir, tt.body)
-			}
-			_, err := conf.Load(p)
-			if err == nil {
-				t.Fatal("no error")
-			}
-			want := strings.ReplaceAll(tt.want, "FILE", p)
-			if tt.body == "" {
-				_, oerr := os.Open(p)
-				want = oerr.Error()
-			}
-			if got := configErrorLine(p, err); got != want {
-				t.Errorf("configErrorLine = %q\nwant             %q", got, want)
-			}
-		})
 	}
 }
 

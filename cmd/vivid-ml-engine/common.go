@@ -7,9 +7,8 @@ package main
 //	… the command's own flags …
 //	names, err := parseFlags(fs, args)          // positional args, flags may be interleaved
 //	log, err := cf.logger()                     // slog to stderr
-//	st, err := cf.openModels(log)               // the model cache (lazy fetch unless --offline)
-//	be, err := cf.ortBackend(ctx, st, log, gpu) // ONNX Runtime, built once per command (app.Runtime)
-//	path, err := st.Path(ctx, "movenet-lightning")
+//	rt := cf.runtime(log)                       // model cache and backends, built once (app.Runtime)
+//	err = oneshot.Pose(ctx, oneshot.PoseConfig{Runtime: rt, …}, names, os.Stdout) // the body
 
 import (
 	"flag"
@@ -19,7 +18,6 @@ import (
 
 	"github.com/vivid-ml/vivid-ml-engine/internal/app"
 	"github.com/vivid-ml/vivid-ml-engine/internal/conf"
-	"github.com/vivid-ml/vivid-ml-engine/models"
 )
 
 // Usage lines of the flags every command shares (run binds them to config keys).
@@ -121,11 +119,6 @@ func (c *commonFlags) runtime(log *slog.Logger) *app.Runtime {
 		c.rt = app.NewRuntime(c.models(), b, log)
 	}
 	return c.rt
-}
-
-// openModels opens the model cache with these flags.
-func (c *commonFlags) openModels(log *slog.Logger) (*models.Store, error) {
-	return c.runtime(log).Store()
 }
 
 // printUsage writes a one-line usage plus fs's flags to stderr and returns errUsage.

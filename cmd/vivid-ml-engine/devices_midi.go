@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/vivid-ml/vivid-ml-engine/control"
 	"github.com/vivid-ml/vivid-ml-engine/internal/app"
 )
 
@@ -17,17 +16,9 @@ func devicesMIDI(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	drv, err := app.MIDIDriver()
+	ins, outs, err := app.MIDIPorts()
 	if err != nil {
 		return err
-	}
-	ins, err := drv.Ins()
-	if err != nil {
-		return fmt.Errorf("listing MIDI inputs failed: no usable MIDI system (on Linux: is there /dev/snd/seq?)")
-	}
-	outs, err := drv.Outs()
-	if err != nil {
-		return fmt.Errorf("listing MIDI outputs failed: %s", control.CleanMIDIError(err))
 	}
 	if len(ins) == 0 && len(outs) == 0 {
 		fmt.Println("no MIDI ports")

@@ -3,23 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
-	"fmt"
-	"image"
-	_ "image/jpeg" // --input may be a JPEG
-	"image/png"
 	"os"
-	"path/filepath"
-	"time"
 
-	"github.com/vivid-ml/vivid-ml-engine/engine"
-	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion"
-	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion/sched"
-	"github.com/vivid-ml/vivid-ml-engine/internal/app"
+	"github.com/vivid-ml/vivid-ml-engine/internal/oneshot"
 )
 
-// diffusionRun runs one img2img (SDXL or SD 1.x/2.x): --input image → --out PNG.
+// diffusionRun runs one img2img (SDXL or SD 1.x/2.x): --input image → --out PNG (internal/oneshot).
 func diffusionRun(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("diffusion run", flag.ContinueOnError)
 	cf := addCommonFlags(fs)
@@ -51,77 +41,16 @@ func diffusionRun(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	// Checked before any model is loaded (that takes seconds to minutes).
-	if *size < 8 || *size%8 != 0 {
-		return fmt.Errorf("--size %d: want a positive multiple of 8", *size)
-	}
-	if _, err := sched.Img2ImgStart(*steps, *strength); errors.Is(err, sched.ErrNoSteps) {
-		return fmt.Errorf("%w (%d steps × strength %v)", diffusion.ErrNoSteps, *steps, *strength)
-	} else if err != nil {
-		return fmt.Errorf("diffusion: %w", err)
-	}
-
-	img, err := readRGBA(*input)
+	res, err := oneshot.Diffusion(ctx, oneshot.DiffusionConfig{
+		Pipeline: pf.section(*model, *size), Input: *input, Out: *out, Prompt: *prompt, Negative: *negative,
+		Steps: *steps, Strength: *strength, Seed: *seed, SeedB: *seedB, SeedBlend: *seedBlend, Guidance: *guidance,
+		Runtime: cf.runtime(log), Logger: log,
+	})
 	if err != nil {
 		return err
 	}
-	p, err := app.OpenPipeline(ctx, cf.runtime(log), pf.section(*model, *size), log)
-	if err != nil {
-		return err
-	}
-	defer p.Close()
-	cond, err := p.EncodePrompt(*prompt)
-	if err != nil {
-		return err
-	}
-	var uncond *diffusion.Embedding
-	if *guidance > 1 && *negative != "" {
-		if uncond, err = p.EncodePrompt(*negative); err != nil {
-			return err
-		}
-	}
-	res, err := p.Generate(diffusion.Request{
-		Cond: cond, Uncond: uncond, Steps: *steps, Strength: *strength,
-		Seed: *seed, SeedB: *seedB, SeedBlend: *seedBlend, Guidance: *guidance, Size: *size,
-	}, img)
-	if err != nil {
-		return err
-	}
-	if err := writePNG(*out, res); err != nil {
-		return err
-	}
-	t := p.Timings()
 	return json.NewEncoder(os.Stdout).Encode(map[string]any{
-		"out": *out, "size": *size, "scheduler": p.SchedulerName(), "rng": p.RNG(), "family": p.Dims().Family, "providers": p.Providers(),
-		"unet_steps": len(t.UNet), "total_ms": diffMS(t.Total), "overhead_ms": diffMS(t.Overhead()),
+		"out": res.Out, "size": res.Size, "scheduler": res.Scheduler, "rng": res.RNG, "family": res.Family, "providers": res.Providers,
+		"unet_steps": res.UNetSteps, "total_ms": res.TotalMS, "overhead_ms": res.OverheadMS,
 	})
 }
-
-// readRGBA decodes a PNG or JPEG into RGBA (size-checked from the header first).
-func readRGBA(path string) (*image.RGBA, error) { return engine.LoadImage(path) }
-
-// writePNG writes img atomically (temp file + rename).
-func writePNG(path string, img image.Image) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".vivid-*.png")
-	if err != nil {
-		return err
-	}
-	err = png.Encode(tmp, img)
-	if err == nil { // CreateTemp makes 0600; an output picture is for everyone to read
-		err = tmp.Chmod(0o644)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return errors.Join(fmt.Errorf("write %s", path), err)
-	}
-	return nil
-}
-
-// diffMS is d in milliseconds, to the microsecond.
-func diffMS(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -3,18 +3,17 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
 
-	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion/sched"
+	"github.com/vivid-ml/vivid-ml-engine/internal/oneshot"
 )
 
 // diffusionSchedule prints the timesteps and sigmas one img2img run uses, as diffusers would.
 func diffusionSchedule(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("diffusion schedule", flag.ContinueOnError)
-	name := fs.String("scheduler", "euler", "euler | euler-ancestral | ddim | tcd | lcm")
+	scheduler := fs.String("scheduler", "euler", "euler | euler-ancestral | ddim | tcd | lcm")
 	spacing := fs.String("spacing", "", "trailing | leading | linspace (default: the config's, SDXL few-step: trailing; LCM/TCD ignore it)")
 	steps := fs.Int("steps", 4, "inference steps N")
 	strength := fs.Float64("strength", 1, "img2img strength: runs the last min(int(N·strength), N) steps")
@@ -27,24 +26,9 @@ func diffusionSchedule(ctx context.Context, args []string) error {
 		fmt.Fprintf(os.Stderr, "diffusion schedule: unexpected argument %q\n", fs.Arg(0))
 		return errUsage
 	}
-	cfg := sched.SDXLConfig()
-	if *cfgPath != "" {
-		var err error
-		if cfg, err = sched.LoadConfig(*cfgPath); err != nil {
-			return err
-		}
-	}
-	if *spacing != "" {
-		cfg.TimestepSpacing = *spacing
-	}
-	s, err := sched.New(*name, cfg)
-	if err != nil {
-		return err
-	}
-	plan, err := sched.Img2ImgPlan(s, *steps, *strength)
-	if errors.Is(err, sched.ErrNoSteps) {
-		return fmt.Errorf("%w: raise --steps or --strength so that steps × strength ≥ 1", err)
-	}
+	name, plan, err := oneshot.Schedule(oneshot.ScheduleConfig{
+		Scheduler: *scheduler, Spacing: *spacing, Steps: *steps, Strength: *strength, ConfigPath: *cfgPath,
+	})
 	if err != nil {
 		return err
 	}
@@ -54,7 +38,7 @@ func diffusionSchedule(ctx context.Context, args []string) error {
 			Sigmas    []float64 `json:"sigmas"`
 		}{plan.Timesteps, plan.Sigmas})
 	}
-	fmt.Printf("scheduler %s, %d steps, strength %g: running steps %d..%d\n", s.Name(), *steps, *strength, plan.Start, *steps-1)
+	fmt.Printf("scheduler %s, %d steps, strength %g: running steps %d..%d\n", name, *steps, *strength, plan.Start, *steps-1)
 	for i, t := range plan.Timesteps {
 		fmt.Printf("step %d  timestep %-7g sigma %.6f\n", plan.Start+i, t, plan.Sigmas[i])
 	}

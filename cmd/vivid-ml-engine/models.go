@@ -3,14 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/vivid-ml/vivid-ml-engine/internal/modelcmd"
 	"github.com/vivid-ml/vivid-ml-engine/models"
 )
 
@@ -79,19 +78,6 @@ func modelsSetup(name string, args []string, extra func(*flag.FlagSet)) (*models
 	return st, pos, nil
 }
 
-// expandNames turns "all" (or no names when allowEmpty) into every entry's name.
-func expandNames(st *models.Store, names []string) []string {
-	if len(names) == 1 && names[0] == "all" || len(names) == 0 {
-		names = names[:0]
-		for _, e := range st.List() {
-			if e.Unverified == "" { // listed, never fetched: their hashes are unknown
-				names = append(names, e.Name)
-			}
-		}
-	}
-	return names
-}
-
 func modelsFetch(ctx context.Context, args []string) error {
 	st, names, err := modelsSetup("fetch", args, nil)
 	if err != nil {
@@ -101,16 +87,7 @@ func modelsFetch(ctx context.Context, args []string) error {
 		fmt.Fprintln(os.Stderr, "usage: vivid-ml-engine models fetch NAME...|all")
 		return errUsage
 	}
-	var errs []error
-	for _, name := range expandNames(st, names) {
-		p, err := st.Path(ctx, name)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		fmt.Printf("ok %s %s\n", name, p)
-	}
-	return errors.Join(errs...)
+	return modelcmd.Fetch(ctx, st, names, func(name, path string) { fmt.Printf("ok %s %s\n", name, path) })
 }
 
 func modelsVerify(ctx context.Context, args []string) error {
@@ -118,23 +95,16 @@ func modelsVerify(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	all := len(names) == 0 || (len(names) == 1 && names[0] == "all")
-	var errs []error
-	for _, name := range expandNames(st, names) {
-		if all {
-			if e, _ := st.Entry(name); st.State(e) == "missing" {
-				fmt.Printf("-- %s not fetched\n", name)
-				continue
-			}
-		}
-		if err := st.Verify(ctx, name); err != nil {
+	return modelcmd.Verify(ctx, st, names, func(name string, v modelcmd.Verdict) {
+		switch v {
+		case modelcmd.NotFetched:
+			fmt.Printf("-- %s not fetched\n", name)
+		case modelcmd.Bad:
 			fmt.Printf("BAD %s\n", name)
-			errs = append(errs, err)
-			continue
+		default:
+			fmt.Printf("ok %s\n", name)
 		}
-		fmt.Printf("ok %s\n", name)
-	}
-	return errors.Join(errs...)
+	})
 }
 
 func modelsPath(ctx context.Context, args []string) error {
@@ -154,20 +124,6 @@ func modelsPath(ctx context.Context, args []string) error {
 	return nil
 }
 
-// listRow is one entry of `models list --json`.
-type listRow struct {
-	Name        string `json:"name"`
-	Kind        string `json:"kind"`
-	Version     string `json:"version"`
-	State       string `json:"state"`
-	Path        string `json:"path"`
-	Size        int64  `json:"size"`
-	License     string `json:"license"`
-	InputSize   string `json:"input_size,omitempty"`
-	Source      string `json:"source"`
-	Description string `json:"description,omitempty"`
-}
-
 func modelsList(ctx context.Context, args []string) error {
 	var asJSON bool
 	st, names, err := modelsSetup("list", args, func(fs *flag.FlagSet) {
@@ -180,15 +136,7 @@ func modelsList(ctx context.Context, args []string) error {
 		fmt.Fprintln(os.Stderr, "usage: vivid-ml-engine models list [--json]")
 		return errUsage
 	}
-	var rows []listRow
-	for _, e := range st.List() {
-		size := st.Size(e)
-		rows = append(rows, listRow{
-			Name: e.Name, Kind: e.Kind, Version: e.Version, State: st.State(e),
-			Path: filepath.Join(st.EntryDir(e), filepath.FromSlash(e.Main)), Size: size,
-			License: e.License, InputSize: e.InputSize, Source: sourceString(e.Source), Description: e.Description,
-		})
-	}
+	rows := modelcmd.List(st)
 	if asJSON {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
@@ -209,18 +157,6 @@ func modelsList(ctx context.Context, args []string) error {
 	}
 	fmt.Printf("cache: %s\n", st.Dir())
 	return nil
-}
-
-func sourceString(s models.Source) string {
-	switch s.Type {
-	case models.SourceNPM:
-		return "npm " + s.Package + "@" + s.Version
-	case models.SourceDerived:
-		return s.Converter + " conversion of " + s.From
-	case models.SourceLocal:
-		return "local " + s.Path
-	}
-	return s.Type
 }
 
 func orDash(s string) string {

@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion/sdconv"
+	"github.com/vivid-ml/vivid-ml-engine/internal/modelcmd"
 )
 
 // loraFlags collects repeated --lora FILE[:SCALE] values.
@@ -37,7 +36,7 @@ func (l *loraFlags) Set(v string) error {
 }
 
 // modelsConvert is "models convert SRC OUT": safetensors (diffusers folder or single
-// file) → diffusers ONNX folder, reused when its sidecar says it is current.
+// file) → diffusers ONNX folder, reused when its sidecar says it is current (internal/modelcmd).
 func modelsConvert(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("models convert", flag.ContinueOnError)
 	cf := addCommonFlags(fs)
@@ -66,38 +65,12 @@ func modelsConvert(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	src, out := pos[0], pos[1]
-	if _, err := os.Stat(src); errors.Is(err, os.ErrNotExist) {
-		// not a path: a manifest entry (e.g. sdxl-turbo), fetched and verified first
-		st, err := cf.openModels(log)
-		if err != nil {
-			return err
-		}
-		if _, err := st.Entry(src); err != nil {
-			return fmt.Errorf("%s is not a file, a folder or a model name: %w", src, err)
-		}
-		if src, err = st.Path(ctx, src); err != nil {
-			return err
-		}
-	}
 	o := sdconv.Options{FP16: *fp16, LoRAs: loras, Base: *base, Logger: log.With("component", "convert")}
 	for _, p := range strings.Split(*parts, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			o.Parts = append(o.Parts, p)
 		}
 	}
-	if !*force {
-		if err := sdconv.UpToDate(src, out, o); err == nil {
-			fmt.Printf("%s is a current conversion of %s (verified); nothing to do\n", out, src)
-			return nil
-		} else if !errors.Is(err, os.ErrNotExist) {
-			log.Info("converting", "reason", err.Error())
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	os.Remove(filepath.Join(out, sdconv.SidecarName)) // a half-written folder must never look current
 	var bar *progressbar.ProgressBar
 	last := time.Now()
 	o.Progress = func(done, total int64) {
@@ -113,21 +86,25 @@ func modelsConvert(ctx context.Context, args []string) error {
 			log.Info("converting", "done_bytes", done, "total_bytes", total)
 		}
 	}
-	start := time.Now()
-	res, err := sdconv.Convert(src, out, o)
-	if bar != nil {
-		bar.Finish()
-	}
+	res, err := modelcmd.Convert(ctx, modelcmd.ConvertConfig{
+		Src: pos[0], Out: pos[1], Options: o, Force: *force, Runtime: cf.runtime(log), Logger: log,
+		ProgressDone: func() {
+			if bar != nil {
+				_ = bar.Finish() // a bar on stderr: nothing to do if it cannot be drawn
+			}
+		},
+	})
 	if err != nil {
 		return err
 	}
-	if err := sdconv.WriteSidecar(out, res, o); err != nil {
-		return err
+	if res.UpToDate {
+		fmt.Printf("%s is a current conversion of %s (verified); nothing to do\n", pos[1], res.Src)
+		return nil
 	}
 	for _, w := range res.Warnings {
 		fmt.Fprintln(os.Stderr, "warning:", w)
 	}
 	fmt.Printf("converted %s to %s in %.1fs (%d model files, fp16 %v, %d LoRAs); sidecar %s\n",
-		src, out, time.Since(start).Seconds(), len(res.Models), *fp16, len(loras), sdconv.SidecarName)
+		res.Src, pos[1], res.Elapsed.Seconds(), res.Models, *fp16, len(loras), sdconv.SidecarName)
 	return nil
 }

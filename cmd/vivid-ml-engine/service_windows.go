@@ -5,21 +5,16 @@ package main
 // Windows service mode: the Service Control Manager starts `service run`, which runs
 // `run` with the flags given at install time until the SCM says stop. Logs go to a file
 // (stderr has nowhere to go under the SCM); start, stop and failures also go to the
-// Event Log. /healthz and /metrics are run's (--http).
+// Event Log. /healthz and /metrics are run's (--http). The SCM plumbing is internal/winsvc.
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
-	"golang.org/x/sys/windows"
-	"golang.org/x/sys/windows/svc"
-	"golang.org/x/sys/windows/svc/eventlog"
-	"golang.org/x/sys/windows/svc/mgr"
+	"github.com/vivid-ml/vivid-ml-engine/internal/winsvc"
 )
 
 const serviceUsage = `usage: vivid-ml-engine service COMMAND [--name NAME] [--log-file FILE] [-- RUN FLAGS...]
@@ -66,173 +61,27 @@ func cmdService(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	c := winsvc.Config{Name: sf.name, LogFile: sf.logFile, RunArgs: sf.runArgs}
 	switch args[0] {
 	case "install":
-		return serviceInstall(sf)
+		in, err := winsvc.Install(c)
+		if err != nil {
+			return err
+		}
+		for _, w := range in.Warnings {
+			fmt.Fprintln(os.Stderr, w)
+		}
+		fmt.Printf("installed service %s: %s %q\nlog file: %s\n", sf.name, in.Exe, in.Args, sf.logFile)
+		return nil
 	case "uninstall":
-		return serviceUninstall(sf)
+		if err := winsvc.Uninstall(c); err != nil {
+			return err
+		}
+		fmt.Printf("removed service %s\n", sf.name)
+		return nil
 	case "run":
-		return serviceRun(ctx, sf)
+		return winsvc.Run(ctx, c, cmdRun)
 	}
 	fmt.Fprintf(os.Stderr, "unknown service command %q\n\n%s", args[0], serviceUsage)
 	return errUsage
-}
-
-func serviceInstall(sf *serviceFlags) error {
-	exe, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("service install: %w", err)
-	}
-	m, err := mgr.Connect()
-	if err != nil {
-		return fmt.Errorf("service install: connect to the service control manager: %w", err)
-	}
-	defer m.Disconnect()
-	args := append([]string{"service", "run", "--name", sf.name, "--log-file", sf.logFile, "--"}, sf.runArgs...)
-	s, err := m.CreateService(sf.name, exe, mgr.Config{
-		DisplayName: "vivid-ml-engine (" + sf.name + ")",
-		Description: "headless live-visuals engine: pose, img2img diffusion, OSC, shared memory",
-		StartType:   mgr.StartAutomatic,
-	}, args...)
-	if err != nil {
-		return fmt.Errorf("service install %s: %w", sf.name, err)
-	}
-	defer s.Close()
-	// Restart on failure, like the systemd unit's Restart=on-failure.
-	if err := s.SetRecoveryActions([]mgr.RecoveryAction{{Type: mgr.ServiceRestart, Delay: 5 * time.Second}}, 86400); err != nil {
-		fmt.Fprintf(os.Stderr, "service install: recovery actions not set: %v\n", err)
-	}
-	if err := eventlog.InstallAsEventCreate(sf.name, eventlog.Error|eventlog.Warning|eventlog.Info); err != nil {
-		fmt.Fprintf(os.Stderr, "service install: event log source not added (logs go to %s): %v\n", sf.logFile, err)
-	}
-	fmt.Printf("installed service %s: %s %q\nlog file: %s\n", sf.name, exe, args, sf.logFile)
-	return nil
-}
-
-func serviceUninstall(sf *serviceFlags) error {
-	m, err := mgr.Connect()
-	if err != nil {
-		return fmt.Errorf("service uninstall: connect to the service control manager: %w", err)
-	}
-	defer m.Disconnect()
-	s, err := m.OpenService(sf.name)
-	if err != nil {
-		return fmt.Errorf("service uninstall %s: %w", sf.name, err)
-	}
-	defer s.Close()
-	if st, err := s.Query(); err == nil && st.State != svc.Stopped {
-		s.Control(svc.Stop)
-		for i := 0; i < 50; i++ {
-			if st, err := s.Query(); err != nil || st.State == svc.Stopped {
-				break
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	if err := s.Delete(); err != nil {
-		return fmt.Errorf("service uninstall %s: %w", sf.name, err)
-	}
-	eventlog.Remove(sf.name)
-	fmt.Printf("removed service %s\n", sf.name)
-	return nil
-}
-
-// serviceRun runs `run` under the SCM, or in the foreground from a console. It asks
-// the SCM first: svc.IsWindowsService's parent-process test is not true under wine's
-// services.exe, while StartServiceCtrlDispatcher answers the same everywhere.
-func serviceRun(ctx context.Context, sf *serviceFlags) error {
-	h := &serviceHandler{args: sf.runArgs, name: sf.name, logFile: sf.logFile}
-	err := svc.Run(sf.name, h)
-	if errors.Is(err, windows.ERROR_FAILED_SERVICE_CONTROLLER_CONNECT) {
-		return cmdRun(ctx, sf.runArgs) // not started by the SCM: a console
-	}
-	if h.elog != nil {
-		h.elog.Close()
-	}
-	if err != nil {
-		return fmt.Errorf("service run: %w", err)
-	}
-	return nil
-}
-
-// serviceHandler is the svc.Handler: it runs `run` until Stop or Shutdown.
-type serviceHandler struct {
-	args          []string
-	name, logFile string
-	elog          *eventlog.Log
-}
-
-// logToFile sends this process's stderr (run's logger, native libraries) to the log file.
-func (h *serviceHandler) logToFile() error {
-	if err := os.MkdirAll(filepath.Dir(h.logFile), 0o755); err != nil {
-		return fmt.Errorf("log folder: %w", err)
-	}
-	f, err := os.OpenFile(h.logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return fmt.Errorf("log file: %w", err)
-	}
-	os.Stderr = f // kept open for the life of the process
-	return windows.SetStdHandle(windows.STD_ERROR_HANDLE, windows.Handle(f.Fd()))
-}
-
-func (h *serviceHandler) event(kind string, msg string) {
-	fmt.Fprintf(os.Stderr, "service %s: %s\n", h.name, msg)
-	if h.elog == nil {
-		return
-	}
-	switch kind {
-	case "error":
-		h.elog.Error(1, msg)
-	default:
-		h.elog.Info(1, msg)
-	}
-}
-
-// Execute implements svc.Handler.
-func (h *serviceHandler) Execute(_ []string, req <-chan svc.ChangeRequest, status chan<- svc.Status) (bool, uint32) {
-	status <- svc.Status{State: svc.StartPending}
-	if el, err := eventlog.Open(h.name); err == nil {
-		h.elog = el
-	}
-	if err := h.logToFile(); err != nil {
-		h.event("error", err.Error())
-		return true, 3
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- cmdRun(ctx, h.args) }()
-	status <- svc.Status{State: svc.Running, Accepts: svc.AcceptStop | svc.AcceptShutdown}
-	h.event("info", "started")
-	for {
-		select {
-		case err := <-done:
-			if err != nil && !errors.Is(err, context.Canceled) {
-				h.event("error", "run failed: "+err.Error())
-				return true, 1 // a service-specific failure: the SCM's recovery action restarts it
-			}
-			h.event("info", "run ended")
-			return false, 0
-		case c := <-req:
-			switch c.Cmd {
-			case svc.Interrogate:
-				status <- c.CurrentStatus
-			case svc.Stop, svc.Shutdown:
-				status <- svc.Status{State: svc.StopPending, WaitHint: 5000}
-				cancel()
-				select {
-				case err := <-done:
-					if err != nil && !errors.Is(err, context.Canceled) {
-						h.event("error", "stopped with: "+err.Error())
-						return true, 1
-					}
-				case <-time.After(10 * time.Second):
-					h.event("error", "run did not stop within 10 s")
-					return true, 2
-				}
-				h.event("info", "stopped")
-				return false, 0
-			}
-		}
-	}
 }

@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 
-	"github.com/vivid-ml/vivid-ml-engine/engine"
-	"github.com/vivid-ml/vivid-ml-engine/output/preview"
-	"github.com/vivid-ml/vivid-ml-engine/output/shm"
+	"github.com/vivid-ml/vivid-ml-engine/internal/shmcmd"
 )
 
 // shmView shows a segment's frames as the "input" stream of the web preview, e.g. to
@@ -18,25 +15,5 @@ func shmView(ctx context.Context, name string, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	log := outputLogger()
-	src, err := shm.NewSource(name, log)
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-	srv, err := preview.New(preview.Config{Addr: *addr, Logger: log})
-	if err != nil {
-		return err
-	}
-	defer srv.Close()
-	for {
-		f, err := src.Next(ctx)
-		if errors.Is(err, context.Canceled) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		srv.WriteFrame(engine.StreamInput, f)
-	}
+	return shmcmd.View(ctx, name, *addr, outputLogger())
 }

@@ -3,14 +3,12 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 
-	"github.com/vivid-ml/vivid-ml-engine/engine"
 	"github.com/vivid-ml/vivid-ml-engine/engine/upscale"
-	"github.com/vivid-ml/vivid-ml-engine/internal/app"
+	"github.com/vivid-ml/vivid-ml-engine/internal/oneshot"
 )
 
-// cmdUpscale is the "upscale" command: ESRGAN super-resolution of one image, tiled with overlap.
+// cmdUpscale is the "upscale" command: ESRGAN super-resolution of one image, tiled with overlap (internal/oneshot).
 func cmdUpscale(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("upscale", flag.ContinueOnError)
 	cf := addCommonFlags(fs)
@@ -37,32 +35,8 @@ func cmdUpscale(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	img, err := engine.LoadImage(images[0])
-	if err != nil {
-		return err
-	}
-	st, b, err := app.OperatorBackend(ctx, cf.runtime(log), *providers, *threads)
-	if err != nil {
-		return err
-	}
-	path, err := st.Path(ctx, name)
-	if err != nil {
-		return err
-	}
-	u, err := upscale.Open(b, path, *scale, rng)
-	if err != nil {
-		return fmt.Errorf("open %s: %w", name, err)
-	}
-	defer u.Close()
-	u.Tile, u.Overlap = *tile, *overlap
-	res, w, h, err := u.Raw(img)
-	if err != nil {
-		return fmt.Errorf("%s: %w", images[0], err)
-	}
-	if *raw != "" {
-		if err := writeFloat32s(*raw, res); err != nil {
-			return err
-		}
-	}
-	return writePNG(*out, upscale.ToRGBA(res, w, h))
+	return oneshot.Upscale(ctx, oneshot.UpscaleConfig{
+		Name: name, Range: rng, Scale: *scale, Out: *out, Raw: *raw, Tile: *tile, Overlap: *overlap,
+		Providers: *providers, Threads: *threads, Runtime: cf.runtime(log),
+	}, images[0])
 }
