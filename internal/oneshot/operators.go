@@ -4,14 +4,34 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"image"
 	"math"
 	"os"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine"
+	"github.com/vivid-ml/vivid-ml-engine/engine/infer"
 	"github.com/vivid-ml/vivid-ml-engine/engine/segment"
 	"github.com/vivid-ml/vivid-ml-engine/engine/upscale"
 	"github.com/vivid-ml/vivid-ml-engine/internal/app"
 )
+
+// operatorInputs loads the image, builds the operator backend and finds the model's file:
+// the steps Segment and Upscale share, in their order (a bad image fails before any fetch).
+func operatorInputs(ctx context.Context, rt *app.Runtime, providers string, threads int, file, model string) (*image.RGBA, infer.Backend, string, error) {
+	img, err := engine.LoadImage(file)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	st, b, err := app.OperatorBackend(ctx, rt, providers, threads)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	path, err := st.Path(ctx, model)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return img, b, path, nil
+}
 
 // SegmentConfig configures Segment (the `segment` flags of the same names).
 type SegmentConfig struct {
@@ -26,15 +46,7 @@ type SegmentConfig struct {
 // Segment writes the model's raw person mask of the image as an 8-bit grayscale PNG at the
 // image's size (value round(mask·255); no smoothing or feathering).
 func Segment(ctx context.Context, c SegmentConfig, image string) error {
-	img, err := engine.LoadImage(image)
-	if err != nil {
-		return err
-	}
-	st, b, err := app.OperatorBackend(ctx, c.Runtime, c.Providers, c.Threads)
-	if err != nil {
-		return err
-	}
-	path, err := st.Path(ctx, c.Model)
+	img, b, path, err := operatorInputs(ctx, c.Runtime, c.Providers, c.Threads, image, c.Model)
 	if err != nil {
 		return err
 	}
@@ -71,15 +83,7 @@ type UpscaleConfig struct {
 
 // Upscale writes the ESRGAN super-resolution of the image, tiled with overlap, as a PNG.
 func Upscale(ctx context.Context, c UpscaleConfig, image string) error {
-	img, err := engine.LoadImage(image)
-	if err != nil {
-		return err
-	}
-	st, b, err := app.OperatorBackend(ctx, c.Runtime, c.Providers, c.Threads)
-	if err != nil {
-		return err
-	}
-	path, err := st.Path(ctx, c.Name)
+	img, b, path, err := operatorInputs(ctx, c.Runtime, c.Providers, c.Threads, image, c.Name)
 	if err != nil {
 		return err
 	}
