@@ -112,6 +112,10 @@ func checkInputs(ios []infer.IO, image, latent int64) ([]*infer.Tensor, error) {
 			fill(0, 1)
 			fill(1, 256)
 			fill(2, 256)
+		case len(shape) == 4 && shape[3] == 3: // NHWC float frame (segmentation, ESRGAN)
+			fill(0, 1)
+			fill(1, 128)
+			fill(2, 128)
 		case len(shape) == 4:
 			fill(0, 1)
 			side := latent

@@ -145,4 +145,84 @@ l2c)
   for f in $V/cc/convert_check.jsonl $V/cc/convert_check.log $V/cc-tiny/convert_check.jsonl; do [ -f $f ] && cp $f $OUT/$(basename $(dirname $f))-$(basename $f); done
   tail -40 $V/cc.log | cut -c1-300
   ;;
+
+# A third lease (issues 11, 12, 16 leftovers), four calls: c1, c2, c2, c2.
+#   l3a: static SDXL with text encoders (as l2a); which ORT python has which providers.
+#   l3b: CUDA-vs-CPU diagnosis of MoveNet (every variant, graph optimisations off, every
+#        intermediate output), the operators on CUDA vs CPU, the engine's own pose
+#        cross-check (bench pose-model --providers cuda), then the torch peer.
+#   l3c: XLA: UNet and pipeline, segmentation/ESRGAN, each vs ORT-CPU; diffusion run and
+#        run (live) on --backend xla.
+#   l3d: ORT CUDA: the reference frame bench, VRAM options, run (live) on CUDA.
+l3a)
+  unpack_c1
+  nvidia-smi --query-gpu=name,driver_version,memory.used --format=csv,noheader
+  python3 -c "import onnxruntime as o; print('python onnxruntime', o.__version__, o.get_available_providers())" 2>&1 | tail -1
+  command -v node nodejs || echo "no node"
+  $P0 python3 $S/sdxl_export.py $V/sdxl-static $V/tiny --static 2>&1 | grep -E '^\{|Error' | tee $OUT/export.jsonl
+  du -sh $V/sdxl-static
+  ;;
+l3b)
+  unz $G/c2/core.zst $ORT
+  cp $G/c2/libonnxruntime_providers_shared.so $G/c2/libonnxruntime_providers_tensorrt.so $V/ort/
+  for b in gpucheck.test xla-gpu.test; do unz $G/c2/$b.zst $V/bin/$b && chmod +x $V/bin/$b; done
+  for m in lightning thunder multipose; do $E models import-tfjs $G/c2/tfjs/movenet-$m.json $V/pose/movenet-$m.onnx >/dev/null 2>&1; done
+  # a model store for `run --offline`: the import is deterministic, so the build machine's sidecar matches
+  mkdir -p $V/cache/movenet-lightning/4 && cp $V/pose/movenet-lightning.onnx $V/cache/movenet-lightning/4/model.onnx &&
+    cp $G/c2/tfjs/model.onnx.sidecar.json $V/cache/movenet-lightning/4/
+  (cd /tmp && python3 $S/all_outputs.py $V/pose/movenet-lightning.onnx $V/pose/lightning-all.onnx 1,192,192,3)
+  GC="env VIVID_POSE_DIR=$V/pose VIVID_OPS_DIR=$G/c2/ops ONNXRUNTIME_LIB=$ORT LD_LIBRARY_PATH=$LDP"
+  $GC timeout 120 $V/bin/gpucheck.test -test.run 'TestMoveNet|TestOperators' -test.v 2>&1 | grep -E '^\{|^\s*---' | cut -c1-300 > $OUT/gpucheck-l3.txt
+  grep -c . $OUT/gpucheck-l3.txt; grep -E -- '---' $OUT/gpucheck-l3.txt
+  $GC VIVID_DEBUG_MODELS=lightning=$V/pose/lightning-all.onnx=1:192:192:3 timeout 120 $V/bin/gpucheck.test -test.run TestDebugAllOutputs -test.v 2>&1 \
+    | grep -E '^\{|^\s*---' > $OUT/movenet-bisect.jsonl
+  grep -m3 -E '"RelL2":([0-9.]+e-0[0-2]|0\.[0-9]*[1-9]|[1-9])' $OUT/movenet-bisect.jsonl | cut -c1-250
+  python3 - $V/pose/lightning-all.onnx $ORT <<'PY' 2>&1 | tail -8 | tee $OUT/movenet-python-ort.txt
+import sys, numpy as np, onnxruntime as o
+print("python onnxruntime", o.__version__, o.get_available_providers())
+x = np.random.default_rng(7).integers(0, 256, (1, 192, 192, 3)).astype(np.int32)
+ref = o.InferenceSession(sys.argv[1], providers=["CPUExecutionProvider"])
+names = [v.name for v in ref.get_outputs()]
+a = ref.run(None, {"input": x})
+if "CUDAExecutionProvider" in o.get_available_providers():
+    b = o.InferenceSession(sys.argv[1], providers=["CUDAExecutionProvider"]).run(None, {"input": x})
+    for n, u, v in zip(names, a, b):
+        r = float(np.linalg.norm(u.astype(np.float64) - v) / (np.linalg.norm(u.astype(np.float64)) + 1e-30))
+        if r > 1e-3:
+            print("first divergent (python ORT CUDA vs CPU):", n, r); break
+    else:
+        print("python ORT CUDA = CPU on every output")
+PY
+  $E bench pose-model --log-level info --ort-lib $ORT --onnx $V/pose/movenet-lightning.onnx --providers cuda --frames 200 2>&1 | grep -E '^\{|cross|fall|differ' | cut -c1-400 | tee $OUT/pose-crosscheck.txt
+  $P0 timeout ${PEER_S:-330} python3 $S/torch_peer.py 2>&1 | grep --line-buffered -E '^\{|Error' | tee $OUT/torch_peer.jsonl
+  ;;
+l3c)
+  export GOMLX_NO_AUTO_INSTALL=1 GOPJRT_CUDA_CHECKS=0 XLA_FLAGS=--xla_gpu_cuda_data_dir=/usr/local/cuda
+  W=$V/w3; mkdir -p $W
+  OPS="selfie=$(ls $G/c2/ops/selfie/*/model.onnx),meet=$(ls $G/c2/ops/meet/*/model.onnx),esrgan-slim-x2=$(ls $G/c2/ops/esrgan-slim-x2/*/model.onnx),esrgan-medium-x2=$(ls $G/c2/ops/esrgan-medium-x2/*/model.onnx)"
+  (cd $V && XLA_CHECK_WORK=$W XLA_CHECK_RUNS=30 XLA_CHECK_MODELS="sdxl-unet=$V/sdxl-static/unet/model.onnx,$OPS" XLA_CHECK_PIPELINE=$V/sdxl-static \
+    timeout 240 $V/bin/xla-gpu.test -test.run '^TestGPUCheck$' -test.v -test.timeout 0 2>&1 | grep -E '^\{|FAIL|PASS|rror' | cut -c1-600 | tee $OUT/xla-l3.jsonl)
+  timeout 150 $P1 python3 $S/ort_ref.py $W 2>&1 | grep -E '^\{|rror' | tee -a $OUT/xla-l3.jsonl
+  XLA_CHECK_WORK=$W XLA_CHECK_COMPARE=1 timeout 60 $V/bin/xla-gpu.test -test.run '^TestGPUCompare$' -test.v 2>&1 | grep -E '^\{' | cut -c1-400 | tee -a $OUT/xla-l3.jsonl
+  timeout 120 $E diffusion run --backend xla --offline --cache-dir $V/cache --model $V/sdxl-static --input $G/c2/in.png --prompt "a neon city at night" \
+    --seed 42 --size 512 --steps 4 --strength 0.75 --taesd --out $OUT/sdxl-xla.png 2>&1 | tail -3 | cut -c1-300 | tee $OUT/xla-diffusion-run.txt
+  timeout 150 $E run --backend xla --offline --cache-dir $V/cache --pose-model movenet-lightning --diffusion-model $V/sdxl-static --diffusion-taesd \
+    --diffusion-size 512 --frames 600 --osc-in off --http 127.0.0.1:18080 --log-level info > $V/xla-run.log 2>&1
+  echo "run exit $?"; grep -E 'stats|rror|backend|compil' $V/xla-run.log | tail -8 | cut -c1-500 | tee $OUT/xla-run.txt
+  ;;
+l3d)
+  O="--log-level warn --ort-lib $ORT"
+  B="--size 512 --steps 4 --strength 1 --frames 12 --model $V/sdxl-static --taesd"
+  TX="cuda;text_encoder=cpu;text_encoder_2=cpu"
+  { $P0 $E bench diffusion $O $B --providers cuda --cuda-options enable_cuda_graph=1
+    $P0 $E bench diffusion $O $B --providers "$TX" --cuda-options enable_cuda_graph=1,arena_extend_strategy=kSameAsRequested,cudnn_conv_use_max_workspace=0
+    $P0 $E bench diffusion $O $B --providers "$TX" --cuda-options arena_extend_strategy=kSameAsRequested,cudnn_conv_use_max_workspace=0
+    $P0 $E bench diffusion $O $B --providers cuda --cuda-options enable_cuda_graph=1,arena_extend_strategy=kSameAsRequested,cudnn_conv_use_max_workspace=0
+  } 2>$V/l3-bench.log | grep --line-buffered '^{' | tee $OUT/l3-bench.jsonl
+  grep -v "graph capture" $V/l3-bench.log | cut -c1-300 | tail -4
+  timeout 150 $E run --ort-lib $ORT --offline --cache-dir $V/cache --pose-model movenet-lightning --pose-providers cuda,cpu \
+    --diffusion-model $V/sdxl-static --diffusion-providers cuda --diffusion-cuda-options enable_cuda_graph=1 --diffusion-taesd --diffusion-size 512 \
+    --frames 600 --osc-in off --http 127.0.0.1:18080 --log-level info > $V/cuda-run.log 2>&1
+  echo "run exit $?"; grep -E 'stats|rror|cross|fall|provider' $V/cuda-run.log | tail -8 | cut -c1-500 | tee $OUT/cuda-run.txt
+  ;;
 esac

@@ -31,6 +31,7 @@ for b in gpucheck.test xla-gpu.test; do zstd -19 -T2 -q -f $G/bin/$b -o $G/c2/$b
 [ -f $G/core.zst ] || zstd -19 -T2 -q -f $CORE -o $G/core.zst
 cp $G/core.zst $G/c2/core.zst
 cp $PROV/libonnxruntime_providers_shared.so $PROV/libonnxruntime_providers_tensorrt.so $G/c2/
+cp $C/movenet-lightning/4/model.onnx.sidecar.json $G/c2/tfjs/
 cp $C/movenet-lightning-tfjs/4/* $C/movenet-thunder-tfjs/4/* $C/movenet-multipose-tfjs/1/* $G/c2/tfjs/
 for m in selfie meet esrgan-slim-x2 esrgan-medium-x2; do cp -r $C/$m $G/c2/ops/; done
 # ORT-CPU references of the three MoveNets for the XLA check (its refs/ folder)

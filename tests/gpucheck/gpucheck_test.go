@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine/infer"
@@ -48,7 +49,9 @@ func backends(t *testing.T, all bool) (infer.Backend, []variant) {
 	}
 	vs := []variant{{"device-io", cuda(true, true)}}
 	if all {
-		vs = append(vs, variant{"host-io", cuda(false, true)}, variant{"host-io-no-tf32", cuda(false, false)}, variant{"device-io-no-tf32", cuda(true, false)})
+		vs = append(vs, variant{"host-io", cuda(false, true)}, variant{"host-io-no-tf32", cuda(false, false)}, variant{"device-io-no-tf32", cuda(true, false)},
+			// graph optimisations off on both sides: is the difference a fused kernel's?
+			variant{"host-io-noopt", cuda(false, true).(*onnx.Backend).Unoptimized()})
 	}
 	return cpu, vs
 }
@@ -69,7 +72,11 @@ func check(t *testing.T, c conformance.Case, limit float64, all bool) {
 	}
 	enc := json.NewEncoder(os.Stdout)
 	for i, v := range vs {
-		res, err := conformance.Run(c, ref, []infer.Backend{v.b}, 7)
+		r := ref
+		if strings.HasSuffix(v.label, "-noopt") {
+			r = ref.(*onnx.Backend).Unoptimized()
+		}
+		res, err := conformance.Run(c, r, []infer.Backend{v.b}, 7)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -132,5 +139,70 @@ func TestMoveNetCUDAvsCPU(t *testing.T) {
 			check(t, conformance.Case{Name: name, Path: filepath.Join(dir, name+".onnx"),
 				Shapes: map[string][]int64{"input": {1, side, side, 3}}, Ints: 256}, 1e-4, true)
 		})
+	}
+}
+
+// TestOperatorsCUDAvsCPU: the segmentation and upscaling models (the operator cache of
+// `models fetch`, $VIVID_OPS_DIR/<name>/<version>/model.onnx) on CUDA equal the CPU.
+func TestOperatorsCUDAvsCPU(t *testing.T) {
+	dir := os.Getenv("VIVID_OPS_DIR")
+	if dir == "" {
+		t.Skip("set VIVID_OPS_DIR")
+	}
+	esrgan := map[string][]int64{"LR": {1, 128, 128, 3}, "SR": {1, 256, 256, 3}}
+	for name, shapes := range map[string]map[string][]int64{"selfie": nil, "meet": nil,
+		"esrgan-slim-x2": esrgan, "esrgan-medium-x2": esrgan} {
+		t.Run(name, func(t *testing.T) {
+			paths, _ := filepath.Glob(filepath.Join(dir, name, "*", "model.onnx"))
+			if len(paths) == 0 {
+				t.Skip("no model.onnx under " + filepath.Join(dir, name))
+			}
+			check(t, conformance.Case{Name: name, Path: paths[0], Shapes: shapes}, 1e-3, true)
+		})
+	}
+}
+
+// TestDebugAllOutputs bisects a CUDA-vs-CPU difference: each $VIVID_DEBUG_MODELS entry
+// (name=path=d0:d1:… for the input "input") is a model whose every intermediate is also a
+// graph output (scripts/gpu/all_outputs.py); one JSON line per output, in node order,
+// on host tensors with TF32 off. Diagnostic only: it fails on nothing but errors.
+func TestDebugAllOutputs(t *testing.T) {
+	spec := os.Getenv("VIVID_DEBUG_MODELS")
+	if spec == "" {
+		t.Skip("set VIVID_DEBUG_MODELS")
+	}
+	ref, vs := backends(t, true)
+	enc := json.NewEncoder(os.Stdout)
+	for _, e := range strings.Split(spec, ",") {
+		parts := strings.SplitN(e, "=", 3)
+		if len(parts) != 3 {
+			t.Fatalf("VIVID_DEBUG_MODELS entry %q: want name=path=d0:d1:…", e)
+		}
+		var shape []int64
+		for _, d := range strings.Split(parts[2], ":") {
+			n, err := strconv.ParseInt(d, 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			shape = append(shape, n)
+		}
+		for _, v := range vs {
+			if v.label != "host-io-no-tf32" && v.label != "device-io" {
+				continue
+			}
+			res, err := conformance.Run(conformance.Case{Name: parts[0], Path: parts[1], Shapes: map[string][]int64{"input": shape}, Ints: 256}, ref, []infer.Backend{v.b}, 7)
+			if err != nil {
+				t.Errorf("%s (%s): %v", parts[0], v.label, err)
+				continue
+			}
+			for backend, diffs := range res {
+				for i, d := range diffs {
+					enc.Encode(struct {
+						result
+						Index int
+					}{result{Model: d.Model, Output: d.Output, Backend: backend, Variant: v.label, MaxAbs: d.MaxAbs, RelL2: d.RelL2, NaN: d.NaN}, i})
+				}
+			}
+		}
 	}
 }
