@@ -25,7 +25,7 @@ type Converter struct {
 
 // tfjsConverterVersion identifies the output of onnx/tfjs; bump it whenever the importer's
 // output changes so cached conversions are redone.
-const tfjsConverterVersion = "tfjs-4"
+const tfjsConverterVersion = "tfjs-5"
 
 func defaultConverters() map[string]Converter {
 	return map[string]Converter{"tfjs": {Version: tfjsConverterVersion, Convert: tfjs.ConvertFile}}

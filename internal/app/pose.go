@@ -46,7 +46,10 @@ func PoseLoader(ctx context.Context, rt *Runtime, threads int, chain []onnx.Prov
 }
 
 // PoseProviders parses a pose provider list ("cuda,cpu") into configs; CUDA keeps
-// the model's input and output on the GPU when deviceIO is set.
+// the model's input and output on the GPU when deviceIO is set. These fp32 models
+// (MoveNet, segmentation, ESRGAN) run on CUDA with TF32 off: on the H200 TF32 moved the
+// selfie mask by 5.7e-3 (rel L2 vs the CPU) and ESRGAN by 2.7e-4, without it 3.5e-6 and
+// 5e-7 (docs/gpu.md; what TF32 would save on models this small was not measured).
 func PoseProviders(list string, deviceIO bool) ([]onnx.ProviderConfig, error) {
 	names, err := diffusion.ParseChain(list)
 	if err != nil {
@@ -57,6 +60,7 @@ func PoseProviders(list string, deviceIO bool) ([]onnx.ProviderConfig, error) {
 		out[i] = onnx.ProviderConfig{Name: n}
 		if n == onnx.ProviderCUDA {
 			out[i].Options = tensorrt.CUDAOptions(0, 0)
+			out[i].Options["use_tf32"] = "0"
 			out[i].DeviceIO = deviceIO
 		}
 	}

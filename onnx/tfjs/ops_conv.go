@@ -247,8 +247,11 @@ func opPool(c *converter, n *nodeDef, in []*value) ([]*value, error) {
 	return []*value{{name: out, dtype: x.dtype, shape: shape}}, nil
 }
 
-// opResize maps ResizeBilinear/ResizeNearestNeighbor on NHWC directly (ORT resizes NHWC when the
-// N and C scales are 1). Coordinates: align_corners → "align_corners", half_pixel_centers →
+// opResize maps ResizeBilinear/ResizeNearestNeighbor to a Resize of the NCHW transpose
+// (Transpose, Resize over the last two axes, Transpose back). A Resize straight on NHWC is
+// valid ONNX and ONNX Runtime's CPU provider runs it right, but its CUDA provider (1.29)
+// computes linear resizes over axes 1 and 2 wrongly and not even reproducibly: MoveNet,
+// selfie and meet gave other outputs on the H200 than on the CPU (docs/gpu.md). Coordinates: align_corners → "align_corners", half_pixel_centers →
 // "half_pixel" (TF clamps the source coordinate like ORT's bilinear), neither → "asymmetric".
 func opResize(c *converter, n *nodeDef, in []*value) ([]*value, error) {
 	if err := needInputs(in, 2, 2); err != nil {
@@ -280,17 +283,19 @@ func opResize(c *converter, n *nodeDef, in []*value) ([]*value, error) {
 		}
 		attrs = append(attrs, attrString("mode", "nearest"), attrString("nearest_mode", nearest))
 	}
-	xs := c.ref(x)
+	xt := c.tmp(n, "nchw")
+	c.b.add("Transpose", []string{c.ref(x)}, []string{xt}, attrInts("perm", []int64{0, 3, 1, 2}))
 	shp := c.tmp(n, "shape")
-	c.b.add("Shape", []string{xs}, []string{shp})
-	nDim, cDim := c.tmp(n, "n"), c.tmp(n, "c")
-	c.b.add("Slice", []string{shp, c.b.ints64(n.Name+"/s0", 0), c.b.ints64(n.Name+"/e0", 1)}, []string{nDim})
-	c.b.add("Slice", []string{shp, c.b.ints64(n.Name+"/s3", 3), c.b.ints64(n.Name+"/e3", 4)}, []string{cDim})
+	c.b.add("Shape", []string{xt}, []string{shp})
+	nc := c.tmp(n, "nc")
+	c.b.add("Slice", []string{shp, c.b.ints64(n.Name+"/s0", 0), c.b.ints64(n.Name+"/e0", 2)}, []string{nc})
 	hw := c.int64Input(n, in[1], "size")
 	sizes := c.tmp(n, "sizes")
-	c.b.add("Concat", []string{nDim, hw, cDim}, []string{sizes}, attrInt("axis", 0))
+	c.b.add("Concat", []string{nc, hw}, []string{sizes}, attrInt("axis", 0))
+	yt := c.tmp(n, "resized")
+	c.b.add("Resize", []string{xt, "", "", sizes}, []string{yt}, attrs...)
 	out := c.out(n, 0)
-	c.b.add("Resize", []string{xs, "", "", sizes}, []string{out}, attrs...)
+	c.b.add("Transpose", []string{yt}, []string{out}, attrInts("perm", []int64{0, 2, 3, 1}))
 	shape := []int64{-1, -1, -1, -1}
 	if x.rank() == 4 {
 		shape[0], shape[3] = x.shape[0], x.shape[3]

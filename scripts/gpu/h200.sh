@@ -224,5 +224,29 @@ l3d)
     --diffusion-model $V/sdxl-static --diffusion-providers cuda --diffusion-cuda-options enable_cuda_graph=1 --diffusion-taesd --diffusion-size 512 \
     --frames 600 --osc-in off --http 127.0.0.1:18080 --log-level info > $V/cuda-run.log 2>&1
   echo "run exit $?"; grep -E 'stats|rror|cross|fall|provider' $V/cuda-run.log | tail -8 | cut -c1-500 | tee $OUT/cuda-run.txt
+  export GOMLX_NO_AUTO_INSTALL=1 GOPJRT_CUDA_CHECKS=0 XLA_FLAGS=--xla_gpu_cuda_data_dir=/usr/local/cuda
+  timeout 230 $E run --backend xla --offline --cache-dir $V/cache --pose-model movenet-lightning --diffusion-model $V/sdxl-static --diffusion-taesd \
+    --diffusion-size 512 --frames 4500 --osc-in off --http 127.0.0.1:18080 --log-level info > $V/xla-run2.log 2>&1
+  echo "run exit $?"; grep -E 'stats|rror' $V/xla-run2.log | tail -4 | cut -c1-500 | tee $OUT/xla-run2.txt
+  ;;
+# l4 (one call, carries .gpu/c3): the importer's Resize fix on the CUDA provider: selfie and
+# meet as imported before (old/, Resize on NHWC) and after (new/, Resize on the NCHW transpose).
+l4)
+  mkdir -p $V/ort4 && cp $G/c3/zstd $V/bin/zstd && chmod +x $V/bin/zstd
+  unz $G/c3/cuda90.zst $V/ort4/libonnxruntime_providers_cuda.so; unz $G/c3/core.zst $V/ort4/libonnxruntime.so.1
+  cp $G/c3/libonnxruntime_providers_shared.so $V/ort4/; unz $G/c3/gpucheck.test.zst $V/bin/gpucheck.test && chmod +x $V/bin/gpucheck.test
+  for v in old new; do
+    echo "== $v"; env VIVID_OPS_DIR=$G/c3/$v ONNXRUNTIME_LIB=$V/ort4/libonnxruntime.so.1 LD_LIBRARY_PATH=$LDP timeout 100 $V/bin/gpucheck.test \
+      -test.run TestOperators -test.v 2>&1 | grep -E '^\{|^\s*---' | cut -c1-260 | tee $OUT/resize-$v.txt
+  done
+  ;;
+# l5 (one call, carries .gpu/c5): MoveNet Lightning as the fixed importer writes it, CUDA vs CPU.
+l5)
+  mkdir -p $V/ort5 $V/pose5 && cp $G/c5/zstd $V/bin/zstd && chmod +x $V/bin/zstd
+  unz $G/c5/cuda90.zst $V/ort5/libonnxruntime_providers_cuda.so; xz -d -c $G/c5/core.xz > $V/ort5/libonnxruntime.so.1
+  cp $G/c5/libonnxruntime_providers_shared.so $V/ort5/; unz $G/c5/gpucheck.test.zst $V/bin/gpucheck.test && chmod +x $V/bin/gpucheck.test
+  unz $G/c5/ml.onnx.zst $V/pose5/movenet-lightning.onnx
+  env VIVID_POSE_DIR=$V/pose5 ONNXRUNTIME_LIB=$V/ort5/libonnxruntime.so.1 LD_LIBRARY_PATH=$LDP timeout 100 $V/bin/gpucheck.test \
+    -test.run TestMoveNet -test.v 2>&1 | grep -E '^\{|^\s*---' | cut -c1-260 | tee $OUT/resize-movenet.txt
   ;;
 esac
