@@ -11,6 +11,7 @@
 #          conformance binary in the background (cores 8-15), then `diffusion run`
 #   call4: the XLA check (scripts/gpu/xla-check.sh with the SDXL folder), conformance results
 #   call5: the conversion check of issue 14 (scripts/gpu/convert_check.sh), if carried
+#   l3a-l3d, l4, l5, l6: the third lease (below).
 # Results go to $OUT as JSON lines and logs (≤ 8 files).
 set -uo pipefail
 call=$1
@@ -248,5 +249,14 @@ l5)
   unz $G/c5/ml.onnx.zst $V/pose5/movenet-lightning.onnx
   env VIVID_POSE_DIR=$V/pose5 ONNXRUNTIME_LIB=$V/ort5/libonnxruntime.so.1 LD_LIBRARY_PATH=$LDP timeout 100 $V/bin/gpucheck.test \
     -test.run TestMoveNet -test.v 2>&1 | grep -E '^\{|^\s*---' | cut -c1-260 | tee $OUT/resize-movenet.txt
+  ;;
+# l6 (after l5 on the same machine, carries .gpu/c6: the engine built with the fixed importer):
+# the engine's pose cross-check now keeps Lightning on CUDA; CUDA vs CPU timing in one call.
+l6)
+  chmod +x $G/c6/vivid-ml-engine
+  for p in cuda cpu; do
+    LD_LIBRARY_PATH=$LDP $G/c6/vivid-ml-engine bench pose-model --log-level info --ort-lib $V/ort5/libonnxruntime.so.1 \
+      --onnx $V/pose5/movenet-lightning.onnx --providers $p --frames 500 2>&1 | grep -E '^\{|disagree|loaded' | cut -c1-400
+  done | tee $OUT/pose-cuda-fixed.txt
   ;;
 esac
