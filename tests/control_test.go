@@ -41,6 +41,7 @@ func (l *lineLog) read(r io.Reader) {
 		l.lines = append(l.lines, s.Text())
 		l.mu.Unlock()
 	}
+	_, _ = io.Copy(io.Discard, r) // after a line over 1 MiB: keep draining, or the writer blocks
 }
 
 func (l *lineLog) has(sub string) bool { return l.hasSince(0, sub) }

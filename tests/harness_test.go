@@ -93,6 +93,9 @@ func startCmd(t *testing.T, cmd *exec.Cmd) *proc {
 		p.err = cmd.Wait()
 		p.exitAt = time.Now()
 		_ = pw.Close()
+		// done means the log is complete too: Wait returns once the last bytes are in the
+		// pipe, before the reader has appended them (TestCommandHelp saw an empty log).
+		<-logDone
 		close(p.done)
 	}()
 	t.Cleanup(func() {
