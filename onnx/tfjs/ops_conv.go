@@ -251,8 +251,8 @@ func opPool(c *converter, n *nodeDef, in []*value) ([]*value, error) {
 // (Transpose, Resize over the last two axes, Transpose back). A Resize straight on NHWC is
 // valid ONNX and ONNX Runtime's CPU provider runs it right, but its CUDA provider (1.29)
 // computes linear resizes over axes 1 and 2 wrongly and not even reproducibly: MoveNet,
-// selfie and meet gave other outputs on the H200 than on the CPU (docs/gpu.md). Coordinates: align_corners → "align_corners", half_pixel_centers →
-// "half_pixel" (TF clamps the source coordinate like ORT's bilinear), neither → "asymmetric".
+// selfie and meet gave other outputs on the H200 than on the CPU (docs/gpu.md).
+// Coordinates: align_corners → "align_corners", half_pixel_centers → "half_pixel" (TF clamps the source coordinate like ORT's bilinear), neither → "asymmetric".
 func opResize(c *converter, n *nodeDef, in []*value) ([]*value, error) {
 	if err := needInputs(in, 2, 2); err != nil {
 		return nil, err
@@ -284,7 +284,7 @@ func opResize(c *converter, n *nodeDef, in []*value) ([]*value, error) {
 		attrs = append(attrs, attrString("mode", "nearest"), attrString("nearest_mode", nearest))
 	}
 	xt := c.tmp(n, "nchw")
-	c.b.add("Transpose", []string{c.ref(x)}, []string{xt}, attrInts("perm", []int64{0, 3, 1, 2}))
+	c.b.add("Transpose", []string{c.ref(x)}, []string{xt}, attrInts("perm", toNCHW))
 	shp := c.tmp(n, "shape")
 	c.b.add("Shape", []string{xt}, []string{shp})
 	nc := c.tmp(n, "nc")
@@ -295,7 +295,7 @@ func opResize(c *converter, n *nodeDef, in []*value) ([]*value, error) {
 	yt := c.tmp(n, "resized")
 	c.b.add("Resize", []string{xt, "", "", sizes}, []string{yt}, attrs...)
 	out := c.out(n, 0)
-	c.b.add("Transpose", []string{yt}, []string{out}, attrInts("perm", []int64{0, 2, 3, 1}))
+	c.b.add("Transpose", []string{yt}, []string{out}, attrInts("perm", toNHWC))
 	shape := []int64{-1, -1, -1, -1}
 	if x.rank() == 4 {
 		shape[0], shape[3] = x.shape[0], x.shape[3]

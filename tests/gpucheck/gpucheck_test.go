@@ -24,6 +24,7 @@ import (
 type variant struct {
 	label string
 	b     infer.Backend
+	ref   infer.Backend // the CPU reference it is compared with; nil: the default one
 }
 
 // backends returns the ORT CPU reference and the CUDA variants: device-bound I/O (the
@@ -47,11 +48,11 @@ func backends(t *testing.T, all bool) (infer.Backend, []variant) {
 			return []onnx.ProviderConfig{{Name: onnx.ProviderCUDA, Options: opts, DeviceIO: dev}}
 		}, -1)
 	}
-	vs := []variant{{"device-io", cuda(true, true)}}
+	vs := []variant{{"device-io", cuda(true, true), nil}}
 	if all {
-		vs = append(vs, variant{"host-io", cuda(false, true)}, variant{"host-io-no-tf32", cuda(false, false)}, variant{"device-io-no-tf32", cuda(true, false)},
+		vs = append(vs, variant{"host-io", cuda(false, true), nil}, variant{"host-io-no-tf32", cuda(false, false), nil}, variant{"device-io-no-tf32", cuda(true, false), nil},
 			// graph optimisations off on both sides: is the difference a fused kernel's?
-			variant{"host-io-noopt", cuda(false, true).(*onnx.Backend).Unoptimized()})
+			variant{"host-io-noopt", cuda(false, true).(*onnx.Backend).Unoptimized(), cpu.Unoptimized()})
 	}
 	return cpu, vs
 }
@@ -73,8 +74,8 @@ func check(t *testing.T, c conformance.Case, limit float64, all bool) {
 	enc := json.NewEncoder(os.Stdout)
 	for i, v := range vs {
 		r := ref
-		if strings.HasSuffix(v.label, "-noopt") {
-			r = ref.(*onnx.Backend).Unoptimized()
+		if v.ref != nil {
+			r = v.ref
 		}
 		res, err := conformance.Run(c, r, []infer.Backend{v.b}, 7)
 		if err != nil {
