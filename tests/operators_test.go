@@ -152,22 +152,26 @@ func readPNGChannel(t *testing.T, path string, c int) ([]int, image.Rectangle) {
 
 // TestSegmentMatchesTFJS runs `segment` through the binary on procedural frames of sizes other
 // than the model's and compares its mask with the TFJS pipeline (tests/tfjs/pipeline.mjs):
-// float mask within 1e-3, PNG within 1 of round(mask·255).
+// float mask within 1e-3, PNG within 1 of round(mask·255). Cases with a backend run on it
+// (go: GoMLX's pure-Go backend on the XLA lowering; default: ONNX Runtime's CPU provider).
 func TestSegmentMatchesTFJS(t *testing.T) {
 	node, rig := tfjsRig(t)
 	for _, c := range []struct {
 		model, pattern string
 		w, h           int
+		backend        string
 	}{
-		{"selfie", "figure-center", 320, 240}, {"selfie", "two-figures", 180, 300},
-		{"meet", "figure-big", 320, 180}, {"meet", "circles", 200, 150},
-		{"selfie", "photo", 150, 103}, {"meet", "photo", 150, 103},
+		{"selfie", "figure-center", 320, 240, ""}, {"selfie", "two-figures", 180, 300, ""},
+		{"meet", "figure-big", 320, 180, ""}, {"meet", "circles", 200, 150, ""},
+		{"selfie", "photo", 150, 103, ""}, {"meet", "photo", 150, 103, ""},
+		{"selfie", "photo", 150, 103, "go"}, {"meet", "figure-big", 320, 180, "go"},
 	} {
-		t.Run(fmt.Sprintf("%s-%s-%dx%d", c.model, c.pattern, c.w, c.h), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s-%s-%dx%d%s", c.model, c.pattern, c.w, c.h, backendSuffix(c.backend)), func(t *testing.T) {
 			dir := t.TempDir()
 			pngPath, rgbPath := testImage(t, dir, c.pattern, c.w, c.h)
 			maskPNG, rawOut, refOut := filepath.Join(dir, "mask.png"), filepath.Join(dir, "mask.f32"), filepath.Join(dir, "ref.f32")
-			if b, err := engine("segment", "--offline", "--model", c.model, "--out", maskPNG, "--raw", rawOut, pngPath).CombinedOutput(); err != nil {
+			args := append(backendArgs(c.backend), "--model", c.model, "--out", maskPNG, "--raw", rawOut, pngPath)
+			if b, err := engine(append([]string{"segment", "--offline"}, args...)...).CombinedOutput(); err != nil {
 				t.Fatalf("segment: %v\n%s", err, b)
 			}
 			cmd := exec.Command(node, filepath.Join(rig, "pipeline.mjs"), "segment", tfjsModelPath(t, c.model), rgbPath,
@@ -199,7 +203,8 @@ func TestSegmentMatchesTFJS(t *testing.T) {
 
 // TestUpscaleMatchesTFJS runs `upscale` through the binary (whole frame, --tile 0) and compares
 // its output before 8-bit rounding with tfjs-layers on the original model: within 1e-3 of full
-// range. It also checks that tiling with the default overlap gives the same picture.
+// range. It also checks that tiling with the default overlap gives the same picture. Cases
+// with a backend run on it, as in TestSegmentMatchesTFJS.
 func TestUpscaleMatchesTFJS(t *testing.T) {
 	node, rig := tfjsRig(t)
 	for _, c := range []struct {
@@ -208,18 +213,21 @@ func TestUpscaleMatchesTFJS(t *testing.T) {
 		rng     string
 		pattern string
 		w, h    int
+		backend string
 	}{
-		{"esrgan-slim", 2, "255", "figure-center", 96, 72}, {"esrgan-slim", 4, "255", "circles", 40, 30},
-		{"esrgan-medium", 3, "255", "rects", 40, 32}, {"esrgan-thick", 2, "1", "circles", 48, 40},
-		{"esrgan-slim", 2, "255", "photo", 150, 103}, {"esrgan-medium", 2, "255", "photo", 150, 103},
+		{"esrgan-slim", 2, "255", "figure-center", 96, 72, ""}, {"esrgan-slim", 4, "255", "circles", 40, 30, ""},
+		{"esrgan-medium", 3, "255", "rects", 40, 32, ""}, {"esrgan-thick", 2, "1", "circles", 48, 40, ""},
+		{"esrgan-slim", 2, "255", "photo", 150, 103, ""}, {"esrgan-medium", 2, "255", "photo", 150, 103, ""},
+		{"esrgan-slim", 2, "255", "circles", 40, 30, "go"},
 	} {
-		t.Run(fmt.Sprintf("%s-x%d-%s", c.model, c.scale, c.pattern), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s-x%d-%s%s", c.model, c.scale, c.pattern, backendSuffix(c.backend)), func(t *testing.T) {
 			dir := t.TempDir()
 			pngPath, rgbPath := testImage(t, dir, c.pattern, c.w, c.h)
 			out, rawOut, refOut := filepath.Join(dir, "up.png"), filepath.Join(dir, "up.f32"), filepath.Join(dir, "ref.f32")
 			name := fmt.Sprintf("%s-x%d", c.model, c.scale)
-			if b, err := engine("upscale", "--offline", "--model", c.model, "--scale", strconv.Itoa(c.scale), "--tile", "0",
-				"--out", out, "--raw", rawOut, pngPath).CombinedOutput(); err != nil {
+			args := append(backendArgs(c.backend), "--model", c.model, "--scale", strconv.Itoa(c.scale))
+			if b, err := engine(append([]string{"upscale", "--offline"}, append(args, "--tile", "0",
+				"--out", out, "--raw", rawOut, pngPath)...)...).CombinedOutput(); err != nil {
 				t.Fatalf("upscale: %v\n%s", err, b)
 			}
 			cmd := exec.Command(node, filepath.Join(rig, "pipeline.mjs"), "upscale", tfjsModelPath(t, name), rgbPath,
@@ -243,15 +251,35 @@ func TestUpscaleMatchesTFJS(t *testing.T) {
 			if lsb > 1 {
 				t.Errorf("PNG red channel differs from round(tfjs·255) by %d levels", lsb)
 			}
+			if c.backend != "" {
+				t.Logf("max |Δ| vs TFJS %.3g of range, PNG max %d level(s)", d, lsb)
+				return // tiling is the operator's, the same on every backend (and one compile per tile shape)
+			}
 			tiled := filepath.Join(dir, "tiled.f32")
-			if b, err := engine("upscale", "--offline", "--model", c.model, "--scale", strconv.Itoa(c.scale), "--tile", "16",
-				"--out", filepath.Join(dir, "tiled.png"), "--raw", tiled, pngPath).CombinedOutput(); err != nil {
+			if b, err := engine(append([]string{"upscale", "--offline"}, append(args, "--tile", "16",
+				"--out", filepath.Join(dir, "tiled.png"), "--raw", tiled, pngPath)...)...).CombinedOutput(); err != nil {
 				t.Fatalf("upscale tiled: %v\n%s", err, b)
 			}
 			td := maxDiff(t, readFloat32s(t, tiled), got)
 			t.Logf("max |Δ| vs TFJS %.3g of range, PNG max %d level(s); 16-px tiles with 16-px overlap vs whole frame %.3g", d, lsb, td)
 		})
 	}
+}
+
+// backendArgs is the --backend flag for a test case's backend ("" : the default, none).
+func backendArgs(b string) []string {
+	if b == "" {
+		return nil
+	}
+	return []string{"--backend", b}
+}
+
+// backendSuffix names a non-default backend in a subtest name.
+func backendSuffix(b string) string {
+	if b == "" {
+		return ""
+	}
+	return "-" + b
 }
 
 // TestOperatorCommandErrors: the exit and first error line of `segment` and `upscale` for bad

@@ -136,6 +136,8 @@ func benchOperator(ctx context.Context, args []string) error {
 	fs.IntVar(&c.Tile, "tile", 0, "upscale: tile size (0: the whole frame in one run)")
 	fs.IntVar(&c.Threads, "threads", 0, "intra-op threads (0: one per core)")
 	fs.StringVar(&c.Providers, "providers", "cpu", "execution providers in order, e.g. cuda,cpu")
+	bf := addBackendFlags(fs, cf)
+	defer bf.close()
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err

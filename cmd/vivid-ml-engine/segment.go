@@ -18,6 +18,8 @@ func cmdSegment(ctx context.Context, args []string) error {
 	raw := fs.String("raw", "", "also write the mask as little-endian float32, row-major, before 8-bit rounding")
 	providers := fs.String("providers", "cpu", "execution providers in order (cuda,cpu)")
 	threads := fs.Int("threads", 0, "ONNX Runtime intra-op threads (0: one per core)")
+	bf := addBackendFlags(fs, cf)
+	defer bf.close()
 	images, err := parseFlags(fs, args)
 	if err != nil {
 		return err

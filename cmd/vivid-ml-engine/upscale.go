@@ -20,6 +20,8 @@ func cmdUpscale(ctx context.Context, args []string) error {
 	overlap := fs.Int("overlap", upscale.DefaultOverlap, "context pixels read around each tile")
 	providers := fs.String("providers", "cpu", "execution providers in order (cuda,cpu)")
 	threads := fs.Int("threads", 0, "ONNX Runtime intra-op threads (0: one per core)")
+	bf := addBackendFlags(fs, cf)
+	defer bf.close()
 	images, err := parseFlags(fs, args)
 	if err != nil {
 		return err

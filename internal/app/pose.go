@@ -67,8 +67,9 @@ func PoseProviders(list string, deviceIO bool) ([]onnx.ProviderConfig, error) {
 	return out, nil
 }
 
-// OperatorBackend opens the model store and the runtime's ONNX Runtime backend on the
-// given provider chain, for the segmentation and upscaling models.
+// OperatorBackend opens the model store and the backend the runtime picks (ONNX Runtime
+// on the given provider chain, or GoMLX for --backend xla|go), for the segmentation and
+// upscaling models.
 func OperatorBackend(ctx context.Context, rt *Runtime, providers string, threads int) (*models.Store, infer.Backend, error) {
 	chain, err := PoseProviders(providers, false)
 	if err != nil {
@@ -78,9 +79,15 @@ func OperatorBackend(ctx context.Context, rt *Runtime, providers string, threads
 	if err != nil {
 		return nil, nil, err
 	}
-	be, err := rt.ORT(ctx, WantsGPU(providers))
+	b, err := rt.Pick(func() (infer.Backend, error) {
+		be, err := rt.ORT(ctx, WantsGPU(providers))
+		if err != nil {
+			return nil, err
+		}
+		return be.With(func(string) []onnx.ProviderConfig { return chain }, threads), nil
+	})
 	if err != nil {
 		return nil, nil, err
 	}
-	return st, be.With(func(string) []onnx.ProviderConfig { return chain }, threads), nil
+	return st, b, nil
 }

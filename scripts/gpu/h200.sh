@@ -29,6 +29,19 @@ E="env LD_LIBRARY_PATH=$LDP $V/bin/vivid-ml-engine"
 P0=${P0-taskset -c 0-7}
 P1=${P1-taskset -c 8-15}
 
+# vstep NAME CMD…: run CMD with nvidia-smi polling the GPU's used memory every 100 ms, then
+# print {"vram":NAME,"baseline_mib":…,"peak_mib":…,"s":…}: one metric for torch, ORT and XLA alike.
+vstep() {
+  local name=$1 base poll=$V/vram-$1.txt t0=$SECONDS
+  shift
+  base=$(nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -i 0 | head -1)
+  nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -i 0 -lms 100 > $poll 2>/dev/null &
+  local pid=$!
+  "$@"
+  kill $pid 2>/dev/null; wait $pid 2>/dev/null
+  echo "{\"vram\":\"$name\",\"baseline_mib\":${base:-null},\"peak_mib\":$(sort -n $poll | tail -1),\"s\":$((SECONDS - t0))}"
+}
+
 # unpack_c1: zstd, the CUDA provider, the engine, diffusers' source and the tiny folder from .gpu/c1.
 unpack_c1() {
   cp $G/c1/zstd $V/bin/zstd && chmod +x $V/bin/zstd
@@ -258,5 +271,76 @@ l6)
     LD_LIBRARY_PATH=$LDP $G/c6/vivid-ml-engine bench pose-model --log-level info --ort-lib $V/ort5/libonnxruntime.so.1 \
       --onnx $V/pose5/movenet-lightning.onnx --providers $p --frames 500 2>&1 | grep -E '^\{|disagree|loaded' | cut -c1-400
   done | tee $OUT/pose-cuda-fixed.txt
+  ;;
+# The fourth lease (issues 11, 12, 16), four calls on one machine: c1, c2, c2, c7.
+#   l7a: static SDXL with text encoders; the torch peer once (cold torch.compile).
+#   l7b: the torch peer again, then ORT CUDA and XLA on the same SDXL, all in this one call,
+#        each under vstep (one VRAM metric for all three).
+#   l7c: ORT CUDA VRAM options; XLA with VIVID_XLA_CONV=nhwc and the optimized HLO's conv
+#        layouts; MoveNet ×3 CUDA vs CPU after the importer's Resize fix, timed.
+#   l7d: operators (selfie, meet, ESRGAN) on the engine's CPU, CUDA and XLA paths and on
+#        TensorFlow.js WASM (.gpu/c7: node and tfjs, scripts/gpu/prep_tfjs.sh) in one call.
+l7a)
+  unpack_c1
+  nvidia-smi --query-gpu=name,driver_version,memory.used,clocks.max.sm --format=csv,noheader
+  $P0 python3 $S/sdxl_export.py $V/sdxl-static $V/tiny --static 2>&1 | grep -E '^\{|Error' | tee $OUT/export.jsonl
+  du -sh $V/sdxl-static
+  vstep torch-cold $P0 timeout ${PEER_S:-330} python3 $S/torch_peer.py 2>&1 | grep --line-buffered -E '^\{|Error' | tee $OUT/torch-cold.jsonl
+  ;;
+l7b)
+  unz $G/c2/core.zst $ORT
+  cp $G/c2/libonnxruntime_providers_shared.so $G/c2/libonnxruntime_providers_tensorrt.so $V/ort/
+  for b in gpucheck.test xla-gpu.test; do unz $G/c2/$b.zst $V/bin/$b && chmod +x $V/bin/$b; done
+  for m in lightning thunder multipose; do $E models import-tfjs $G/c2/tfjs/movenet-$m.json $V/pose/movenet-$m.onnx >/dev/null 2>&1; done
+  rm -rf $V/ops && cp -r $G/c2/ops $V/ops
+  {
+  vstep torch $P0 timeout ${PEER_S:-240} python3 $S/torch_peer.py 2>&1 | grep --line-buffered -E '^\{|Error'
+  O="--log-level warn --ort-lib $ORT"
+  B="--size 512 --steps 4 --strength 1 --frames 12 --model $V/sdxl-static --providers cuda --cuda-options enable_cuda_graph=1"
+  vstep ort-taesd $P0 timeout 120 $E bench diffusion $O $B --taesd 2>>$V/l7-bench.log
+  vstep ort-vae $P0 timeout 120 $E bench diffusion $O $B 2>>$V/l7-bench.log
+  export GOMLX_NO_AUTO_INSTALL=1 GOPJRT_CUDA_CHECKS=0 XLA_FLAGS=--xla_gpu_cuda_data_dir=/usr/local/cuda
+  mkdir -p $V/w7 && cd $V && vstep xla env XLA_CHECK_WORK=$V/w7 XLA_CHECK_RUNS=30 XLA_CHECK_MODELS="sdxl-unet=$V/sdxl-static/unet/model.onnx" \
+    XLA_CHECK_PIPELINE=$V/sdxl-static $P0 timeout 200 $V/bin/xla-gpu.test -test.run '^TestGPUCheck$' -test.v -test.timeout 0 2>&1 | grep -E '^\{|FAIL|rror' | cut -c1-700
+  } | tee $OUT/same-call.jsonl
+  grep -v "graph capture" $V/l7-bench.log | cut -c1-300 | tail -4
+  ;;
+l7c)
+  O="--log-level warn --ort-lib $ORT"
+  B="--size 512 --steps 4 --strength 1 --frames 12 --model $V/sdxl-static --taesd"
+  TX="cuda;text_encoder=cpu;text_encoder_2=cpu"
+  KS=arena_extend_strategy=kSameAsRequested,cudnn_conv_use_max_workspace=0
+  {
+  vstep ort-tx-graph-heuristic $P0 timeout 100 $E bench diffusion $O $B --providers "$TX" --cuda-options enable_cuda_graph=1,$KS,cudnn_conv_algo_search=HEURISTIC
+  vstep ort-tx-heuristic $P0 timeout 100 $E bench diffusion $O $B --providers "$TX" --cuda-options $KS,cudnn_conv_algo_search=HEURISTIC
+  vstep ort-tx-graph-limit6g $P0 timeout 100 $E bench diffusion $O $B --providers "$TX" --cuda-options enable_cuda_graph=1,$KS,gpu_mem_limit=6442450944
+  export GOMLX_NO_AUTO_INSTALL=1 GOPJRT_CUDA_CHECKS=0 XLA_FLAGS="--xla_gpu_cuda_data_dir=/usr/local/cuda --xla_dump_to=$V/hlo --xla_dump_hlo_as_text --xla_dump_hlo_module_re=.*"
+  mkdir -p $V/w7n && cd $V && vstep xla-nhwc env VIVID_XLA_CONV=nhwc XLA_CHECK_WORK=$V/w7n XLA_CHECK_RUNS=30 XLA_CHECK_MODELS="sdxl-unet=$V/sdxl-static/unet/model.onnx" \
+    $P0 timeout 120 $V/bin/xla-gpu.test -test.run '^TestGPUCheck$' -test.v -test.timeout 0 2>&1 | grep -E '^\{|FAIL|rror' | cut -c1-700
+  } 2>$V/l7c.log | tee $OUT/l7c.jsonl
+  # conv layouts XLA chose for the NHWC UNet (after optimizations): cuDNN conv custom calls by layout, copies/transposes
+  f=$(ls -S $V/hlo/*after_optimizations.txt 2>/dev/null | head -1)
+  [ -n "$f" ] && { echo "hlo $f"; grep -o 'custom_call_target="__cudnn\$conv[A-Za-z]*"' $f | sort | uniq -c
+    grep -E '= f16\[[0-9,]+\]\{[0-9,]+\} (transpose|copy)\(' $f | wc -l
+    grep -E '__cudnn\$conv' $f | grep -o 'f16\[[0-9,]*\]{[0-9,]*}' | sort | uniq -c | sort -rn | head -8; } | tee $OUT/hlo-conv.txt
+  GC="env VIVID_POSE_DIR=$V/pose ONNXRUNTIME_LIB=$ORT LD_LIBRARY_PATH=$LDP"
+  $GC timeout 100 $V/bin/gpucheck.test -test.run TestMoveNet -test.v 2>&1 | grep -E '^\{|^\s*---' | cut -c1-260 | tee $OUT/movenet-fixed.txt
+  for m in lightning thunder multipose; do for p in cuda cpu; do
+    $P0 $E bench pose-model --log-level info --ort-lib $ORT --onnx $V/pose/movenet-$m.onnx --providers $p --frames 300 2>&1 | grep -E '^\{|disagree' | cut -c1-400
+  done; done | tee $OUT/pose-cuda-cpu.jsonl
+  ;;
+l7d)
+  O="--log-level warn --ort-lib $ORT --offline --cache-dir $V/ops"
+  {
+  bash $S/tfjs_peer.sh $G/c7 $V/tfjs
+  for p in cpu cuda; do
+    for m in selfie meet; do $P0 $E bench operator $O --model $m --providers $p --frames 100; done
+    for m in esrgan-slim-x2 esrgan-medium-x2; do $P0 $E bench operator $O --model $m --width 128 --height 128 --providers $p --frames 30; done
+  done
+  export GOMLX_NO_AUTO_INSTALL=1 GOPJRT_CUDA_CHECKS=0 XLA_FLAGS=--xla_gpu_cuda_data_dir=/usr/local/cuda
+  for m in selfie meet; do $P0 $E bench operator --log-level warn --offline --cache-dir $V/ops --backend xla --model $m --frames 100; done
+  for m in esrgan-slim-x2 esrgan-medium-x2; do $P0 $E bench operator --log-level warn --offline --cache-dir $V/ops --backend xla --model $m --width 128 --height 128 --frames 30; done
+  } 2>$V/l7d.log | tee $OUT/ops-same-call.jsonl
+  grep -E "rror|disagree" $V/l7d.log | cut -c1-300 | head -8
   ;;
 esac

@@ -5,7 +5,9 @@ usage: PYTHONPATH=/tmp/diffusers/src:. python3 torch_peer.py [--no-compile]
 Prints one JSON line per measurement: UNet step eager and torch.compile(mode="reduce-overhead"),
 VAE encode/decode, TAESD encode/decode, CLIP-L + bigG (fp32 and fp16), and the 4-step
 img2img (strength 1: encode, 4 Euler steps, decode) end to end with TAESD and the full VAE,
-eager and with the compiled UNet; peak VRAM of the fp16 pipeline.
+eager and with the compiled UNet; peak VRAM of the fp16 pipeline, as torch counts it
+(max_memory_allocated, max_memory_reserved) and as the engine's bench does (device memory in
+use, total − free, over the first sample after the CUDA context exists).
 """
 import json, sys, time
 import torch
@@ -16,6 +18,8 @@ compile_unet = "--no-compile" not in sys.argv
 torch.backends.cuda.matmul.allow_tf32 = True
 torch.backends.cudnn.allow_tf32 = True
 mods = sdxl_modules.build(0)
+torch.zeros(1, device=dev)
+free0, _ = torch.cuda.mem_get_info()  # the baseline: CUDA context, no model
 
 
 def bench(name, fn, n=20, warm=3, **extra):
@@ -76,8 +80,11 @@ with torch.inference_mode():
     tiny = (lambda i: taesd.encode(i).latents, lambda z: taesd.decode(z).sample, 1.0)
     bench("img2img 4 steps 512 full VAE eager", lambda: img2img(unet, *full), n=10)
     bench("img2img 4 steps 512 TAESD eager", lambda: img2img(unet, *tiny), n=10)
+    free1, _ = torch.cuda.mem_get_info()
     print(json.dumps({"peer": "torch", "what": "peak VRAM fp16 SDXL eager (GB)",
-                      "gb": round(torch.cuda.max_memory_allocated() / 2**30, 2)}), flush=True)
+                      "gb": round(torch.cuda.max_memory_allocated() / 2**30, 2),
+                      "reserved_gb": round(torch.cuda.max_memory_reserved() / 2**30, 2),
+                      "device_used_gb": round((free0 - free1) / 2**30, 2)}), flush=True)
     if compile_unet:
         t0 = time.time()
         cu = torch.compile(unet, mode="reduce-overhead", fullgraph=True)
