@@ -21,7 +21,10 @@ type Config struct {
 	// the plugin's default. Nothing is preallocated unless Preallocate is set.
 	MemoryFraction float64
 	Preallocate    bool
-	Logger         *slog.Logger
+	// ConvLayout is the layout Conv is lowered in: ConvNCHW (ONNX's, the default) or
+	// ConvNHWC (an experiment, see ConvNHWC); empty reads $VIVID_XLA_CONV once, here.
+	ConvLayout string
+	Logger     *slog.Logger
 }
 
 // Backend is GoMLX as an infer.Backend; build it once and pass it to the stages.
@@ -30,6 +33,7 @@ type Backend struct {
 	be       backends.Backend
 	fold     backends.Backend
 	half     bool // the device computes FLOAT16 natively
+	nhwc     bool // Conv is lowered channels-last (Config.ConvLayout)
 	provider string
 	log      *slog.Logger
 
@@ -45,13 +49,21 @@ func New(cfg Config) (*Backend, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	layout, err := resolveConvLayout(cfg.ConvLayout)
+	if err != nil {
+		return nil, err
+	}
+	cfg.ConvLayout = layout
 	// Sequential node execution: simplego v0.26.0's parallel executor reuses buffers
 	// across concurrently running nodes (data races under -race, seen here).
 	fold, err := simplego.New("ops_sequential")
 	if err != nil {
 		return nil, fmt.Errorf("xla: %w", err)
 	}
-	b := &Backend{cfg: cfg, fold: fold, log: log.With("backend", cfg.Kind), progs: map[string]*program{}}
+	b := &Backend{cfg: cfg, fold: fold, nhwc: layout == ConvNHWC, log: log.With("backend", cfg.Kind), progs: map[string]*program{}}
+	if b.nhwc {
+		b.log.Info("conv layout", "layout", layout)
+	}
 	switch cfg.Kind {
 	case "go":
 		b.be, b.provider = fold, "go"
@@ -77,6 +89,9 @@ func New(cfg Config) (*Backend, error) {
 
 // Name implements infer.Backend.
 func (b *Backend) Name() string { return b.cfg.Kind }
+
+// ConvLayout is the layout Conv is lowered in (ConvNCHW or ConvNHWC).
+func (b *Backend) ConvLayout() string { return b.cfg.ConvLayout }
 
 // Provider names where models run ("go", "xla:cuda", …).
 func (b *Backend) Provider() string { return b.provider }

@@ -23,10 +23,10 @@ func (m *model) compile(dims [][]int) (p *program, err error) {
 			g.Finalize()
 		}
 	}()
-	c := &lowerCtx{g: g, half: half, opset: m.om.opset, folder: &folder{backend: m.b.fold}}
+	c := &lowerCtx{g: g, half: half, opset: m.om.opset, folder: &folder{backend: m.b.fold}, nhwc: m.b.nhwc}
 	env := map[string]*value{}
 	for name, h := range m.om.consts {
-		env[name] = &value{h: h}
+		env[name] = &value{h: h, ohwi: m.ohwi[name]}
 	}
 	err = guard(func() {
 		for i, io := range m.ins {
@@ -37,7 +37,7 @@ func (m *model) compile(dims [][]int) (p *program, err error) {
 			if e != nil {
 				panic(lowerError{e})
 			}
-			env[name] = nodeOf(graph.Parameter(g, "w/"+name, sh))
+			env[name] = &value{n: graph.Parameter(g, "w/"+name, sh), ohwi: m.ohwi[name]}
 		}
 	})
 	if err != nil {

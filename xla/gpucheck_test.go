@@ -24,6 +24,8 @@ import (
 // with deterministic inputs; inputs and outputs go to $XLA_CHECK_WORK/<name>/ for the
 // ORT-CPU comparison (scripts/gpu/ort_ref.py), and one JSON line per measurement goes
 // to stdout. $XLA_CHECK_PIPELINE=dir also times the img2img pipeline on that folder.
+// The backend is built as the app builds it, so $VIVID_XLA_CONV picks the conv layout
+// (the "backend" line reports it as conv_layout).
 func TestGPUCheck(t *testing.T) {
 	work := os.Getenv("XLA_CHECK_WORK")
 	if work == "" {
@@ -42,7 +44,8 @@ func TestGPUCheck(t *testing.T) {
 		}
 		defer xb.Close()
 		b = xb
-		emit(map[string]any{"measure": "backend", "backend": kind, "provider": xb.Provider(), "start_ms": ms(time.Since(start))})
+		emit(map[string]any{"measure": "backend", "backend": kind, "provider": xb.Provider(), "conv_layout": xb.ConvLayout(),
+			"start_ms": ms(time.Since(start))})
 	}
 	if dir := os.Getenv("XLA_CHECK_PIPELINE"); dir != "" {
 		checkPipeline(t, b, dir)

@@ -12,10 +12,12 @@ import (
 )
 
 // value is one ONNX tensor during lowering: a graph node, or a host tensor known at
-// compile time (folded), never both.
+// compile time (folded), never both. ohwi marks a Conv kernel stored [O, spatial…, I/g]
+// instead of ONNX's [O, I/g, spatial…] (the nhwc conv layout, see convKernels).
 type value struct {
-	n *Node
-	h *hostT
+	n    *Node
+	h    *hostT
+	ohwi bool
 }
 
 // foldLimit is the largest host tensor (elements) that a fold produces; bigger results
@@ -31,6 +33,7 @@ type lowerCtx struct {
 	opset  int64
 	node   *onnxpb.NodeProto
 	folder *folder // nil inside a fold graph
+	nhwc   bool    // Conv computes channels-last (Config.ConvLayout)
 }
 
 // lowerError is what a lowering helper panics with; lowerNode recovers it.

@@ -36,6 +36,7 @@ type model struct {
 	wNames    []string          // weights in parameter order
 	wBufs     []backends.Buffer // on the device
 	wBytes    int64
+	ohwi      map[string]bool // Conv kernels held [O, spatial…, I/g] (the nhwc conv layout)
 	log       *slog.Logger
 }
 
@@ -69,6 +70,12 @@ func newModel(b *Backend, om *onnxModel, spec infer.Spec) (*model, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("xla: %s: %w", spec.Path, err)
+	}
+	if b.nhwc {
+		m.ohwi = convKernels(om)
+		for name := range m.ohwi {
+			toOHWI(om.consts[name]) // on the host, once: the device never transposes them
+		}
 	}
 	for name, h := range om.consts {
 		if h.len() >= weightMin && (h.f32 != nil || h.f16 != nil) {

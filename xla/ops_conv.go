@@ -74,13 +74,30 @@ func nchw(spatial int) backends.ConvolveAxesConfig {
 }
 
 // opConv is ONNX Conv (any spatial rank, groups, strides, dilations, pads, auto_pad).
+// With the nhwc layout the input is transposed channels-last, convolved and the result
+// transposed back; a kernel marked ohwi is read as [O, spatial…, I/groups].
 func opConv(c *lowerCtx, a attrs, in []*value) []*value {
 	x, w := c.n(in[0]), c.n(in[1])
 	sp := x.Rank() - 2
-	ca := readConvAttrs(a, x.Shape().Dimensions[2:], w.Shape().Dimensions[2:])
-	y := ConvGeneral(x, w, nchw(sp), ca.strides, ca.pads, nil, ca.dilations, a.int("group", 1), 1)
+	axes, k := nchw(sp), w.Shape().Dimensions[2:]
+	if in[1].ohwi {
+		axes.KernelSpatial, axes.KernelInputChannels = seq(1, sp), sp+1
+		k = w.Shape().Dimensions[1 : sp+1]
+	}
+	ca := readConvAttrs(a, x.Shape().Dimensions[2:], k)
+	bias := append([]int{1, -1}, ones(sp)...)
+	if c.nhwc {
+		axes.InputSpatial, axes.InputChannels = seq(1, sp), sp+1
+		axes.OutputSpatial, axes.OutputChannels = seq(1, sp), sp+1
+		x = TransposeAllDims(x, channelsLast(sp)...)
+		bias = append(ones(sp+1), -1)
+	}
+	y := ConvGeneral(x, w, axes, ca.strides, ca.pads, nil, ca.dilations, a.int("group", 1), 1)
 	if len(in) > 2 && in[2] != nil {
-		y = Add(y, Reshape(c.n(in[2]), append([]int{1, -1}, ones(sp)...)...))
+		y = Add(y, Reshape(c.n(in[2]), bias...))
+	}
+	if c.nhwc {
+		y = TransposeAllDims(y, channelsFirst(sp)...)
 	}
 	return []*value{nodeOf(y)}
 }
