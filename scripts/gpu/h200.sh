@@ -294,14 +294,14 @@ l7b)
   for m in lightning thunder multipose; do $E models import-tfjs $G/c2/tfjs/movenet-$m.json $V/pose/movenet-$m.onnx >/dev/null 2>&1; done
   rm -rf $V/ops && cp -r $G/c2/ops $V/ops
   {
-  vstep torch $P0 timeout ${PEER_S:-240} python3 $S/torch_peer.py 2>&1 | grep --line-buffered -E '^\{|Error'
+  vstep torch $P0 timeout ${PEER_S:-220} python3 $S/torch_peer.py 2>&1 | grep --line-buffered -E '^\{|Error'
   O="--log-level warn --ort-lib $ORT"
   B="--size 512 --steps 4 --strength 1 --frames 12 --model $V/sdxl-static --providers cuda --cuda-options enable_cuda_graph=1"
-  vstep ort-taesd $P0 timeout 120 $E bench diffusion $O $B --taesd 2>>$V/l7-bench.log
-  vstep ort-vae $P0 timeout 120 $E bench diffusion $O $B 2>>$V/l7-bench.log
+  vstep ort-taesd $P0 timeout 100 $E bench diffusion $O $B --taesd 2>>$V/l7-bench.log
+  vstep ort-vae $P0 timeout 100 $E bench diffusion $O $B 2>>$V/l7-bench.log
   export GOMLX_NO_AUTO_INSTALL=1 GOPJRT_CUDA_CHECKS=0 XLA_FLAGS=--xla_gpu_cuda_data_dir=/usr/local/cuda
   mkdir -p $V/w7 && cd $V && vstep xla env XLA_CHECK_WORK=$V/w7 XLA_CHECK_RUNS=30 XLA_CHECK_MODELS="sdxl-unet=$V/sdxl-static/unet/model.onnx" \
-    XLA_CHECK_PIPELINE=$V/sdxl-static $P0 timeout 200 $V/bin/xla-gpu.test -test.run '^TestGPUCheck$' -test.v -test.timeout 0 2>&1 | grep -E '^\{|FAIL|rror' | cut -c1-700
+    XLA_CHECK_PIPELINE=$V/sdxl-static $P0 timeout 170 $V/bin/xla-gpu.test -test.run '^TestGPUCheck$' -test.v -test.timeout 0 2>&1 | grep -E '^\{|FAIL|rror' | cut -c1-700
   } | tee $OUT/same-call.jsonl
   grep -v "graph capture" $V/l7-bench.log | cut -c1-300 | tail -4
   ;;
@@ -314,32 +314,37 @@ l7c)
   vstep ort-tx-graph-heuristic $P0 timeout 100 $E bench diffusion $O $B --providers "$TX" --cuda-options enable_cuda_graph=1,$KS,cudnn_conv_algo_search=HEURISTIC
   vstep ort-tx-heuristic $P0 timeout 100 $E bench diffusion $O $B --providers "$TX" --cuda-options $KS,cudnn_conv_algo_search=HEURISTIC
   vstep ort-tx-graph-limit6g $P0 timeout 100 $E bench diffusion $O $B --providers "$TX" --cuda-options enable_cuda_graph=1,$KS,gpu_mem_limit=6442450944
-  export GOMLX_NO_AUTO_INSTALL=1 GOPJRT_CUDA_CHECKS=0 XLA_FLAGS="--xla_gpu_cuda_data_dir=/usr/local/cuda --xla_dump_to=$V/hlo --xla_dump_hlo_as_text --xla_dump_hlo_module_re=.*"
-  mkdir -p $V/w7n && cd $V && vstep xla-nhwc env VIVID_XLA_CONV=nhwc XLA_CHECK_WORK=$V/w7n XLA_CHECK_RUNS=30 XLA_CHECK_MODELS="sdxl-unet=$V/sdxl-static/unet/model.onnx" \
-    $P0 timeout 120 $V/bin/xla-gpu.test -test.run '^TestGPUCheck$' -test.v -test.timeout 0 2>&1 | grep -E '^\{|FAIL|rror' | cut -c1-700
+  export GOMLX_NO_AUTO_INSTALL=1 GOPJRT_CUDA_CHECKS=0
+  cd $V
+  for lay in nchw nhwc; do
+    mkdir -p $V/w7$lay && vstep xla-$lay env XLA_FLAGS="--xla_gpu_cuda_data_dir=/usr/local/cuda --xla_dump_to=$V/hlo-$lay --xla_dump_hlo_as_text" VIVID_XLA_CONV=$lay XLA_CHECK_WORK=$V/w7$lay XLA_CHECK_RUNS=30 XLA_CHECK_MODELS="sdxl-unet=$V/sdxl-static/unet/model.onnx" \
+      $P0 timeout 110 $V/bin/xla-gpu.test -test.run '^TestGPUCheck$' -test.v -test.timeout 0 2>&1 | grep -E '^\{|FAIL|rror' | cut -c1-700
+  done
   } 2>$V/l7c.log | tee $OUT/l7c.jsonl
-  # conv layouts XLA chose for the NHWC UNet (after optimizations): cuDNN conv custom calls by layout, copies/transposes
-  f=$(ls -S $V/hlo/*after_optimizations.txt 2>/dev/null | head -1)
-  [ -n "$f" ] && { echo "hlo $f"; grep -o 'custom_call_target="__cudnn\$conv[A-Za-z]*"' $f | sort | uniq -c
-    grep -E '= f16\[[0-9,]+\]\{[0-9,]+\} (transpose|copy)\(' $f | wc -l
-    grep -E '__cudnn\$conv' $f | grep -o 'f16\[[0-9,]*\]{[0-9,]*}' | sort | uniq -c | sort -rn | head -8; } | tee $OUT/hlo-conv.txt
+  # what XLA made of the UNet's convolutions (optimized HLO): cuDNN conv calls, their f16 operand layouts, transposes/copies
+  for lay in nchw nhwc; do
+    f=$(ls -S $V/hlo-$lay/*after_optimizations.txt 2>/dev/null | head -1)
+    [ -n "$f" ] || continue
+    echo "== $lay $(basename $f) $(wc -c < $f) bytes"
+    grep -o 'custom_call_target="__cudnn\$conv[A-Za-z]*"' $f | sort | uniq -c
+    echo "transpose/copy f16: $(grep -cE '= f16\[[0-9,]+\]\{[0-9,]+\} (transpose|copy)\(' $f)"
+    grep -E '__cudnn\$conv' $f | grep -o 'f16\[[0-9,]*\]{[0-9,]*}' | sort | uniq -c | sort -rn | head -6
+  done | tee $OUT/hlo-conv.txt
   GC="env VIVID_POSE_DIR=$V/pose ONNXRUNTIME_LIB=$ORT LD_LIBRARY_PATH=$LDP"
   $GC timeout 100 $V/bin/gpucheck.test -test.run TestMoveNet -test.v 2>&1 | grep -E '^\{|^\s*---' | cut -c1-260 | tee $OUT/movenet-fixed.txt
   for m in lightning thunder multipose; do for p in cuda cpu; do
-    $P0 $E bench pose-model --log-level info --ort-lib $ORT --onnx $V/pose/movenet-$m.onnx --providers $p --frames 300 2>&1 | grep -E '^\{|disagree' | cut -c1-400
+    $P0 $E bench pose-model --log-level info --ort-lib $ORT --onnx $V/pose/movenet-$m.onnx --providers $p --frames 200 2>&1 | grep -E '^\{|disagree' | cut -c1-400
   done; done | tee $OUT/pose-cuda-cpu.jsonl
   ;;
 l7d)
   O="--log-level warn --ort-lib $ORT --offline --cache-dir $V/ops"
+  export GOMLX_NO_AUTO_INSTALL=1 GOPJRT_CUDA_CHECKS=0 XLA_FLAGS=--xla_gpu_cuda_data_dir=/usr/local/cuda
   {
   bash $S/tfjs_peer.sh $G/c7 $V/tfjs
-  for p in cpu cuda; do
-    for m in selfie meet; do $P0 $E bench operator $O --model $m --providers $p --frames 100; done
-    for m in esrgan-slim-x2 esrgan-medium-x2; do $P0 $E bench operator $O --model $m --width 128 --height 128 --providers $p --frames 30; done
+  for pv in "--providers cpu --threads 1" "--providers cpu" "--providers cuda" "--backend xla"; do
+    for m in selfie meet; do $P0 $E bench operator $O $pv --model $m --frames 100; done
+    for m in esrgan-slim-x2 esrgan-medium-x2; do $P0 $E bench operator $O $pv --model $m --width 128 --height 128 --frames 30; done
   done
-  export GOMLX_NO_AUTO_INSTALL=1 GOPJRT_CUDA_CHECKS=0 XLA_FLAGS=--xla_gpu_cuda_data_dir=/usr/local/cuda
-  for m in selfie meet; do $P0 $E bench operator --log-level warn --offline --cache-dir $V/ops --backend xla --model $m --frames 100; done
-  for m in esrgan-slim-x2 esrgan-medium-x2; do $P0 $E bench operator --log-level warn --offline --cache-dir $V/ops --backend xla --model $m --width 128 --height 128 --frames 30; done
   } 2>$V/l7d.log | tee $OUT/ops-same-call.jsonl
   grep -E "rror|disagree" $V/l7d.log | cut -c1-300 | head -8
   ;;
