@@ -27,7 +27,8 @@ type Providers struct {
 	Versions               tensorrt.Versions // ORT/TensorRT/GPU facts for the cache key
 
 	// CUDAOptions are passed to the CUDA provider on top of the defaults
-	// (e.g. enable_cuda_graph=1, prefer_nhwc=1, cudnn_conv_algo_search=EXHAUSTIVE).
+	// (e.g. enable_cuda_graph=1, prefer_nhwc=1, cudnn_conv_algo_search=EXHAUSTIVE); a key
+	// MODEL.KEY (unet.enable_cuda_graph) applies to that model part only (ModelParts).
 	CUDAOptions map[string]string
 	// DeviceIO keeps CUDA models' inputs and outputs in GPU buffers (onnx.ProviderConfig.DeviceIO).
 	DeviceIO bool
@@ -110,8 +111,23 @@ func (p Providers) For(model string) ([]onnx.ProviderConfig, error) {
 			pc.Options = o
 		case onnx.ProviderCUDA:
 			pc.Options = tensorrt.CUDAOptions(p.DeviceID, p.CUDAMemLimit)
+			for k, v := range p.CUDAOptions { // every model's keys first, then this model's
+				if !strings.Contains(k, ".") {
+					pc.Options[k] = v
+				}
+			}
 			for k, v := range p.CUDAOptions {
-				pc.Options[k] = v
+				m, key, ok := strings.Cut(k, ".")
+				if !ok {
+					continue
+				}
+				if !slices.Contains(ModelParts, m) || key == "" {
+					return nil, fmt.Errorf("diffusion: CUDA option %q: want KEY or MODEL.KEY with MODEL one of %s",
+						k, strings.Join(ModelParts, ", "))
+				}
+				if m == model {
+					pc.Options[key] = v
+				}
 			}
 			pc.DeviceIO = p.DeviceIO
 		case onnx.ProviderDirectML:

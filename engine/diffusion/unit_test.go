@@ -147,6 +147,29 @@ func TestProvidersFor(t *testing.T) {
 	}
 }
 
+// TestProvidersForModelOptions: MODEL.KEY CUDA options reach that model part only and win
+// over the same plain key; an unknown model part is named.
+func TestProvidersForModelOptions(t *testing.T) {
+	p := Providers{Chain: []string{"cuda"}, CUDAOptions: map[string]string{
+		"unet.enable_cuda_graph": "1", "cudnn_conv_algo_search": "HEURISTIC", "vae_decoder.cudnn_conv_algo_search": "DEFAULT"}}
+	for _, tc := range []struct{ model, graph, search string }{
+		{"unet", "1", "HEURISTIC"}, {"vae_encoder", "", "HEURISTIC"}, {"vae_decoder", "", "DEFAULT"},
+	} {
+		got, err := p.For(tc.model)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o := got[0].Options; o["enable_cuda_graph"] != tc.graph || o["cudnn_conv_algo_search"] != tc.search || o["unet.enable_cuda_graph"] != "" {
+			t.Errorf("%s: options %v", tc.model, o)
+		}
+	}
+	p.CUDAOptions = map[string]string{"taesd.enable_cuda_graph": "1"}
+	want := `diffusion: CUDA option "taesd.enable_cuda_graph": want KEY or MODEL.KEY with MODEL one of text_encoder, text_encoder_2, unet, vae_encoder, vae_decoder`
+	if _, err := p.For("unet"); err == nil || err.Error() != want {
+		t.Errorf("err %v, want %q", err, want)
+	}
+}
+
 func TestParseProviders(t *testing.T) {
 	chain, per, err := ParseProviders("tensorrt,cuda,cpu;text_encoder=cpu; text_encoder_2 = cpu")
 	if err != nil || !slices.Equal(chain, []string{"tensorrt", "cuda", "cpu"}) || len(per) != 2 || !slices.Equal(per["text_encoder_2"], []string{"cpu"}) {
