@@ -24,11 +24,11 @@ func layoutBackends(t *testing.T) (nchw, nhwc *xla.Backend) {
 	if nchw, err = xla.New(xla.Config{Kind: "go", ConvLayout: xla.ConvNCHW}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { nchw.Close() })
+	t.Cleanup(func() { _ = nchw.Close() })
 	if nhwc, err = xla.New(xla.Config{Kind: "go", ConvLayout: xla.ConvNHWC}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { nhwc.Close() })
+	t.Cleanup(func() { _ = nhwc.Close() })
 	if nchw.ConvLayout() != xla.ConvNCHW || nhwc.ConvLayout() != xla.ConvNHWC {
 		t.Fatalf("conv layouts %q and %q", nchw.ConvLayout(), nhwc.ConvLayout())
 	}
@@ -110,7 +110,7 @@ func checkWeight(t *testing.T, b *xla.Backend, path, name string, want []int, is
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Close()
+	defer func() { _ = m.Close() }()
 	got, ok := xla.WeightDims(m)[name]
 	if ok != isWeight || ok && !slices.Equal(got, want) {
 		t.Errorf("%s: weight %s has device dims %v (a weight: %v), want %v (%v)", b.ConvLayout(), name, got, ok, want, isWeight)
@@ -179,7 +179,7 @@ func TestConvLayoutSharedKernels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Close()
+	defer func() { _ = m.Close() }()
 	dims := xla.WeightDims(m)
 	for name, w := range map[string][]int{"w_two_convs": {8, 3, 2, 3}, "w_and_mul": {8, 3, 3, 2}, "w_output": {8, 3, 3, 2}} {
 		if !slices.Equal(dims[name], w) {
@@ -226,7 +226,7 @@ func runTiny(t *testing.T, b *xla.Backend, name, path string) []*infer.Tensor {
 	if err != nil {
 		t.Fatalf("%s: %v", b.ConvLayout(), err)
 	}
-	defer m.Close()
+	defer func() { _ = m.Close() }()
 	in, err := checkInputs(m.Inputs(), 64, 8)
 	if err != nil {
 		t.Fatal(err)
@@ -269,7 +269,7 @@ func TestConvLayoutConfig(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer b.Close()
+			defer func() { _ = b.Close() }()
 			if b.ConvLayout() != tc.want {
 				t.Errorf("layout %q, want %q", b.ConvLayout(), tc.want)
 			}
