@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -170,8 +171,9 @@ func TestSegmentMatchesTFJS(t *testing.T) {
 			dir := t.TempDir()
 			pngPath, rgbPath := testImage(t, dir, c.pattern, c.w, c.h)
 			maskPNG, rawOut, refOut := filepath.Join(dir, "mask.png"), filepath.Join(dir, "mask.f32"), filepath.Join(dir, "ref.f32")
-			args := append(backendArgs(c.backend), "--model", c.model, "--out", maskPNG, "--raw", rawOut, pngPath)
-			if b, err := engine(append([]string{"segment", "--offline"}, args...)...).CombinedOutput(); err != nil {
+			args := slices.Concat([]string{"segment", "--offline"}, backendArgs(c.backend),
+				[]string{"--model", c.model, "--out", maskPNG, "--raw", rawOut, pngPath})
+			if b, err := engine(args...).CombinedOutput(); err != nil {
 				t.Fatalf("segment: %v\n%s", err, b)
 			}
 			cmd := exec.Command(node, filepath.Join(rig, "pipeline.mjs"), "segment", tfjsModelPath(t, c.model), rgbPath,
@@ -225,9 +227,11 @@ func TestUpscaleMatchesTFJS(t *testing.T) {
 			pngPath, rgbPath := testImage(t, dir, c.pattern, c.w, c.h)
 			out, rawOut, refOut := filepath.Join(dir, "up.png"), filepath.Join(dir, "up.f32"), filepath.Join(dir, "ref.f32")
 			name := fmt.Sprintf("%s-x%d", c.model, c.scale)
-			args := append(backendArgs(c.backend), "--model", c.model, "--scale", strconv.Itoa(c.scale))
-			if b, err := engine(append([]string{"upscale", "--offline"}, append(args, "--tile", "0",
-				"--out", out, "--raw", rawOut, pngPath)...)...).CombinedOutput(); err != nil {
+			upscale := func(tile, png, raw string) *exec.Cmd {
+				return engine(slices.Concat([]string{"upscale", "--offline"}, backendArgs(c.backend), []string{"--model", c.model,
+					"--scale", strconv.Itoa(c.scale), "--tile", tile, "--out", png, "--raw", raw, pngPath})...)
+			}
+			if b, err := upscale("0", out, rawOut).CombinedOutput(); err != nil {
 				t.Fatalf("upscale: %v\n%s", err, b)
 			}
 			cmd := exec.Command(node, filepath.Join(rig, "pipeline.mjs"), "upscale", tfjsModelPath(t, name), rgbPath,
@@ -256,8 +260,7 @@ func TestUpscaleMatchesTFJS(t *testing.T) {
 				return // tiling is the operator's, the same on every backend (and one compile per tile shape)
 			}
 			tiled := filepath.Join(dir, "tiled.f32")
-			if b, err := engine(append([]string{"upscale", "--offline"}, append(args, "--tile", "16",
-				"--out", filepath.Join(dir, "tiled.png"), "--raw", tiled, pngPath)...)...).CombinedOutput(); err != nil {
+			if b, err := upscale("16", filepath.Join(dir, "tiled.png"), tiled).CombinedOutput(); err != nil {
 				t.Fatalf("upscale tiled: %v\n%s", err, b)
 			}
 			td := maxDiff(t, readFloat32s(t, tiled), got)

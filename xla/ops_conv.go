@@ -89,7 +89,7 @@ func opConv(c *lowerCtx, a attrs, in []*value) []*value {
 	if c.nhwc {
 		axes.InputSpatial, axes.InputChannels = seq(1, sp), sp+1
 		axes.OutputSpatial, axes.OutputChannels = seq(1, sp), sp+1
-		x = TransposeAllDims(x, channelsLast(sp)...)
+		x = TransposeAllAxes(x, channelsLast(sp)...)
 		bias = append(ones(sp+1), -1)
 	}
 	y := ConvGeneral(x, w, axes, ca.strides, ca.pads, nil, ca.dilations, a.int("group", 1), 1)
@@ -97,7 +97,7 @@ func opConv(c *lowerCtx, a attrs, in []*value) []*value {
 		y = Add(y, Reshape(c.n(in[2]), bias...))
 	}
 	if c.nhwc {
-		y = TransposeAllDims(y, channelsFirst(sp)...)
+		y = TransposeAllAxes(y, channelsFirst(sp)...)
 	}
 	return []*value{nodeOf(y)}
 }

@@ -22,13 +22,7 @@ func PoseLoader(ctx context.Context, rt *Runtime, threads int, chain []onnx.Prov
 		return nil, err
 	}
 	gpu := slices.ContainsFunc(chain, func(p onnx.ProviderConfig) bool { return WantsGPU(p.Name) })
-	b, err := rt.Pick(func() (infer.Backend, error) {
-		be, err := rt.ORT(ctx, gpu)
-		if err != nil {
-			return nil, err
-		}
-		return be.With(func(string) []onnx.ProviderConfig { return chain }, threads), nil
-	})
+	b, err := pickChain(ctx, rt, gpu, chain, threads)
 	if err != nil {
 		return nil, err
 	}
@@ -79,15 +73,21 @@ func OperatorBackend(ctx context.Context, rt *Runtime, providers string, threads
 	if err != nil {
 		return nil, nil, err
 	}
-	b, err := rt.Pick(func() (infer.Backend, error) {
-		be, err := rt.ORT(ctx, WantsGPU(providers))
+	b, err := pickChain(ctx, rt, WantsGPU(providers), chain, threads)
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, b, nil
+}
+
+// pickChain is the runtime's backend for models that all run on one provider chain:
+// ONNX Runtime on chain with threads, or the GoMLX backend for --backend xla|go.
+func pickChain(ctx context.Context, rt *Runtime, gpu bool, chain []onnx.ProviderConfig, threads int) (infer.Backend, error) {
+	return rt.Pick(func() (infer.Backend, error) {
+		be, err := rt.ORT(ctx, gpu)
 		if err != nil {
 			return nil, err
 		}
 		return be.With(func(string) []onnx.ProviderConfig { return chain }, threads), nil
 	})
-	if err != nil {
-		return nil, nil, err
-	}
-	return st, b, nil
 }
