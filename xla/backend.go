@@ -7,6 +7,7 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/backends/simplego"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine/infer"
 )
@@ -21,6 +22,17 @@ type Config struct {
 	// the plugin's default. Nothing is preallocated unless Preallocate is set.
 	MemoryFraction float64
 	Preallocate    bool
+	// Allocator is the PJRT GPU client's allocator: "" (cuda_async, else the plugin's
+	// default when the plugin refuses it), "default" (the plugin's own: a BFC arena),
+	// "bfc", "platform" (cudaMalloc/cudaFree per buffer) or "cuda_async" (CUDA's
+	// stream-ordered allocator: on the H200 it held 7.2 GiB for SDXL where the BFC arena
+	// held 16.7; docs/xla.md).
+	Allocator string
+	// HalfWeights names models (infer.Spec.Name: "text_encoder", "text_encoder_2", …) whose
+	// float32 weights are stored on the device as float16 and widened where the graph reads
+	// them: half the memory, compute still in float32, weights rounded to fp16. XLA only
+	// (the go backend has no float16).
+	HalfWeights []string
 	// ConvLayout is the layout Conv is lowered in: ConvNCHW (ONNX's, the default) or
 	// ConvNHWC (an experiment, see ConvNHWC); empty reads $VIVID_XLA_CONV once, here.
 	ConvLayout string
@@ -71,11 +83,16 @@ func New(cfg Config) (*Backend, error) {
 		if cfg.MemoryFraction < 0 || cfg.MemoryFraction > 1 {
 			return nil, fmt.Errorf("xla: memory fraction %g is outside (0, 1]", cfg.MemoryFraction)
 		}
+		switch cfg.Allocator {
+		case "", "default", "bfc", "platform", "cuda_async":
+		default:
+			return nil, fmt.Errorf("xla: allocator %q: want default, bfc, platform or cuda_async", cfg.Allocator)
+		}
 		path, err := FindPlugin(cfg.Plugin)
 		if err != nil {
 			return nil, err
 		}
-		be, err := newPJRT(path, cfg)
+		be, err := newPJRT(path, cfg, b.log)
 		if err != nil {
 			return nil, err
 		}
@@ -89,6 +106,15 @@ func New(cfg Config) (*Backend, error) {
 
 // Name implements infer.Backend.
 func (b *Backend) Name() string { return b.cfg.Kind }
+
+// halfDType is the graph dtype of ONNX FLOAT16: Float16 where the device computes it,
+// Float32 on the pure-Go backend.
+func (b *Backend) halfDType() dtypes.DType {
+	if b.half {
+		return dtypes.Float16
+	}
+	return dtypes.Float32
+}
 
 // ConvLayout is the layout Conv is lowered in (ConvNCHW or ConvNHWC).
 func (b *Backend) ConvLayout() string { return b.cfg.ConvLayout }

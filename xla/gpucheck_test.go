@@ -48,7 +48,7 @@ func TestGPUCheck(t *testing.T) {
 			"start_ms": ms(time.Since(start))})
 	}
 	if dir := os.Getenv("XLA_CHECK_PIPELINE"); dir != "" {
-		checkPipeline(t, b, dir)
+		checkPipeline(b, dir)
 	}
 	for _, spec := range splitList(os.Getenv("XLA_CHECK_MODELS")) {
 		name, path, _ := strings.Cut(spec, "=")
@@ -305,47 +305,58 @@ func writeTensor(dir, file, name string, t *infer.Tensor) (ioRecord, error) {
 	return ioRecord{Name: name, DType: t.Elem.String(), Shape: t.Shape, File: file}, os.WriteFile(filepath.Join(dir, file), b, 0o644)
 }
 
-// checkPipeline times 512² img2img, 4 steps, strength 1, with the full VAE and with TAESD.
-func checkPipeline(t *testing.T, b infer.Backend, dir string) {
+// checkPipeline times 512² img2img, 4 steps, strength 1, with the full VAE and with TAESD,
+// on the device loop and ($XLA_CHECK_HOST_LOOP=1) on the host loop too.
+func checkPipeline(b infer.Backend, dir string) {
 	size, _ := strconv.Atoi(envOr("XLA_CHECK_PIPELINE_SIZE", "512"))
-	for _, taesd := range []bool{false, true} {
-		t0 := time.Now()
-		p, err := diffusion.Open(diffusion.Config{Dir: dir, Backend: b, TAESD: taesd})
-		if err != nil {
-			emit(map[string]any{"measure": "pipeline", "taesd": taesd, "error": err.Error()})
-			continue
-		}
-		open := time.Since(t0)
-		e, err := p.EncodePrompt("a photo of a cat")
-		if err == nil {
-			req := diffusion.Request{Cond: e, Steps: 4, Strength: 1, Seed: 42, Size: size}
-			t1 := time.Now()
-			_, err = p.Generate(req, testImage(size))
-			first := time.Since(t1)
-			var times []float64
-			frames := 10
-			if n, e := strconv.Atoi(os.Getenv("XLA_CHECK_RUNS")); e == nil && n > 0 {
-				frames = n
-			}
-			for i := 0; err == nil && i < frames; i++ {
-				s := time.Now()
-				_, err = p.Generate(req, testImage(size))
-				times = append(times, ms(time.Since(s)))
-			}
-			if err == nil {
-				sort.Float64s(times)
-				te := time.Now()
-				_, err = p.EncodePrompt("a photo of a dog " + strconv.Itoa(len(times)))
-				emit(map[string]any{"measure": "pipeline", "taesd": taesd, "size": size, "dir": dir, "steps": 4, "strength": 1,
-					"open_ms": ms(open), "first_frame_ms": ms(first), "frame_ms_median": times[len(times)/2],
-					"frame_ms_min": times[0], "encode_prompt_ms": ms(time.Since(te)), "frames": len(times)})
-			}
-		}
-		if err != nil {
-			emit(map[string]any{"measure": "pipeline", "taesd": taesd, "error": err.Error()})
-		}
-		p.Close()
+	loops := []bool{false}
+	if os.Getenv("XLA_CHECK_HOST_LOOP") == "1" {
+		loops = append(loops, true)
 	}
+	for _, hostLoop := range loops {
+		for _, taesd := range []bool{false, true} {
+			checkPipelineOnce(b, dir, size, taesd, hostLoop)
+		}
+	}
+}
+
+func checkPipelineOnce(b infer.Backend, dir string, size int, taesd, hostLoop bool) {
+	t0 := time.Now()
+	p, err := diffusion.Open(diffusion.Config{Dir: dir, Backend: b, TAESD: taesd, HostLoop: hostLoop})
+	if err != nil {
+		emit(map[string]any{"measure": "pipeline", "taesd": taesd, "error": err.Error()})
+		return
+	}
+	open := time.Since(t0)
+	e, err := p.EncodePrompt("a photo of a cat")
+	if err == nil {
+		req := diffusion.Request{Cond: e, Steps: 4, Strength: 1, Seed: 42, Size: size}
+		t1 := time.Now()
+		_, err = p.Generate(req, testImage(size))
+		first := time.Since(t1)
+		var times []float64
+		frames := 10
+		if n, e := strconv.Atoi(os.Getenv("XLA_CHECK_RUNS")); e == nil && n > 0 {
+			frames = n
+		}
+		for i := 0; err == nil && i < frames; i++ {
+			s := time.Now()
+			_, err = p.Generate(req, testImage(size))
+			times = append(times, ms(time.Since(s)))
+		}
+		if err == nil {
+			sort.Float64s(times)
+			te := time.Now()
+			_, err = p.EncodePrompt("a photo of a dog " + strconv.Itoa(len(times)))
+			emit(map[string]any{"measure": "pipeline", "taesd": taesd, "device_loop": p.Fused(), "size": size, "dir": dir, "steps": 4, "strength": 1,
+				"open_ms": ms(open), "first_frame_ms": ms(first), "frame_ms_median": times[len(times)/2],
+				"frame_ms_min": times[0], "encode_prompt_ms": ms(time.Since(te)), "frames": len(times)})
+		}
+	}
+	if err != nil {
+		emit(map[string]any{"measure": "pipeline", "taesd": taesd, "device_loop": p.Fused(), "error": err.Error()})
+	}
+	_ = p.Close()
 }
 
 // outputShape sizes a dynamic output: the xla backend knows it after compiling; for

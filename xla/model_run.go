@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -37,6 +38,7 @@ type model struct {
 	wBufs     []backends.Buffer // on the device
 	wBytes    int64
 	ohwi      map[string]bool // Conv kernels held [O, spatial…, I/g] (the nhwc conv layout)
+	narrowed  map[string]bool // float32 weights held as float16 (Config.HalfWeights)
 	log       *slog.Logger
 }
 
@@ -77,14 +79,24 @@ func newModel(b *Backend, om *onnxModel, spec infer.Spec) (*model, error) {
 			toOHWI(om.consts[name]) // on the host, once: the device never transposes them
 		}
 	}
+	narrow := b.half && slices.Contains(b.cfg.HalfWeights, spec.Name)
 	for name, h := range om.consts {
 		if h.len() >= weightMin && (h.f32 != nil || h.f16 != nil) {
 			m.wNames = append(m.wNames, name)
+			if narrow && h.f32 != nil {
+				if m.narrowed == nil {
+					m.narrowed = map[string]bool{}
+				}
+				m.narrowed[name] = true
+			}
 		}
+	}
+	if narrow {
+		m.log.Info("float32 weights held as float16", "model", spec.Name, "tensors", len(m.narrowed))
 	}
 	sort.Strings(m.wNames)
 	for _, name := range m.wNames {
-		buf, n, err := m.upload(om.consts[name])
+		buf, n, err := m.upload(om.consts[name], m.narrowed[name])
 		if err != nil {
 			m.Close()
 			return nil, fmt.Errorf("xla: %s: weight %q: %w", spec.Path, name, err)
@@ -116,11 +128,18 @@ func ioOf(vi *onnxpb.ValueInfoProto) (infer.IO, onnxpb.TensorProto_DataType, err
 	return io, dt, nil
 }
 
-// upload puts a host weight on the device in the graph's dtype.
-func (m *model) upload(h *hostT) (backends.Buffer, int64, error) {
+// upload puts a host weight on the device in the graph's dtype (narrow: a float32
+// weight as float16).
+func (m *model) upload(h *hostT, narrow bool) (backends.Buffer, int64, error) {
 	sh := shapes.Make(dtypes.Float32, h.dims...)
 	var flat any = h.f32
 	switch {
+	case narrow:
+		f := make([]float16.Float16, len(h.f32))
+		for i, v := range h.f32 {
+			f[i] = float16.Fromfloat32(v)
+		}
+		sh.DType, flat = dtypes.Float16, f
 	case h.f16 != nil && m.b.half:
 		sh.DType, flat = dtypes.Float16, halfSlice(h.f16)
 	case h.f16 != nil:
@@ -294,27 +313,32 @@ func execute(g *graph.Graph, bufs []backends.Buffer, donate []bool) (out []*tens
 
 // inputBuffer uploads one input (fp16 widened to float32 on backends without half).
 func (m *model) inputBuffer(t *infer.Tensor, dims []int) (backends.Buffer, error) {
-	var flat any
-	dt := dtypes.Float32
-	switch t.Elem {
-	case infer.Float32:
-		flat = t.F32
-	case infer.Float16:
-		if m.b.half {
-			flat, dt = halfSlice(t.F16), dtypes.Float16
-		} else {
-			flat = t.AllFloats()
-		}
-	case infer.Int32:
-		flat, dt = t.I32, dtypes.Int32
-	case infer.Int64:
-		flat, dt = t.I64, dtypes.Int64
-	case infer.Uint8:
-		flat, dt = t.U8, dtypes.Uint8
-	default:
+	flat, dt := m.b.hostFlat(t)
+	if flat == nil {
 		return nil, fmt.Errorf("element type %s is not supported", t.Elem)
 	}
 	return m.b.be.BufferFromFlatData(0, flat, shapes.Make(dt, dims...))
+}
+
+// hostFlat is t's data as the flat slice and dtype this backend's graphs take (fp16
+// widened to float32 on backends without half); nil for an unsupported element type.
+func (b *Backend) hostFlat(t *infer.Tensor) (any, dtypes.DType) {
+	switch t.Elem {
+	case infer.Float32:
+		return t.F32, dtypes.Float32
+	case infer.Float16:
+		if b.half {
+			return halfSlice(t.F16), dtypes.Float16
+		}
+		return t.AllFloats(), dtypes.Float32
+	case infer.Int32:
+		return t.I32, dtypes.Int32
+	case infer.Int64:
+		return t.I64, dtypes.Int64
+	case infer.Uint8:
+		return t.U8, dtypes.Uint8
+	}
+	return nil, dtypes.InvalidDType
 }
 
 // copyOut copies a result into the caller's tensor, converting float widths.

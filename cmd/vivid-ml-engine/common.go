@@ -31,6 +31,9 @@ const (
 	usagePJRTPlugin     = "PJRT plugin for --backend xla (default $PJRT_PLUGIN_LIBRARY_PATH, else a JAX install's jax_plugins/xla_cuda*/xla_cuda_plugin.so)"
 	usageXLAMemFraction = "--backend xla: largest fraction of GPU memory the client may use (0: plugin default; nothing is preallocated)"
 	usageXLAPreallocate = "--backend xla: preallocate the memory fraction up front (JAX's default; off here)"
+	usageXLAAllocator   = "--backend xla: the GPU client's allocator: default (BFC arena), bfc, platform (cudaMalloc per buffer) or cuda_async"
+	usageXLAHalf        = "--backend xla: models (comma-separated: text_encoder,text_encoder_2,unet,vae_encoder,vae_decoder) whose float32 weights the GPU holds as float16"
+	usageHostLoop       = "--backend xla|go: run diffusion's denoising loop on the host (default: whole frames on the device)"
 )
 
 // commonFlags are the flags every command shares.
@@ -70,6 +73,9 @@ func addBackendFlags(fs *flag.FlagSet, cf *commonFlags) *backendFlags {
 	fs.StringVar(&bf.b.PJRTPlugin, "pjrt-plugin", "", usagePJRTPlugin)
 	fs.Float64Var(&bf.b.XLAMemFraction, "xla-mem-fraction", 0, usageXLAMemFraction)
 	fs.BoolVar(&bf.b.XLAPreallocate, "xla-preallocate", false, usageXLAPreallocate)
+	fs.StringVar(&bf.b.XLAAllocator, "xla-allocator", "", usageXLAAllocator)
+	fs.StringVar(&bf.b.XLAHalfWeights, "xla-half-weights", "", usageXLAHalf)
+	fs.BoolVar(&bf.b.HostLoop, "host-loop", false, usageHostLoop)
 	cf.bf = bf
 	return bf
 }

@@ -136,6 +136,9 @@ func bindBackend(b *binder) {
 	bind(b, fs.StringVar, "pjrt-plugin", usagePJRTPlugin, func(c *conf.Config) *string { return &c.Backend.PJRTPlugin })
 	bind(b, fs.Float64Var, "xla-mem-fraction", usageXLAMemFraction, func(c *conf.Config) *float64 { return &c.Backend.XLAMemFraction })
 	bind(b, fs.BoolVar, "xla-preallocate", usageXLAPreallocate, func(c *conf.Config) *bool { return &c.Backend.XLAPreallocate })
+	bind(b, fs.StringVar, "xla-allocator", usageXLAAllocator, func(c *conf.Config) *string { return &c.Backend.XLAAllocator })
+	bind(b, fs.StringVar, "xla-half-weights", usageXLAHalf, func(c *conf.Config) *string { return &c.Backend.XLAHalfWeights })
+	bind(b, fs.BoolVar, "host-loop", usageHostLoop, func(c *conf.Config) *bool { return &c.Backend.HostLoop })
 }
 
 // bindControl binds the control section: OSC and MIDI in, feedback, mapping and presets files.

@@ -42,6 +42,9 @@ type genState struct {
 	lastCond  *Embedding
 	lastNeg   *Embedding
 	lastBatch int
+	condShape string // the UNet tensors' shape key when the conditioning was written
+
+	fused fusedState
 }
 
 const stepNoiseSalt = 0x5eed5eed5eed5eed
@@ -103,6 +106,27 @@ func (p *Pipeline) generate(req Request, img *image.RGBA) (*image.RGBA, error) {
 	}
 	tm := Timings{UNet: make([]time.Duration, 0, req.Steps-start)}
 
+	// Conditioning: set once per batch layout and embedding (diffusers order: [uncond, cond]).
+	condChanged := false
+	timeIDs := []float32{float32(size), float32(size), 0, 0, float32(size), float32(size)}
+	if g.lastBatch != batch || g.lastCond != req.Cond || (cfg && g.lastNeg != neg) || g.condShape != p.unet.b.shapeKey {
+		if cfg {
+			p.unet.setConditioning(0, neg.Context, neg.Pooled, timeIDs)
+			p.unet.setConditioning(1, req.Cond.Context, req.Cond.Pooled, timeIDs)
+		} else {
+			p.unet.setConditioning(0, req.Cond.Context, req.Cond.Pooled, timeIDs)
+		}
+		g.lastBatch, g.lastCond, g.lastNeg, g.condShape = batch, req.Cond, neg, p.unet.b.shapeKey
+		condChanged = true
+	}
+
+	if p.fuser != nil && req.Trace == nil {
+		out, err := p.generateFused(req, img, start, batch, condChanged, tm, t0)
+		if !errors.Is(err, errUnfused) {
+			return out, err
+		}
+	}
+
 	// VAE encode: image → latents × scaling factor (torch: sampled, engine: the mean).
 	p.conv.toTensor(img, size, p.enc.b.input("sample"), &g.resized)
 	r := time.Now()
@@ -134,18 +158,6 @@ func (p *Pipeline) generate(req Request, img *image.RGBA) (*image.RGBA, error) {
 	scale := float32(p.scale)
 	for i := range g.lat {
 		g.lat[i] *= scale
-	}
-
-	// Conditioning: set once per batch layout and embedding (diffusers order: [uncond, cond]).
-	timeIDs := []float32{float32(size), float32(size), 0, 0, float32(size), float32(size)}
-	if g.lastBatch != batch || g.lastCond != req.Cond || (cfg && g.lastNeg != neg) || p.unet.b.shapeKey != fmt.Sprint(batch, L, L) {
-		if cfg {
-			p.unet.setConditioning(0, neg.Context, neg.Pooled, timeIDs)
-			p.unet.setConditioning(1, req.Cond.Context, req.Cond.Pooled, timeIDs)
-		} else {
-			p.unet.setConditioning(0, req.Cond.Context, req.Cond.Pooled, timeIDs)
-		}
-		g.lastBatch, g.lastCond, g.lastNeg = batch, req.Cond, neg
 	}
 
 	// Noise at the start timestep.
@@ -192,6 +204,10 @@ func (p *Pipeline) generate(req Request, img *image.RGBA) (*image.RGBA, error) {
 		if req.Trace != nil {
 			req.Trace(i, g.lat)
 		}
+	}
+
+	if len(req.Latents) == n {
+		copy(req.Latents, g.lat)
 	}
 
 	// VAE decode: latents ÷ scaling factor → image.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion/clip"
+	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion/fused"
 	"github.com/vivid-ml/vivid-ml-engine/engine/diffusion/sched"
 	"github.com/vivid-ml/vivid-ml-engine/engine/infer"
 	"github.com/vivid-ml/vivid-ml-engine/tensorrt/gpu"
@@ -33,6 +34,10 @@ type Config struct {
 	// torch.Generator("cpu").manual_seed(seed); RNGEngine is the engine's own PCG stream.
 	RNG    string
 	Logger *slog.Logger
+	// HostLoop keeps the denoising loop on the host even when the backend can run a whole
+	// frame on its device (package fused; the xla and go backends can): every model then
+	// takes and returns host tensors, as on ONNX Runtime.
+	HostLoop bool
 	// GPU, when set (CUDA builds with a device), converts frames to and from the VAE
 	// tensors on the GPU. The pipeline takes it over and closes it in Close.
 	GPU *gpu.Device
@@ -66,6 +71,7 @@ type Pipeline struct {
 	dec        *vaeDecoder
 	models     []Model
 	conv       frameConv
+	fuser      fused.Fuser // the UNet's backend runs frames on its device; nil: the host loop
 
 	encMu   sync.Mutex
 	encTime Timings
@@ -155,6 +161,10 @@ func Open(cfg Config) (p *Pipeline, err error) {
 	}
 	if p.dec, err = openVAEDecoder(decFile, m, d.LatentCh, d.VAEScale); err != nil {
 		return nil, err
+	}
+	if f, ok := p.unet.b.model.(fused.Fuser); ok && !cfg.HostLoop {
+		p.fuser = f
+		log.Info("frames run on the device loop", "provider", p.unet.b.model.Provider())
 	}
 	return p, nil
 }
@@ -302,7 +312,7 @@ func (p *Pipeline) Close() error {
 	defer p.genMu.Unlock()
 	p.encMu.Lock()
 	defer p.encMu.Unlock()
-	var errs []error
+	errs := []error{p.gen.fused.close()}
 	for _, m := range p.models {
 		errs = append(errs, m.Close())
 	}
@@ -328,6 +338,9 @@ type Request struct {
 	// Trace, when set, sees the latents after the noise is added (step −1) and after
 	// each scheduler step i (tests compare them with diffusers'). The slice is reused.
 	Trace func(step int, latents []float32)
+	// Latents, when set (the latent count long), is filled with the final latents, on
+	// the host loop and the device loop alike.
+	Latents []float32
 }
 
 // Generate runs img2img on img and returns a new size×size image.

@@ -119,8 +119,10 @@ func (u *unet) setConditioning(i int, ctx, pooled, timeIDs []float32) {
 }
 
 // setTimestep writes t into every element of the timestep input.
-func (u *unet) setTimestep(t float64) {
-	ts := u.b.input("timestep")
+func (u *unet) setTimestep(t float64) { setTimestep(u.b.input("timestep"), t) }
+
+// setTimestep writes t into every element of ts, in its element type.
+func setTimestep(ts *Tensor, t float64) {
 	for i := range ts.Len() {
 		switch ts.Elem {
 		case Float32:

@@ -93,6 +93,7 @@ func OpenPipeline(ctx context.Context, rt *Runtime, d conf.Diffusion, log *slog.
 	}
 	p, err := diffusion.Open(diffusion.Config{
 		Dir: dir, Scheduler: d.Scheduler, TAESD: d.TAESD, RNG: d.RNG, Eta: eta, Logger: log, GPU: dev, Backend: backend,
+		HostLoop: rt.backend.HostLoop,
 	})
 	return p, err // Open closes dev when it fails
 }

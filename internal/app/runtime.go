@@ -117,7 +117,8 @@ func (r *Runtime) Pick(ort func() (infer.Backend, error)) (infer.Backend, error)
 		return r.xla, nil
 	}
 	xb, err := xla.New(xla.Config{Kind: r.backend.Name, Plugin: r.backend.PJRTPlugin, MemoryFraction: r.backend.XLAMemFraction,
-		Preallocate: r.backend.XLAPreallocate, Logger: r.log})
+		Preallocate: r.backend.XLAPreallocate, Allocator: r.backend.XLAAllocator,
+		HalfWeights: splitList(r.backend.XLAHalfWeights), Logger: r.log})
 	if errors.Is(err, xla.ErrNoPlugin) {
 		r.log.Warn("--backend xla: falling back to ONNX Runtime: " + err.Error())
 		return ort()
@@ -171,4 +172,15 @@ func NewLogger(c conf.Log) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: want text or json", c.Format)
+}
+
+// splitList splits a comma-separated list, dropping blanks.
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -112,7 +112,7 @@ func Diffusion(ctx context.Context, c DiffusionConfig, out io.Writer) error {
 	}
 	return json.NewEncoder(out).Encode(map[string]any{
 		"bench": "diffusion", "model": name, "size": *size, "frames": *frames, "steps": *steps, "strength": *strength,
-		"guidance": *guidance, "scheduler": p.SchedulerName(), "providers": p.Providers(),
+		"guidance": *guidance, "scheduler": p.SchedulerName(), "providers": p.Providers(), "device_loop": p.Fused(),
 		"tokenize_ms": diffMedianMS(tok), "text_encode_ms": diffMedianMS(enc),
 		"vae_encode_ms": diffMedianMS(venc), "unet_step_ms": unetMS, "scheduler_ms": diffMedianMS(sch), "vae_decode_ms": diffMedianMS(vdec),
 		"model_run_ms": diffMedianMS(run), "frame_ms": diffMedianMS(total),

@@ -51,6 +51,11 @@ type Backend struct {
 	PJRTPlugin     string  `yaml:"pjrt_plugin"`      // --pjrt-plugin
 	XLAMemFraction float64 `yaml:"xla_mem_fraction"` // --xla-mem-fraction
 	XLAPreallocate bool    `yaml:"xla_preallocate"`  // --xla-preallocate
+	XLAAllocator   string  `yaml:"xla_allocator"`    // --xla-allocator: default, bfc, platform or cuda_async
+	XLAHalfWeights string  `yaml:"xla_half_weights"` // --xla-half-weights: models whose fp32 weights the device holds as fp16
+	// HostLoop keeps diffusion's denoising loop on the host on backends that can run
+	// a whole frame on their device (xla, go): --host-loop.
+	HostLoop bool `yaml:"host_loop"`
 }
 
 // Log is the `log` section: --log-level, --log-format.
@@ -227,6 +232,11 @@ func (c *Config) Validate() error {
 	}
 	if f := c.Backend.XLAMemFraction; f < 0 || f > 1 {
 		return invalidf("xla_mem_fraction %g: want 0..1", f)
+	}
+	switch c.Backend.XLAAllocator {
+	case "", "default", "bfc", "platform", "cuda_async":
+	default:
+		return invalidf("xla_allocator %q: want default, bfc, platform or cuda_async", c.Backend.XLAAllocator)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.Log.Level)); err != nil {

@@ -349,3 +349,106 @@ l7d)
   grep -E "rror|disagree" $V/l7d.log | cut -c1-300 | head -8
   ;;
 esac
+
+# The fifth lease (issue 12), three calls on one machine: .gpu/d1, .gpu/d1, .gpu/d2 (prep_l9.sh).
+#   l9a: export static SDXL with text encoders; meanwhile MoveNet Lightning under XLA flag
+#        variants (cores 8-15); then the UNet under the first variants.
+#   l9b: the UNet under the other variants, and the per-fusion autotune cache (two runs).
+#   l9c: one call with the torch peer, ORT CUDA and the engine's XLA path (device loop and
+#        host loop; TAESD and full VAE; allocator and fp16 text-encoder weights), each under
+#        vstep, XLA with the sweep's fastest flags.
+XB="--xla_gpu_cuda_data_dir=/usr/local/cuda"
+XLA_VARIANTS=(
+  "base|"
+  "no-command-buffer|--xla_gpu_enable_command_buffer="
+  "graph-min-1|--xla_gpu_graph_min_graph_size=1"
+  "no-triton-gemm|--xla_gpu_enable_triton_gemm=false"
+  "cublaslt|--xla_gpu_enable_cublaslt=true"
+  "exhaustive-tiling|--xla_gpu_exhaustive_tiling_search=true"
+  "cudnn-gemm-fusion|--xla_gpu_cudnn_gemm_fusion_level=2"
+  "autotune-0|--xla_gpu_autotune_level=0"
+)
+unet_variant() { # NAME FLAGS: the UNet alone, 30 runs, under XLA_FLAGS
+  mkdir -p $V/wu-$1
+  env XLA_FLAGS="$XB $2" XLA_CHECK_WORK=$V/wu-$1 XLA_CHECK_RUNS=30 XLA_CHECK_MODELS="sdxl-unet=$V/sdxl-static/unet/model.onnx" \
+    $P0 timeout 90 $V/bin/xla-gpu.test -test.run '^TestGPUCheck$' -test.v -test.timeout 0 2>&1 | grep -E '^\{|FAIL|rror' | cut -c1-600 |
+    sed "s/^{/{\"variant\":\"$1\",/"
+}
+case $call in
+l9a)
+  cp $G/d1/zstd $V/bin/zstd && chmod +x $V/bin/zstd
+  for b in vivid-ml-engine xla-gpu.test; do unz $G/d1/$b.zst $V/bin/$b && chmod +x $V/bin/$b; done
+  mkdir -p /tmp/diffusers && tar xzf $G/d1/diffusers-src.tar.gz -C /tmp/diffusers
+  rm -rf $V/tiny && cp -r $G/d1/tiny $V/tiny
+  cp $G/d1/tfjs/movenet-lightning.onnx $V/pose/
+  nvidia-smi --query-gpu=name,driver_version,memory.used,clocks.max.sm --format=csv,noheader
+  export GOMLX_NO_AUTO_INSTALL=1 GOPJRT_CUDA_CHECKS=0
+  ( $P0 python3 $S/sdxl_export.py $V/sdxl-static $V/tiny --static 2>&1 | grep -E '^\{|Error' > $V/export.jsonl; touch $V/export.done ) &
+  for v in "${XLA_VARIANTS[@]}"; do
+    n=${v%%|*}; f=${v#*|}
+    env XLA_FLAGS="$XB $f" $P1 timeout 60 $E bench pose-model --log-level warn --backend xla --onnx $V/pose/movenet-lightning.onnx --frames 1000 2>&1 |
+      grep -E '^\{|rror' | cut -c1-500 | sed "s/^{/{\"variant\":\"$n\",/"
+  done | tee $OUT/movenet-variants.jsonl
+  wait
+  cat $V/export.jsonl | tee $OUT/export.jsonl; du -sh $V/sdxl-static
+  for v in "${XLA_VARIANTS[@]:0:3}"; do unet_variant "${v%%|*}" "${v#*|}"; done | tee $OUT/unet-variants-a.jsonl $V/unet-variants-a.jsonl
+  ;;
+l9b)
+  export GOMLX_NO_AUTO_INSTALL=1 GOPJRT_CUDA_CHECKS=0
+  {
+  for v in "${XLA_VARIANTS[@]:3}"; do unet_variant "${v%%|*}" "${v#*|}"; done
+  for i in 1 2; do unet_variant autotune-cache-$i "--xla_gpu_per_fusion_autotune_cache_dir=$V/atc"; done
+  } | tee $OUT/unet-variants-b.jsonl $V/unet-variants-b.jsonl
+  ;;
+l9c)
+  unz $G/d2/core.zst $ORT
+  unz $G/d2/cuda90.zst $V/ort/libonnxruntime_providers_cuda.so
+  cp $G/d2/libonnxruntime_providers_shared.so $V/ort/
+  unz $G/d2/vivid-ml-engine.zst $V/bin/vivid-ml-engine && chmod +x $V/bin/vivid-ml-engine
+  # the sweep's fastest UNet variant (median step), if it beat base
+  best=$(cat $V/unet-variants-*.jsonl 2>/dev/null | python3 -c '
+import json, sys
+best = ("base", 1e9)
+for l in sys.stdin:
+    try: r = json.loads(l)
+    except Exception: continue
+    ms = r.get("run_ms_median") or r.get("median_ms")
+    if ms and r.get("variant") and not r["variant"].startswith("autotune") and ms < best[1]: best = (r["variant"], ms)
+print(best[0])')
+  XF=""
+  for v in "${XLA_VARIANTS[@]}"; do [ "${v%%|*}" = "$best" ] && XF=${v#*|}; done
+  echo "{\"xla_flags_best\":\"$best\",\"flags\":\"$XF\"}"
+  export GOMLX_NO_AUTO_INSTALL=1 GOPJRT_CUDA_CHECKS=0 XLA_FLAGS="$XB $XF"
+  O="--log-level warn --ort-lib $ORT"
+  B="--size 512 --steps 4 --strength 1 --frames 20 --model $V/sdxl-static"
+  {
+  vstep torch $P0 timeout ${PEER_S:-230} python3 $S/torch_peer.py 2>&1 | grep --line-buffered -E '^\{|Error'
+  vstep ort-taesd $P0 timeout 90 $E bench diffusion $O $B --providers cuda --cuda-options enable_cuda_graph=1 --taesd 2>>$V/l9-bench.log
+  vstep xla-taesd $P0 timeout 150 $E bench diffusion $O $B --backend xla --taesd 2>>$V/l9-bench.log
+  vstep xla-vae $P0 timeout 150 $E bench diffusion $O $B --backend xla 2>>$V/l9-bench.log
+  vstep xla-taesd-host-loop $P0 timeout 150 $E bench diffusion $O $B --backend xla --taesd --host-loop 2>>$V/l9-bench.log
+  vstep xla-taesd-platform-half $P0 timeout 150 $E bench diffusion $O $B --backend xla --taesd --xla-allocator platform --xla-half-weights text_encoder,text_encoder_2 2>>$V/l9-bench.log
+  } | tee $OUT/same-call.jsonl
+  grep -v "graph capture" $V/l9-bench.log | grep -iE "rror|warn" | cut -c1-300 | tail -6
+  ;;
+l9d)
+  # the machine was handed back after l9c: unpack d1 and export again, then memory and MoveNet variants
+  cp $G/d1/zstd $V/bin/zstd && chmod +x $V/bin/zstd
+  unz $G/d1/vivid-ml-engine.zst $V/bin/vivid-ml-engine && chmod +x $V/bin/vivid-ml-engine
+  mkdir -p /tmp/diffusers && tar xzf $G/d1/diffusers-src.tar.gz -C /tmp/diffusers
+  rm -rf $V/tiny && cp -r $G/d1/tiny $V/tiny && cp $G/d1/tfjs/movenet-lightning.onnx $V/pose/
+  export GOMLX_NO_AUTO_INSTALL=1 GOPJRT_CUDA_CHECKS=0
+  [ -f $V/export.done ] && [ -f $V/sdxl-static/unet/model.onnx ] ||
+    { $P0 python3 $S/sdxl_export.py $V/sdxl-static $V/tiny --static 2>&1 | grep -E '^\{|Error' > $V/export.jsonl && touch $V/export.done; }
+  {
+  for f in "" "--xla_gpu_enable_triton_gemm=false" "--xla_gpu_cudnn_gemm_fusion_level=2" "--xla_gpu_enable_cublaslt=true"; do
+    XLA_FLAGS="$XB $f" $P0 timeout 40 $E bench pose-model --log-level warn --backend xla --onnx $V/pose/movenet-lightning.onnx --frames 2000 2>&1 |
+      grep '^{' | cut -c1-400 | sed "s/^{/{\"flags\":\"$f\",/"
+  done
+  B="--log-level warn --size 512 --steps 4 --strength 1 --frames 12 --model $V/sdxl-static --backend xla --taesd"
+  XLA_FLAGS="$XB" vstep triton-platform-half $P0 timeout 100 $E bench diffusion $B --xla-allocator platform --xla-half-weights text_encoder,text_encoder_2
+  XLA_FLAGS="$XB --xla_gpu_enable_triton_gemm=false" vstep notriton-platform $P0 timeout 100 $E bench diffusion $B --xla-allocator platform
+  XLA_FLAGS="$XB" vstep triton-cudaasync-half $P0 timeout 100 $E bench diffusion $B --xla-allocator cuda_async --xla-half-weights text_encoder,text_encoder_2
+  } 2>&1 | grep '^{' | tee $OUT/l9d.jsonl | cut -c1-700
+  ;;
+esac
