@@ -45,6 +45,7 @@ func TestConfigSectionErrors(t *testing.T) {
 		{"operator threads", "operators: {threads: -1}\n", "operators.threads must be >= 0"},
 		{"log level", "log: {level: loud}\n", `log.level "loud": want debug, info, warn or error`},
 		{"xla fraction", "xla_mem_fraction: 2\n", "xla_mem_fraction 2: want 0..1"},
+		{"xla allocator", "xla_allocator: arena\n", `xla_allocator "arena": want default, bfc, platform or cuda_async`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
