@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"image"
+	"image/draw"
 	"image/png"
 	"os"
 	"os/exec"
@@ -241,5 +242,64 @@ func TestRunDiffusionStage(t *testing.T) {
 	s := probe.Streams[0]
 	if s.Width != 64 || s.Height != 64 || s.Frames == "0" || s.Frames == "" {
 		t.Fatalf("recording %+v, want ≥ 1 frame of 64×64", s)
+	}
+}
+
+// TestDiffusionDeviceLoop: through the binary, `diffusion run --backend go` runs the
+// whole frame as one device loop (the xla backend's path, on the pure-Go backend) and
+// gives the picture of the same backend's host loop (`--host-loop`) and of ONNX
+// Runtime, byte for byte within one level; `bench diffusion` says which loop ran.
+func TestDiffusionDeviceLoop(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.png")
+	diffWritePNG(t, in, 80)
+	models := filepath.Join(dir, "tiny")
+	diffRunOK(t, engine("models", "make-tiny-sdxl", models))
+	run := func(name string, extra ...string) *image.RGBA {
+		out := filepath.Join(dir, name+".png")
+		args := append([]string{"diffusion", "run", "--model", models, "--input", in, "--prompt", "a photo of a cat",
+			"--steps", "4", "--strength", "0.75", "--seed", "11", "--size", "64", "--threads", "1", "--out", out}, extra...)
+		diffRunOK(t, diffusionEngine(args...))
+		f, err := os.Open(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = f.Close() }()
+		img, err := png.Decode(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rgba := image.NewRGBA(img.Bounds())
+		draw.Draw(rgba, rgba.Bounds(), img, image.Point{}, draw.Src)
+		return rgba
+	}
+	device := run("device", "--backend", "go")
+	for _, ref := range []struct {
+		name string
+		img  *image.RGBA
+	}{{"go host loop", run("host", "--backend", "go", "--host-loop")}, {"ort", run("ort")}} {
+		off := 0
+		for i, v := range device.Pix {
+			if d := int(v) - int(ref.img.Pix[i]); d > 1 || d < -1 {
+				off++
+			}
+		}
+		if off > 0 {
+			t.Errorf("device loop vs %s: %d of %d bytes differ by more than 1", ref.name, off, len(device.Pix))
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		want bool
+	}{{[]string{"--backend", "go"}, true}, {[]string{"--backend", "go", "--host-loop"}, false}, {nil, false}} {
+		args := append([]string{"bench", "diffusion", "--model", models, "--size", "64", "--frames", "1", "--threads", "1"}, c.args...)
+		out := diffRunOK(t, diffusionEngine(args...))
+		var res map[string]any
+		if err := json.Unmarshal(out, &res); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		if res["device_loop"] != c.want {
+			t.Errorf("%v: device_loop %v, want %v", c.args, res["device_loop"], c.want)
+		}
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph code
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive,staticcheck // the wrappers read as GoMLX graph code
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
