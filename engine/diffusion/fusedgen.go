@@ -191,12 +191,7 @@ func (p *Pipeline) generateFused(req Request, img *image.RGBA, start, batch int,
 		return nil, err
 	}
 	tm.VAEEncode, tm.UNet, tm.VAEDecode = ft.Encode, ft.UNet, ft.Decode
-	tm.Run = tm.VAEEncode + tm.VAEDecode
-	for _, d := range tm.UNet {
-		tm.Run += d
-	}
-	tm.Total = time.Since(t0)
-	p.genTimes = tm
+	p.finishTimings(tm, t0)
 	return dst, nil
 }
 

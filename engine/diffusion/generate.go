@@ -223,14 +223,18 @@ func (p *Pipeline) generate(req Request, img *image.RGBA) (*image.RGBA, error) {
 	tm.VAEDecode = time.Since(r)
 	dst := image.NewRGBA(image.Rect(0, 0, size, size))
 	p.conv.fromTensor(p.dec.b.output("image"), dst)
+	p.finishTimings(tm, t0)
+	return dst, nil
+}
 
+// finishTimings sums the frame's model runs and keeps tm as the last frame's timings.
+func (p *Pipeline) finishTimings(tm Timings, t0 time.Time) {
 	tm.Run = tm.VAEEncode + tm.VAEDecode
 	for _, d := range tm.UNet {
 		tm.Run += d
 	}
 	tm.Total = time.Since(t0)
 	p.genTimes = tm
-	return dst, nil
 }
 
 // noise returns the start noise for req: Seed's Gaussian noise, or the slerp of Seed's
