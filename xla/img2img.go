@@ -41,7 +41,8 @@ func (m *model) FuseImg2Img(s fused.Spec) (fused.Runner, error) {
 	if s.Batch != 1 && s.Batch != 2 {
 		return nil, fmt.Errorf("xla: fused frame: batch %d (want 1, or 2 with guidance)", s.Batch)
 	}
-	L := s.Size / imageFactor(s)
+	latShape := s.DecIn[s.DecLatent].Shape
+	L := int(latShape[len(latShape)-1]) // latent side
 	f := &frames{s: s, enc: enc, unet: m, dec: dec, n: s.Ch * L * L, cond: make([]*Device, len(s.UNetIn))}
 	f.zeros = make([]float32, f.n)
 	lat := []int{1, s.Ch, L, L}
@@ -126,12 +127,6 @@ func (m *model) FuseImg2Img(s fused.Spec) (fused.Runner, error) {
 			return []*Node{Concatenate([]*Node{rgb, alpha}, 2)}
 		}}
 	return f, nil
-}
-
-// imageFactor is the image pixels per latent pixel of the spec.
-func imageFactor(s fused.Spec) int {
-	lat := s.DecIn[s.DecLatent].Shape
-	return s.Size / int(lat[len(lat)-1])
 }
 
 func onnxOf(e infer.DType) onnxpb.TensorProto_DataType { return onnxpb.TensorProto_DataType(e) }

@@ -52,14 +52,11 @@ func (p *Pipeline) runner(size, batch int) (r fused.Runner, fresh bool, err erro
 	e, u, d := p.enc.b, p.unet.b, p.dec.b
 	s := fused.Spec{
 		Enc: e.model, UNet: u.model, Dec: d.model,
-		EncIn: e.inT, UNetIn: u.inT, DecIn: d.inT, EncOut: e.outT, UNetOut: u.outT, DecOut: d.outT,
+		EncIn: e.inT, UNetIn: u.inT, DecIn: d.inT,
 		EncImage: e.in["sample"], EncLatent: e.out["latent"],
-		Sample: u.in["sample"], Timestep: u.in["timestep"], Context: u.in["encoder_hidden_states"], TextEmbeds: -1, IDs: -1,
-		NoisePred: u.out["out"], DecLatent: d.in["latent"], DecImage: d.out["image"],
+		Sample: u.in["sample"], Timestep: u.in["timestep"], NoisePred: u.out["out"],
+		DecLatent: d.in["latent"], DecImage: d.out["image"],
 		Size: size, Ch: p.dims.LatentCh, Batch: batch, Dist: p.enc.params,
-	}
-	if p.unet.family == SDXL {
-		s.TextEmbeds, s.IDs = u.in["text_embeds"], u.in["time_ids"]
 	}
 	if e.inT[s.EncImage].Elem == Float16 {
 		for i, h := range byteToHalf {
@@ -154,7 +151,8 @@ func (p *Pipeline) generateFused(req Request, img *image.RGBA, start, batch int,
 	ts := p.sch.Timesteps()
 	k := req.Steps - start
 	for len(f.steps) < k {
-		t, err := NewTensor(p.unet.b.input("timestep").Elem, p.unet.b.input("timestep").Shape...)
+		ts := p.unet.b.input("timestep")
+		t, err := NewTensor(ts.Elem, ts.Shape...)
 		if err != nil {
 			return nil, err
 		}
@@ -163,18 +161,10 @@ func (p *Pipeline) generateFused(req Request, img *image.RGBA, start, batch int,
 	for j := range k {
 		i := start + j
 		a := affs[j]
-		st := &f.steps[j]
-		if len(st.Timestep.Shape) != len(p.unet.b.input("timestep").Shape) || st.Timestep.Len() != p.unet.b.input("timestep").Len() {
-			if st.Timestep, err = NewTensor(p.unet.b.input("timestep").Elem, p.unet.b.input("timestep").Shape...); err != nil {
-				return nil, err
-			}
-		}
+		st := &f.steps[j] // allocated for this runner's shapes (a new runner starts a new fusedState)
 		setTimestep(st.Timestep, ts[i])
 		st.In, st.X, st.Out, st.Noise, st.Z = float32(a.In), float32(a.X), float32(a.Out), float32(a.Noise), nil
 		if a.Draws {
-			if len(f.z[j]) != n {
-				f.z[j] = make([]float32, n)
-			}
 			stepNoise.Fill(f.z[j])
 			st.Z = f.z[j]
 		}

@@ -12,20 +12,20 @@ import (
 	"github.com/vivid-ml/vivid-ml-engine/engine/infer"
 )
 
-// Spec is one frame layout: the three models with their bound tensors (element types and
-// shapes as the pipeline allocated them) and the roles of the UNet's inputs.
+// Spec is one frame layout: the three models with their bound input tensors (element
+// types and shapes as the pipeline allocated them) and the roles of their inputs and outputs.
 type Spec struct {
 	Enc, UNet, Dec infer.Model
-	// EncIn, UNetIn, DecIn and EncOut, UNetOut, DecOut are the pipeline's tensors for every
-	// model input and output, in model order (shapes and element types; SetConditioning
-	// reads the conditioning values from UNetIn).
-	EncIn, UNetIn, DecIn    []*infer.Tensor
-	EncOut, UNetOut, DecOut []*infer.Tensor
+	// EncIn, UNetIn and DecIn are the pipeline's tensors for every model input, in model
+	// order. The UNet's inputs other than Sample and Timestep are its conditioning
+	// (encoder_hidden_states and, for SDXL, text_embeds and time_ids): SetConditioning
+	// reads them from UNetIn.
+	EncIn, UNetIn, DecIn []*infer.Tensor
 	// Indices into the models' inputs and outputs.
-	EncImage, EncLatent                        int
-	Sample, Timestep, Context, TextEmbeds, IDs int // UNet inputs; TextEmbeds and IDs −1 for SD 1.x/2.x
-	NoisePred                                  int
-	DecLatent, DecImage                        int
+	EncImage, EncLatent int
+	Sample, Timestep    int
+	NoisePred           int
+	DecLatent, DecImage int
 
 	Size  int  // image side, pixels
 	Ch    int  // latent channels
