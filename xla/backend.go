@@ -33,6 +33,9 @@ type Config struct {
 	// them: half the memory, compute still in float32, weights rounded to fp16. XLA only
 	// (the go backend has no float16).
 	HalfWeights []string
+	// AutotuneCache is a folder for XLA's per-fusion autotuning results, reused by later
+	// processes (compile time halved on the H200); empty: none.
+	AutotuneCache string
 	// ConvLayout is the layout Conv is lowered in: ConvNCHW (ONNX's, the default) or
 	// ConvNHWC (an experiment, see ConvNHWC); empty reads $VIVID_XLA_CONV once, here.
 	ConvLayout string

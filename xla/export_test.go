@@ -15,3 +15,6 @@ func WeightDims(mod infer.Model) map[string][]int {
 	}
 	return out
 }
+
+// SetPluginEnv is setPluginEnv (for tests).
+var SetPluginEnv = setPluginEnv

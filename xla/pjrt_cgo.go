@@ -5,6 +5,7 @@ package xla
 import (
 	"fmt"
 	"log/slog"
+	"os"
 
 	"github.com/gomlx/go-xla/pkg/pjrt"
 	"github.com/gomlx/gomlx/backends"
@@ -14,7 +15,12 @@ import (
 // newPJRT loads the plugin at path with client options that do not preallocate the
 // device (JAX's GPU client options: preallocate, memory_fraction, allocator).
 func newPJRT(path string, cfg Config, log *slog.Logger) (backends.Backend, error) {
-	setPluginEnv()
+	if cfg.AutotuneCache != "" {
+		if err := os.MkdirAll(cfg.AutotuneCache, 0o755); err != nil {
+			return nil, fmt.Errorf("xla: autotune cache: %w", err)
+		}
+	}
+	setPluginEnv(cfg.AutotuneCache)
 	opts := pjrt.NamedValuesMap{"preallocate": cfg.Preallocate}
 	if cfg.MemoryFraction > 0 {
 		opts["memory_fraction"] = float32(cfg.MemoryFraction)

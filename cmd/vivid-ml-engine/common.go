@@ -33,6 +33,7 @@ const (
 	usageXLAPreallocate = "--backend xla: preallocate the memory fraction up front (JAX's default; off here)"
 	usageXLAAllocator   = "--backend xla: the GPU client's allocator: default (BFC arena), bfc, platform (cudaMalloc per buffer) or cuda_async"
 	usageXLAHalf        = "--backend xla: models (comma-separated: text_encoder,text_encoder_2,unet,vae_encoder,vae_decoder) whose float32 weights the GPU holds as float16"
+	usageXLACacheDir    = "--backend xla: folder for XLA's autotuning results, reused by later runs (compile time about halved); \"\": none"
 	usageHostLoop       = "--backend xla|go: run diffusion's denoising loop on the host (default: whole frames on the device)"
 )
 
@@ -75,6 +76,7 @@ func addBackendFlags(fs *flag.FlagSet, cf *commonFlags) *backendFlags {
 	fs.BoolVar(&bf.b.XLAPreallocate, "xla-preallocate", false, usageXLAPreallocate)
 	fs.StringVar(&bf.b.XLAAllocator, "xla-allocator", "", usageXLAAllocator)
 	fs.StringVar(&bf.b.XLAHalfWeights, "xla-half-weights", "", usageXLAHalf)
+	fs.StringVar(&bf.b.XLACacheDir, "xla-cache-dir", "", usageXLACacheDir)
 	fs.BoolVar(&bf.b.HostLoop, "host-loop", false, usageHostLoop)
 	cf.bf = bf
 	return bf

@@ -138,6 +138,7 @@ func bindBackend(b *binder) {
 	bind(b, fs.BoolVar, "xla-preallocate", usageXLAPreallocate, func(c *conf.Config) *bool { return &c.Backend.XLAPreallocate })
 	bind(b, fs.StringVar, "xla-allocator", usageXLAAllocator, func(c *conf.Config) *string { return &c.Backend.XLAAllocator })
 	bind(b, fs.StringVar, "xla-half-weights", usageXLAHalf, func(c *conf.Config) *string { return &c.Backend.XLAHalfWeights })
+	bind(b, fs.StringVar, "xla-cache-dir", usageXLACacheDir, func(c *conf.Config) *string { return &c.Backend.XLACacheDir })
 	bind(b, fs.BoolVar, "host-loop", usageHostLoop, func(c *conf.Config) *bool { return &c.Backend.HostLoop })
 }
 

@@ -118,7 +118,7 @@ func (r *Runtime) Pick(ort func() (infer.Backend, error)) (infer.Backend, error)
 	}
 	xb, err := xla.New(xla.Config{Kind: r.backend.Name, Plugin: r.backend.PJRTPlugin, MemoryFraction: r.backend.XLAMemFraction,
 		Preallocate: r.backend.XLAPreallocate, Allocator: r.backend.XLAAllocator,
-		HalfWeights: splitList(r.backend.XLAHalfWeights), Logger: r.log})
+		HalfWeights: splitList(r.backend.XLAHalfWeights), AutotuneCache: r.backend.XLACacheDir, Logger: r.log})
 	if errors.Is(err, xla.ErrNoPlugin) {
 		r.log.Warn("--backend xla: falling back to ONNX Runtime: " + err.Error())
 		return ort()

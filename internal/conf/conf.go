@@ -53,6 +53,7 @@ type Backend struct {
 	XLAPreallocate bool    `yaml:"xla_preallocate"`  // --xla-preallocate
 	XLAAllocator   string  `yaml:"xla_allocator"`    // --xla-allocator: default, bfc, platform or cuda_async
 	XLAHalfWeights string  `yaml:"xla_half_weights"` // --xla-half-weights: models whose fp32 weights the device holds as fp16
+	XLACacheDir    string  `yaml:"xla_cache_dir"`    // --xla-cache-dir: XLA's autotune cache; "": none
 	// HostLoop keeps diffusion's denoising loop on the host on backends that can run
 	// a whole frame on their device (xla, go): --host-loop.
 	HostLoop bool `yaml:"host_loop"`
