@@ -15,11 +15,11 @@ var ErrNotAffine = errors.New("sched: the step is not affine (clip_sample)")
 // x' = X·x + Out·modelOut + Noise·z, z the step's standard-normal draw; AddNoise is
 // x' = X·x0 + Noise·noise.
 type Affine struct {
-	In    float64
-	X     float64
-	Out   float64
-	Noise float64
-	Draws bool // Step draws len(sample) values from its Noise (exactly when Step calls Fill)
+	In    float64 // ScaleModelInput's factor (1 where it does not scale)
+	X     float64 // weight of the sample (AddNoise: of x0)
+	Out   float64 // weight of the model output (0 for AddNoise)
+	Noise float64 // weight of the fresh draw z (AddNoise: of the caller's noise)
+	Draws bool    // Step draws len(sample) values from its Noise (exactly when Step calls Fill)
 }
 
 // affiner is implemented by every scheduler New returns; the coefficients come from the
