@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"image"
-	"image/draw"
 	"image/png"
 	"os"
 	"os/exec"
@@ -38,6 +37,17 @@ func diffRunOK(t *testing.T, cmd *exec.Cmd) []byte {
 		t.Fatalf("%v: %v\n%s", cmd.Args, err, stderr)
 	}
 	return out
+}
+
+// tinyFixture makes a temporary folder with an input PNG (size²) and a tiny SDXL folder.
+func tinyFixture(t *testing.T, size int) (dir, in, models string) {
+	t.Helper()
+	dir = t.TempDir()
+	in = filepath.Join(dir, "in.png")
+	diffWritePNG(t, in, size)
+	models = filepath.Join(dir, "tiny")
+	diffRunOK(t, engine("models", "make-tiny-sdxl", models))
+	return dir, in, models
 }
 
 func diffWritePNG(t *testing.T, path string, size int) {
@@ -106,11 +116,7 @@ func TestDiffusionRunTiny(t *testing.T) {
 
 // TestDiffusionErrors: a folder missing a file, and steps × strength < 1, fail with a clear message.
 func TestDiffusionErrors(t *testing.T) {
-	dir := t.TempDir()
-	in := filepath.Join(dir, "in.png")
-	diffWritePNG(t, in, 64)
-	models := filepath.Join(dir, "tiny")
-	diffRunOK(t, engine("models", "make-tiny-sdxl", models))
+	dir, in, models := tinyFixture(t, 64)
 	empty := t.TempDir() // no models at all: what is checked before loading them still says what is wrong
 	for _, tc := range []struct {
 		name  string
@@ -250,28 +256,13 @@ func TestRunDiffusionStage(t *testing.T) {
 // gives the picture of the same backend's host loop (`--host-loop`) and of ONNX
 // Runtime, byte for byte within one level; `bench diffusion` says which loop ran.
 func TestDiffusionDeviceLoop(t *testing.T) {
-	dir := t.TempDir()
-	in := filepath.Join(dir, "in.png")
-	diffWritePNG(t, in, 80)
-	models := filepath.Join(dir, "tiny")
-	diffRunOK(t, engine("models", "make-tiny-sdxl", models))
+	dir, in, models := tinyFixture(t, 80)
 	run := func(name string, extra ...string) *image.RGBA {
 		out := filepath.Join(dir, name+".png")
 		args := append([]string{"diffusion", "run", "--model", models, "--input", in, "--prompt", "a photo of a cat",
 			"--steps", "4", "--strength", "0.75", "--seed", "11", "--size", "64", "--threads", "1", "--out", out}, extra...)
 		diffRunOK(t, diffusionEngine(args...))
-		f, err := os.Open(out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer func() { _ = f.Close() }()
-		img, err := png.Decode(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rgba := image.NewRGBA(img.Bounds())
-		draw.Draw(rgba, rgba.Bounds(), img, image.Point{}, draw.Src)
-		return rgba
+		return decodePNG(t, out)
 	}
 	device := run("device", "--backend", "go")
 	for _, ref := range []struct {

@@ -26,8 +26,8 @@ type frames struct {
 	enc, unet, dec    *model
 	encW, stepW, decW *Wrap
 	cond              []*Device // the UNet's conditioning inputs by input index (nil elsewhere)
-	zeros             []float32
-	n                 int // latent elements (batch 1)
+	zeros             *Device   // the z of a step that draws nothing, uploaded once
+	n                 int       // latent elements (batch 1)
 }
 
 // FuseImg2Img implements fused.Fuser on the UNet: s.Enc and s.Dec must be models of the
@@ -44,8 +44,14 @@ func (m *model) FuseImg2Img(s fused.Spec) (fused.Runner, error) {
 	latShape := s.DecIn[s.DecLatent].Shape
 	L := int(latShape[len(latShape)-1]) // latent side
 	f := &frames{s: s, enc: enc, unet: m, dec: dec, n: s.Ch * L * L, cond: make([]*Device, len(s.UNetIn))}
-	f.zeros = make([]float32, f.n)
 	lat := []int{1, s.Ch, L, L}
+	zt, err := infer.NewTensor(infer.Float32, 1, int64(s.Ch), int64(L), int64(L))
+	if err != nil {
+		return nil, err
+	}
+	if f.zeros, err = m.b.upload(zt); err != nil {
+		return nil, fmt.Errorf("xla: fused frame: %w", err)
+	}
 	f32 := dtypes.Float32
 
 	// Encode: rgba u8 [S,S,4], (eps), noise, coef [Scale, Start, StartNoise] → latents.
@@ -178,14 +184,14 @@ func (f *frames) Run(fr *fused.Frame) (fused.Timings, error) {
 	tm.Encode = time.Since(t0)
 	for _, st := range fr.Steps {
 		t := time.Now()
-		z := st.Z
-		if z == nil {
-			z = f.zeros
+		z := Arg{Dev: f.zeros, Keep: true}
+		if st.Z != nil {
+			if len(st.Z) != f.n {
+				return tm, fmt.Errorf("xla: fused frame: step noise of %d values, want %d", len(st.Z), f.n)
+			}
+			z = Arg{Host: st.Z}
 		}
-		if len(z) != f.n {
-			return tm, fmt.Errorf("xla: fused frame: step noise of %d values, want %d", len(z), f.n)
-		}
-		args := []Arg{{Dev: lat}, {Host: z}, {Host: []float32{st.In, st.X, st.Out, st.Noise, fr.Guidance}}}
+		args := []Arg{{Dev: lat}, z, {Host: []float32{st.In, st.X, st.Out, st.Noise, fr.Guidance}}}
 		for i := range s.UNetIn {
 			switch i {
 			case s.Sample:
@@ -221,7 +227,7 @@ func (f *frames) Run(fr *fused.Frame) (fused.Timings, error) {
 
 // Close implements fused.Runner.
 func (f *frames) Close() error {
-	var err error
+	err := f.zeros.Close()
 	for i, d := range f.cond {
 		err = errors.Join(err, d.Close())
 		f.cond[i] = nil
@@ -244,5 +250,5 @@ func (b *Backend) upload(t *infer.Tensor) (*Device, error) {
 		_ = b.be.BufferFinalize(buf)
 		return nil, err
 	}
-	return &Device{b: b, t: tt}, nil
+	return &Device{t: tt}, nil
 }

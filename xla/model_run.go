@@ -204,20 +204,29 @@ func bucketKey(dims [][]int) string {
 // program returns the compiled program for the bucket, compiling it on first use
 // (programs are shared by every model opened from the same file on this backend).
 func (m *model) program(dims [][]int) (*program, error) {
-	key := m.om.key + "|" + bucketKey(dims)
+	return m.cached(m.om.key+"|"+bucketKey(dims), "", dims, func() (*program, error) { return m.compile(dims) })
+}
+
+// cached returns the program under key, compiling it with build (timed and logged) on
+// first use; wrapper names the wrapped program ("" for the model's own).
+func (m *model) cached(key, wrapper string, dims [][]int, build func() (*program, error)) (*program, error) {
 	m.b.mu.Lock()
 	defer m.b.mu.Unlock()
 	if p, ok := m.b.progs[key]; ok {
 		return p, nil
 	}
 	start := time.Now()
-	p, err := m.compile(dims)
+	p, err := build()
 	if err != nil {
 		return nil, err
 	}
 	p.compile = time.Since(start)
 	m.b.progs[key] = p
-	m.log.Info("compiled", "provider", m.b.provider, "shapes", bucketKey(dims), "ms", p.compile.Milliseconds())
+	attrs := []any{"provider", m.b.provider, "shapes", bucketKey(dims), "ms", p.compile.Milliseconds()}
+	if wrapper != "" {
+		attrs = append(attrs, "wrapper", wrapper)
+	}
+	m.log.Info("compiled", attrs...)
 	return p, nil
 }
 

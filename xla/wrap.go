@@ -3,7 +3,6 @@ package xla
 import (
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -33,16 +32,7 @@ type Wrap struct {
 // Device is a tensor held on the backend's device: a result of RunWrap, passed to the
 // next RunWrap without crossing to the host.
 type Device struct {
-	b *Backend
 	t *tensors.Tensor
-}
-
-// Dims is the device tensor's shape (nil once it was donated or closed).
-func (d *Device) Dims() []int {
-	if d == nil || d.t == nil {
-		return nil
-	}
-	return d.t.Shape().Dimensions
 }
 
 // CopyTo copies the tensor to the host slice dst (same element type and length).
@@ -100,77 +90,50 @@ type Arg struct {
 	Keep bool
 }
 
-// WrapModel is implemented by the models of this package's backends: RunWrap runs w
-// around the model with args (one per w.Params) and returns its results on the device.
-type WrapModel interface {
-	RunWrap(w *Wrap, args []Arg) ([]*Device, error)
-	Backend() *Backend
-}
-
-var _ WrapModel = (*model)(nil)
-
-// Backend is the backend the model runs on.
-func (m *model) Backend() *Backend { return m.b }
-
 // wrapProgram compiles (once per bucket) the program of w.
 func (m *model) wrapProgram(w *Wrap) (*program, error) {
 	dims := make([][]int, len(w.Params))
 	for i, p := range w.Params {
 		dims[i] = p.Dims
 	}
-	key := m.om.key + "|wrap:" + w.Key + "|" + bucketKey(dims)
-	m.b.mu.Lock()
-	defer m.b.mu.Unlock()
-	if p, ok := m.b.progs[key]; ok {
-		return p, nil
-	}
-	start := time.Now()
-	g := graph.NewGraph(m.b.be, "wrap-"+w.Key)
-	var ps []*graph.Node
-	err := guard(func() {
-		for _, p := range w.Params {
-			ps = append(ps, graph.Parameter(g, p.Name, shapes.Make(p.DType, p.Dims...)))
+	return m.cached(m.om.key+"|wrap:"+w.Key+"|"+bucketKey(dims), w.Key, dims, func() (*program, error) {
+		g := graph.NewGraph(m.b.be, "wrap-"+w.Key)
+		calls := 0
+		apply := func(in []*graph.Node) []*graph.Node {
+			if calls++; calls > 1 {
+				panic(errors.New("xla: a wrapper applied its model twice"))
+			}
+			outs, err := m.lowerInto(g, in)
+			if err != nil {
+				panic(err) // guard returns it
+			}
+			return outs
 		}
-	})
-	var lowerErr error
-	calls := 0
-	apply := func(in []*graph.Node) []*graph.Node {
-		calls++
-		if calls > 1 {
-			panic(errors.New("xla: a wrapper applied its model twice"))
+		var outs []*graph.Node
+		err := guard(func() {
+			ps := make([]*graph.Node, len(w.Params))
+			for i, p := range w.Params {
+				ps[i] = graph.Parameter(g, p.Name, shapes.Make(p.DType, p.Dims...))
+			}
+			outs = w.Build(ps, apply)
+		})
+		if err == nil && calls != 1 {
+			err = errors.New("xla: the wrapper never applied its model")
 		}
-		outs, err := m.lowerInto(g, in)
+		var p *program
+		if err == nil {
+			p, err = finish(g, outs, m.om.path)
+		}
 		if err != nil {
-			lowerErr = err
-			panic(err)
+			g.Finalize()
+			return nil, fmt.Errorf("xla: wrapper %s: %w", w.Key, err)
 		}
-		return outs
-	}
-	var outs []*graph.Node
-	if err == nil {
-		err = guard(func() { outs = w.Build(ps, apply) })
-	}
-	if lowerErr != nil {
-		err = lowerErr
-	}
-	if err == nil && calls != 1 {
-		err = errors.New("xla: the wrapper never applied its model")
-	}
-	var p *program
-	if err == nil {
-		p, err = finish(g, outs, m.om.path)
-	}
-	if err != nil {
-		g.Finalize()
-		return nil, fmt.Errorf("xla: wrapper %s: %w", w.Key, err)
-	}
-	p.compile = time.Since(start)
-	m.b.progs[key] = p
-	m.log.Info("compiled", "provider", m.b.provider, "wrapper", w.Key, "shapes", bucketKey(dims), "ms", p.compile.Milliseconds())
-	return p, nil
+		return p, nil
+	})
 }
 
-// RunWrap implements WrapModel.
+// RunWrap runs w around the model with args (one per w.Params) and returns its results
+// on the device.
 func (m *model) RunWrap(w *Wrap, args []Arg) ([]*Device, error) {
 	if len(args) != len(w.Params) {
 		return nil, fmt.Errorf("xla: wrapper %s: %d arguments for %d parameters", w.Key, len(args), len(w.Params))
@@ -217,7 +180,7 @@ func (m *model) RunWrap(w *Wrap, args []Arg) ([]*Device, error) {
 	}
 	out := make([]*Device, len(results))
 	for i, r := range results {
-		out[i] = &Device{b: m.b, t: r}
+		out[i] = &Device{t: r}
 	}
 	return out, nil
 }

@@ -127,22 +127,10 @@ func (p *Pipeline) generateFused(req Request, img *image.RGBA, start, batch int,
 
 	s := time.Now()
 	fr := fused.Frame{RGBA: rgba, Scale: float32(p.scale)}
-	var stepNoise sched.Noise
-	if p.rng == RNGTorch {
-		// The host loop's draw order: VAE sample (KL VAE only), add_noise's noise, then the steps'.
-		g.torch.start(noiseKey{seed: req.Seed, seedB: req.SeedB, blend: clampBlend(req.SeedBlend), n: n})
-		if !p.taesd {
-			g.torch.Fill(g.vaeEps)
-			if p.enc.params {
-				fr.VAEEps = g.vaeEps
-			}
-		}
-		fr.Noise = g.torchBuf
-		g.torch.Fill(fr.Noise)
-		stepNoise = &g.torch
-	} else {
-		fr.Noise = p.noise(req, n)
-		stepNoise = sched.NewGaussian(req.Seed ^ stepNoiseSalt)
+	vaeEps, noise, stepNoise := p.startNoise(req, n)
+	fr.Noise = noise
+	if p.enc.params { // an encoder without a log-variance gives its latents as they are
+		fr.VAEEps = vaeEps
 	}
 	fr.Start, fr.StartNoise = float32(add.X), float32(add.Noise)
 	if batch == 2 {
@@ -151,8 +139,8 @@ func (p *Pipeline) generateFused(req Request, img *image.RGBA, start, batch int,
 	ts := p.sch.Timesteps()
 	k := req.Steps - start
 	for len(f.steps) < k {
-		ts := p.unet.b.input("timestep")
-		t, err := NewTensor(ts.Elem, ts.Shape...)
+		in := p.unet.b.input("timestep")
+		t, err := NewTensor(in.Elem, in.Shape...)
 		if err != nil {
 			return nil, err
 		}

@@ -135,25 +135,11 @@ func (p *Pipeline) generate(req Request, img *image.RGBA) (*image.RGBA, error) {
 	}
 	tm.VAEEncode = time.Since(r)
 	s := time.Now()
-	var noise []float32
-	var stepNoise sched.Noise
-	if p.rng == RNGTorch {
-		// diffusers' draw order: VAE sample (KL VAE only: TAESD draws nothing),
-		// add_noise's noise, then the scheduler steps'.
-		g.torch.start(noiseKey{seed: req.Seed, seedB: req.SeedB, blend: clampBlend(req.SeedBlend), n: n})
-		if !p.taesd {
-			g.torch.Fill(g.vaeEps)
-			p.enc.sample(g.lat, g.vaeEps, g.logvar)
-		} else {
-			p.enc.mean(g.lat)
-		}
-		noise = g.torchBuf
-		g.torch.Fill(noise)
-		stepNoise = &g.torch
+	vaeEps, noise, stepNoise := p.startNoise(req, n)
+	if vaeEps != nil {
+		p.enc.sample(g.lat, vaeEps, g.logvar)
 	} else {
 		p.enc.mean(g.lat)
-		noise = p.noise(req, n)
-		stepNoise = sched.NewGaussian(req.Seed ^ stepNoiseSalt)
 	}
 	scale := float32(p.scale)
 	for i := range g.lat {
@@ -235,6 +221,23 @@ func (p *Pipeline) finishTimings(tm Timings, t0 time.Time) {
 	}
 	tm.Total = time.Since(t0)
 	p.genTimes = tm
+}
+
+// startNoise draws a frame's noise in diffusers' order: the KL VAE's sample (vaeEps; nil
+// for TAESD, which draws nothing, and for the engine's generator, which takes the mean),
+// add_noise's noise, then stepNoise for the scheduler's steps.
+func (p *Pipeline) startNoise(req Request, n int) (vaeEps, noise []float32, stepNoise sched.Noise) {
+	g := &p.gen
+	if p.rng != RNGTorch {
+		return nil, p.noise(req, n), sched.NewGaussian(req.Seed ^ stepNoiseSalt)
+	}
+	g.torch.start(noiseKey{seed: req.Seed, seedB: req.SeedB, blend: clampBlend(req.SeedBlend), n: n})
+	if !p.taesd {
+		g.torch.Fill(g.vaeEps)
+		vaeEps = g.vaeEps
+	}
+	g.torch.Fill(g.torchBuf)
+	return vaeEps, g.torchBuf, &g.torch
 }
 
 // noise returns the start noise for req: Seed's Gaussian noise, or the slerp of Seed's
